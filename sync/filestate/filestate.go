@@ -8,6 +8,7 @@
 package filestate
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,8 +33,9 @@ func Open(path string) *Store { return &Store{path: path} }
 // Path returns the file the store lives in.
 func (s *Store) Path() string { return s.path }
 
-// Get returns the value stored under key and whether it was there.
-func (s *Store) Get(key string) ([]byte, bool, error) {
+// Get returns the value stored under key and whether it was there. The
+// context is accepted for symmetry with stores that do I/O over a network.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	unlock, err := s.lock(syscall.LOCK_SH)
@@ -50,14 +52,14 @@ func (s *Store) Get(key string) ([]byte, bool, error) {
 }
 
 // Put stores value under key, replacing what was there.
-func (s *Store) Put(key string, value []byte) error {
+func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	return s.update(func(m map[string]json.RawMessage) {
 		m[key] = append(json.RawMessage(nil), value...)
 	})
 }
 
 // Delete removes key; deleting a missing key is not an error.
-func (s *Store) Delete(key string) error {
+func (s *Store) Delete(ctx context.Context, key string) error {
 	return s.update(func(m map[string]json.RawMessage) { delete(m, key) })
 }
 

@@ -1,6 +1,7 @@
 package filestate
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,16 +11,17 @@ import (
 )
 
 func TestPutGetDelete(t *testing.T) {
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "state.json")
 	s := Open(path)
-	if _, ok, err := s.Get("a"); err != nil || ok {
+	if _, ok, err := s.Get(ctx, "a"); err != nil || ok {
 		t.Fatalf("empty store: ok=%v err=%v", ok, err)
 	}
-	if err := s.Put("a", []byte(`{"x":1}`)); err != nil {
+	if err := s.Put(ctx, "a", []byte(`{"x":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	// A second handle sees what the first wrote: the state is on disk.
-	v, ok, err := Open(path).Get("a")
+	v, ok, err := Open(path).Get(ctx, "a")
 	if err != nil || !ok || string(v) != `{"x":1}` {
 		t.Fatalf("Get = %s %v %v", v, ok, err)
 	}
@@ -30,20 +32,21 @@ func TestPutGetDelete(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
 	}
-	if err := s.Delete("a"); err != nil {
+	if err := s.Delete(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Get("a"); ok {
+	if _, ok, _ := s.Get(ctx, "a"); ok {
 		t.Error("key still there after Delete")
 	}
 }
 
 func TestDamagedFileNamesThePath(t *testing.T) {
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.json")
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Open(path).Get("a")
+	_, _, err := Open(path).Get(ctx, "a")
 	if err == nil {
 		t.Fatal("want an error for a damaged file")
 	}
@@ -53,6 +56,7 @@ func TestDamagedFileNamesThePath(t *testing.T) {
 }
 
 func TestConcurrentWritersLoseNothing(t *testing.T) {
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.json")
 	var wg stdsync.WaitGroup
 	for i := range 20 {
@@ -60,7 +64,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Separate handles, as separate processes would have.
-			if err := Open(path).Put(fmt.Sprint("k", i), []byte(fmt.Sprint(i))); err != nil {
+			if err := Open(path).Put(ctx, fmt.Sprint("k", i), []byte(fmt.Sprint(i))); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -68,7 +72,7 @@ func TestConcurrentWritersLoseNothing(t *testing.T) {
 	wg.Wait()
 	s := Open(path)
 	for i := range 20 {
-		if _, ok, err := s.Get(fmt.Sprint("k", i)); !ok || err != nil {
+		if _, ok, err := s.Get(ctx, fmt.Sprint("k", i)); !ok || err != nil {
 			t.Errorf("k%d lost (err %v)", i, err)
 		}
 	}
