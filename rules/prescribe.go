@@ -1,0 +1,486 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Phase boundaries in whole ISO weeks before the goal race (SPEC §5, after
+// "Build Strength First – Train for Power – Translate to Running").
+const (
+	strengthFromWeeksOut = 9 // ≥ 9 weeks out: strength
+	powerFromWeeksOut    = 4 // 8–4 weeks out: power; 3–0: running-specific
+	rxBlockWeeks         = 4 // 3 build weeks, then a lighter week
+)
+
+// rxEpochWeek is the Monday from which no-race blocks are counted. A fixed
+// anchor, not the plan's start, keeps a session's content where it is when
+// the runner syncs again a week later with a later --start.
+func rxEpochWeek() Date { return Date{2001, time.January, 1} }
+
+// Progression within a block, by step: three build weeks, then the lighter
+// week at about 60% of the sets and a load the same or slightly lower than
+// the last build week ("progressively overload ... don't go too hard too
+// soon", Strength Training 101). Lifters work at 75–85% of 1RM, about
+// 80–100% of a 5RM (Strength Training Can Improve Running Performance: "a
+// load of around 70-85% of 1RM"); beginners who have just reached the
+// weights start a step lower.
+var (
+	rxPercent         = [rxBlockWeeks]int{75, 80, 85, 80}
+	rxBeginnerPercent = [rxBlockWeeks]int{70, 75, 80, 75}
+	rxRPE             = [rxBlockWeeks]string{"RPE 7", "RPE 7.5", "RPE 8", "RPE 7"}
+	rxBand            = [rxBlockWeeks]string{"light band", "medium band", "heavy band", "medium band"}
+	rxBodyweightReps  = [rxBlockWeeks]string{"10", "12", "15", "10"}
+)
+
+// rxLight is the share of working sets kept in a lighter week.
+const rxLight = 0.6
+
+// Prescribe turns placements into sessions: phase, variant, title, exercises and notes.
+// start is the first date of the plan (beginner progression counts weeks from it); namespace goes into the UIDs
+// (see SessionUID in types.go). races are all races known (may lie far beyond the sessions).
+//
+// The goal race of a session is the next race on or after its date that is
+// a half marathon or longer (Race.DistanceKm, or read from the race's name
+// when the calendar gives no distance). Whole ISO weeks to it decide the
+// phase: ≥ 9 strength, 8–4 power, 3–0 maintain. With no goal race, sessions
+// follow 4-week blocks counted from a fixed Monday (2001-01-01): three
+// build weeks, then a deload. Sessions alternate between variants A and B.
+//
+// Apart from a beginner's move from body weight to bands to weights, which
+// counts weeks from start, a session's content depends only on its date,
+// its slot, the races and the settings, so it does not change when the plan
+// is made again from a different start. Prescribe is deterministic and does
+// not modify its arguments; it returns one session per placement, in order.
+func Prescribe(ps []Placement, races []Race, start Date, s Settings, namespace string) []Session {
+	goals := newGoalRaces(races)
+	mx := newMaxes(s)
+	perWeek := max(s.PerWeek, 1)
+	out := make([]Session, 0, len(ps))
+	for _, p := range ps {
+		r := newRx(p, goals, start, s.Level, perWeek, mx)
+		lines := r.lines()
+		exs := make([]Exercise, len(lines))
+		for i, l := range lines {
+			exs[i] = l.ex
+		}
+		out = append(out, Session{
+			Placement: p,
+			UID:       SessionUID(namespace, p.Week, p.Ordinal),
+			Title:     r.title(),
+			Phase:     r.phase,
+			Variant:   r.variantName(),
+			Exercises: exs,
+			Notes:     r.notes(),
+		})
+	}
+	return out
+}
+
+// rx is everything that decides one session's content.
+type rx struct {
+	phase    Phase
+	variant  int // 0 = A, 1 = B
+	step     int // 0–2: build weeks 1–3; 3: the lighter week
+	block    int // 4-week blocks since the epoch: rotates session B's single-leg lift
+	hasGoal  bool
+	goal     goalRace
+	weeksOut int // whole ISO weeks to the goal race; meaningful with hasGoal
+	ultra    bool
+	level    Level
+	stage    resistStage
+	// beginnerWeek counts ISO weeks from the plan's start, from 1; 0 for
+	// levels that always lift.
+	beginnerWeek int
+	mx           maxes
+}
+
+// newRx works out phase, step, variant and stage for placement p.
+func newRx(p Placement, goals goalRaces, start Date, level Level, perWeek int, mx maxes) rx {
+	week := p.Date.Monday().Sub(rxEpochWeek()) / 7
+	r := rx{
+		// With two sessions a week this is A then B every week; with one, A
+		// and B alternate week by week; either way it never depends on start.
+		variant: rxMod(week*perWeek+p.Ordinal-1, 2),
+		block:   rxDiv(week, rxBlockWeeks),
+		level:   level,
+		stage:   stageWeights,
+		mx:      mx,
+	}
+	if level == Beginner {
+		r.beginnerWeek = max(1, p.Date.Monday().Sub(start.Monday())/7+1)
+		switch {
+		case r.beginnerWeek <= 4:
+			r.stage = stageBodyweight
+		case r.beginnerWeek <= 8:
+			r.stage = stageBands
+		}
+	}
+	g, ok := goals.next(p.Date)
+	if !ok {
+		r.step = rxMod(week, rxBlockWeeks)
+		r.phase = PhaseStrength
+		if r.step == rxBlockWeeks-1 {
+			r.phase = PhaseDeload
+		}
+		return r
+	}
+	r.hasGoal, r.goal, r.ultra = true, g, g.km >= rxUltraMinKm
+	r.weeksOut = g.Date.Monday().Sub(p.Date.Monday()) / 7
+	switch {
+	case r.weeksOut >= strengthFromWeeksOut:
+		r.phase = PhaseStrength
+		// Blocks count back from the race so that the last strength week,
+		// 9 weeks out, is the heaviest build week and power follows it; the
+		// lighter week comes before each build. The phase stays strength.
+		r.step = [rxBlockWeeks]int{2, 1, 0, 3}[rxMod(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)]
+	case r.weeksOut >= powerFromWeeksOut:
+		r.phase = PhasePower
+	default:
+		r.phase = PhaseSpecific
+	}
+	return r
+}
+
+// rxLine is one exercise with the move behind it, so tests can check the
+// patterns a session covers.
+type rxLine struct {
+	mv catalogMove
+	ex Exercise
+	// optional lines are the first to go when an ultra runner's strength
+	// volume is lowered.
+	optional bool
+}
+
+// lines assembles the session.
+func (r rx) lines() []rxLine {
+	var ls []rxLine
+	switch {
+	case r.phase == PhasePower:
+		ls = r.power()
+	case r.phase == PhaseSpecific && r.weeksOut == 0:
+		ls = r.raceWeek()
+	case r.phase == PhaseSpecific:
+		ls = r.maintain()
+	default:
+		ls = r.strength()
+	}
+	if r.ultra && (r.phase == PhasePower || r.phase == PhaseSpecific) {
+		ls = trimForUltra(ls)
+	}
+	return ls
+}
+
+// trimForUltra lowers strength volume as an ultra runner's running volume
+// ramps up: one exercise fewer and one set fewer wherever there are three or
+// more ("build a solid strength base initially and then decrease strength
+// training volume as your running volume ramps up", Strength Training 101).
+func trimForUltra(ls []rxLine) []rxLine {
+	out := make([]rxLine, 0, len(ls))
+	dropped := false
+	for _, l := range ls {
+		if l.optional && !dropped {
+			dropped = true
+			continue
+		}
+		if l.ex.Sets >= 3 {
+			l.ex.Sets--
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// Session bodies. Each follows the seeds: compound lifts first; in the
+// strength phase one bilateral lift, one unilateral lift, one upper-body
+// push or pull, calves and core (Strength Training Can Improve Running
+// Performance; Strength Training 101), and across A and B the squat, hinge,
+// push, pull and rotate patterns (How Strength Training Can Make You a
+// Better Runner).
+
+// strength is a strength-phase or deload session: a warm-up set, then 2–3
+// working sets of 4–6 reps at 75–85% 1RM.
+func (r rx) strength() []rxLine {
+	var bil, uni, upper, calf, core catalogMove
+	if r.variant == 0 {
+		bil, uni, upper, calf, core = mvBackSquat, mvSingleLegRDL, mvPullUps, mvCalfRaise, mvPallofPress
+	} else {
+		bil = r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
+		uni = unilateralRotation[rxMod(r.block, len(unilateralRotation))]
+		upper = r.mx.pick(mvBenchPress, mvOverheadPress)
+		calf, core = mvSingleLegCalfRaise, mvSidePlank
+	}
+	pct := r.percent(r.step)
+	ls := []rxLine{
+		r.lift(bil, r.workSets(true), "4-6", r.step, r.mx.percent(bil, pct), "warm-up set first"),
+		r.lift(uni, r.workSets(false), "4-6", r.step, r.rpeOrPercent(uni, pct), "warm-up set first"),
+	}
+	if upper.pat&patPull != 0 {
+		ls = append(ls, r.lift(upper, r.workSets(false), "4-6", r.step, "bodyweight",
+			"band-assisted if fewer than 4; add weight once 6 are easy"))
+	} else {
+		ls = append(ls, r.lift(upper, r.workSets(false), "4-6", r.step, r.mx.percent(upper, pct), "warm-up set first"))
+	}
+	return append(ls,
+		r.lift(calf, r.workSets(false), "8-10", r.step, rxRPE[r.step], "slow down, pause at the top"),
+		r.core(core, r.lighter(2)),
+	)
+}
+
+// power is a power-phase session: the heavy lift kept at lower volume, then
+// plyometrics and explosive lifts (Denadai et al. via "the importance of
+// strength training": explosive and heavy training both improve economy).
+func (r rx) power() []rxLine {
+	plyo := 3
+	if r.level == Beginner {
+		plyo = 2
+	}
+	top := rxBlockWeeks - 2 // the heaviest build step
+	heavyPct := r.percent(top)
+	swing := r.lift(mvKettlebellSwing, plyo, "8", top, rxRPE[0], "snap the hips")
+	if r.stage == stageBodyweight {
+		swing = r.plain(mvKettlebellSwing, plyo, "5", "bodyweight", "snap the hips")
+	}
+	if r.variant == 0 {
+		return []rxLine{
+			r.lift(mvBackSquat, 2, "3-5", top, r.mx.percent(mvBackSquat, heavyPct), "warm-up set first; fast up"),
+			r.opt(r.plain(mvJumpSquat, plyo, "5", "bodyweight", "land softly, rebound fast")),
+			r.plain(mvPogoJumps, plyo, "20", "bodyweight", "ground contacts; quick, stiff ankles"),
+			swing,
+			r.lift(mvPullUps, 2, "4-6", top, "bodyweight", "band-assisted if fewer than 4"),
+			r.core(mvPallofPress, 2),
+		}
+	}
+	hinge := r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
+	uni := unilateralRotation[rxMod(r.block, len(unilateralRotation))]
+	return []rxLine{
+		r.lift(hinge, 2, "3-5", top, r.mx.percent(hinge, heavyPct), "warm-up set first; fast up"),
+		r.opt(r.lift(uni, 2, "4-6", top, r.rpeOrPercent(uni, r.percent(1)), "")),
+		r.plain(mvBoxJumps, plyo, "5", "bodyweight", "step down, don't jump down"),
+		r.plain(mvBounding, plyo, "20 m", "bodyweight", "tall and springy; walk back"),
+		r.plain(mvMedBallPass, plyo, "5", r.ball(), "explode; full rest"),
+		r.plain(mvMedBallThrow, 2, "5", r.ball(), ""),
+	}
+}
+
+// maintain is a running-specific session: drills, hill sprints or strides,
+// one maintenance lift and short core ("Translate to Running – incorporate
+// sprinting and speed drills").
+func (r rx) maintain() []rxLine {
+	reps := 6
+	if r.level == Beginner {
+		reps = 4
+	}
+	lift, run := mvBackSquat, r.plain(mvHillSprints, reps, "8-10 s", "all-out", "steep hill; walk back down, full recovery")
+	core := r.core(mvDeadBug, 2)
+	if r.variant == 1 {
+		lift = r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
+		run = r.plain(mvStrides, reps, "80 m", "fast, relaxed", "walk back")
+		core = r.core(mvSidePlank, 2)
+	}
+	return []rxLine{
+		r.opt(r.plain(mvDrills, 2, "20 m", "easy", "each drill")),
+		run,
+		r.lift(lift, 2, "3", rxBlockWeeks-2, r.mx.percent(lift, r.percent(1)), "warm-up set first; stop well short of failure"),
+		core,
+	}
+}
+
+// raceWeek is the minimal session of a race week, for the rare plan whose
+// taper setting allows one: stay sharp, gain nothing, risk nothing.
+func (r rx) raceWeek() []rxLine {
+	lift := mvBackSquat
+	if r.variant == 1 {
+		lift = r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
+	}
+	return []rxLine{
+		r.opt(r.plain(mvDrills, 1, "20 m", "easy", "each drill")),
+		r.plain(mvStrides, 4, "80 m", "fast, relaxed", "walk back"),
+		r.lift(lift, 1, "3", 0, r.mx.percent(lift, r.percent(0)-5), "light: just a reminder"),
+		r.core(mvDeadBug, 1),
+	}
+}
+
+// Dosing.
+
+// workSets is the number of working sets in the strength phase: two for
+// everyone ("a warm up set and around 2 x hard working sets"), three on the
+// bilateral lift for intermediates and on every lift for advanced lifters
+// ("more than 3 sets shows a small benefit to hypertrophy but more muscle
+// damage"), about 60% of that in a lighter week.
+func (r rx) workSets(main bool) int {
+	n := 2
+	if r.level == Advanced || (r.level == Intermediate && main) {
+		n = 3
+	}
+	return r.lighter(n)
+}
+
+// lighter cuts n sets to about 60% in a lighter week, never below one.
+func (r rx) lighter(n int) int {
+	if r.step != rxBlockWeeks-1 {
+		return n
+	}
+	return max(1, int(math.Round(float64(n)*rxLight)))
+}
+
+// percent is the share of 1RM for a build step at the runner's level.
+func (r rx) percent(step int) int {
+	if r.level == Beginner {
+		return rxBeginnerPercent[step]
+	}
+	return rxPercent[step]
+}
+
+// rpeOrPercent loads a dumbbell or single-leg lift by effort, or in kg when
+// the runner gave a max for it.
+func (r rx) rpeOrPercent(mv catalogMove, pct int) string {
+	if r.mx.has(mv) {
+		return r.mx.percent(mv, pct)
+	}
+	return rxRPE[r.step]
+}
+
+// lift is a resisted exercise. The weights* arguments apply once the runner
+// lifts; before that the stage decides: bands at higher reps, or body weight
+// with reps that grow over the block (low load and high reps first, then
+// "gradually increasing the weight as you decrease your reps", Strength
+// Training 101).
+func (r rx) lift(mv catalogMove, sets int, weightsReps string, step int, weightsLoad, weightsNotes string) rxLine {
+	switch r.stage {
+	case stageBands:
+		return r.plain(mv, sets, "8-12", rxBand[step], "")
+	case stageBodyweight:
+		return r.plain(mv, sets, rxBodyweightReps[step], "bodyweight", "")
+	}
+	return r.plain(mv, sets, weightsReps, weightsLoad, weightsNotes)
+}
+
+// core is the short trunk work that ends every session.
+func (r rx) core(mv catalogMove, sets int) rxLine {
+	reps, load := "8", "bodyweight"
+	switch {
+	case mv == mvPallofPress && r.stage != stageBodyweight:
+		load = "light band"
+	case mv == mvSidePlank:
+		reps = "30 s"
+	}
+	return r.plain(mv, sets, reps, load, "")
+}
+
+// ball is the load of a med-ball throw.
+func (r rx) ball() string {
+	if r.stage == stageBodyweight {
+		return "bodyweight"
+	}
+	return "3-5 kg med ball"
+}
+
+// plain is an exercise as given, with the move's side added to its notes.
+func (r rx) plain(mv catalogMove, sets int, reps, load, notes string) rxLine {
+	if mv.side != "" {
+		if notes != "" {
+			notes += "; "
+		}
+		notes += mv.side
+	}
+	return rxLine{mv: mv, ex: Exercise{Name: mv.name(r.stage), Sets: sets, Reps: reps, Load: load, Notes: notes}}
+}
+
+// opt marks a line as the one an ultra runner drops.
+func (r rx) opt(l rxLine) rxLine {
+	l.optional = true
+	return l
+}
+
+// Words for the calendar.
+
+func (r rx) variantName() string { return [2]string{"A", "B"}[r.variant] }
+
+// title is short enough for a calendar cell: "Strength A · squat, hinge, pull".
+func (r rx) title() string {
+	focus := [2]string{"squat, hinge, pull", "hinge, squat, push"}[r.variant]
+	switch {
+	case r.phase == PhaseDeload:
+		focus = "deload"
+	case r.phase == PhasePower:
+		focus = "power"
+	case r.phase == PhaseSpecific && r.weeksOut == 0:
+		focus = "race week"
+	case r.phase == PhaseSpecific:
+		focus = "maintain"
+	case r.step == rxBlockWeeks-1:
+		focus += " (light)"
+	}
+	return "Strength " + r.variantName() + " · " + focus
+}
+
+// notes is one line on the purpose of the session and one on where it sits:
+// weeks to the goal race, the block, a beginner's stage, an ultra's trim.
+func (r rx) notes() string {
+	var purpose string
+	switch {
+	case r.phase == PhaseDeload:
+		purpose = "Deload week: about 60% of the usual sets at a slightly lighter load, so the next block starts fresh."
+	case r.phase == PhaseStrength && r.step == rxBlockWeeks-1:
+		purpose = "Strength phase, lighter week: about 60% of the usual sets, so the next build starts fresh."
+	case r.phase == PhaseStrength:
+		purpose = fmt.Sprintf("Strength phase, build week %d of 3: heavy and low reps at %s; compound lifts first, stop with a rep in reserve.",
+			r.step+1, r.intensity())
+	case r.phase == PhasePower:
+		purpose = "Power phase: one heavy lift at low volume, then fast jumps and throws; full rest, quality over fatigue."
+	case r.weeksOut == 0:
+		purpose = "Race week: a short primer to stay sharp; skip it if your legs feel heavy."
+	default:
+		purpose = "Running-specific phase: one maintenance lift, sprints and drills to stay sharp without soreness."
+	}
+	var where []string
+	if r.hasGoal {
+		where = append(where, fmt.Sprintf("weeks to %s: %d", r.goalName(), r.weeksOut))
+	} else {
+		where = append(where, fmt.Sprintf("no goal race: block week %d of 4", r.step+1))
+	}
+	if r.ultra {
+		if r.phase == PhaseStrength {
+			where = append(where, "ultra: build strength now, volume drops as your mileage ramps up")
+		} else {
+			where = append(where, "ultra: strength volume trimmed while your mileage ramps up")
+		}
+	}
+	switch r.stage {
+	case stageBodyweight:
+		where = append(where, fmt.Sprintf("beginner week %d: body weight (bands from week 5, weights from week 9)", r.beginnerWeek))
+	case stageBands:
+		where = append(where, fmt.Sprintf("beginner week %d: bands (weights from week 9)", r.beginnerWeek))
+	}
+	line := strings.Join(where, "; ")
+	return purpose + "\n" + strings.ToUpper(line[:1]) + line[1:] + "."
+}
+
+// intensity names a build week's load for the notes.
+func (r rx) intensity() string {
+	switch r.stage {
+	case stageBands:
+		return rxBand[r.step]
+	case stageBodyweight:
+		return rxBodyweightReps[r.step] + " reps"
+	}
+	return fmt.Sprintf("%d%% 1RM", r.percent(r.step))
+}
+
+// goalName is the race's name as the runner wrote it.
+func (r rx) goalName() string {
+	if n := strings.Join(strings.Fields(r.goal.Summary), " "); n != "" {
+		return n
+	}
+	return "goal race"
+}
+
+// rxMod is the non-negative remainder, so weeks before the epoch still fall
+// into blocks of four.
+func rxMod(a, b int) int { return ((a % b) + b) % b }
+
+// rxDiv is floor division, matching rxMod.
+func rxDiv(a, b int) int { return (a - rxMod(a, b)) / b }
