@@ -1,0 +1,92 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a Store for a plan, feed or token it does not hold.
+var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned by Store.Lock when another holder has the lock.
+var ErrLocked = errors.New("locked")
+
+// PlanRecord is one runner's plan as the service keeps it. Secrets never sit
+// here in the clear: tokens are kept as hashes (for lookup) and, where the
+// service must show or use them again, sealed with the store's key.
+type PlanRecord struct {
+	ID string
+	// ManageTokenHash is SHA-256 of the manage token; the token itself is
+	// shown once, at creation.
+	ManageTokenHash []byte
+	// FeedTokenHash is SHA-256 of the current feed token (the lookup key of
+	// GET /feeds/{token}.ics); FeedTokenSealed is the token encrypted, so the
+	// manage page can show the feed URL again.
+	FeedTokenHash   []byte
+	FeedTokenSealed []byte
+	Sources         []string // run calendars: URLs or google:ID
+	Busy            []string // calendars that only block time
+	TimeZone        string
+	Settings        SettingsJSON
+	// GoogleTokenSealed is the OAuth token (JSON) encrypted; nil when the
+	// plan is not connected to Google. GoogleCalendarID is where sessions go.
+	GoogleTokenSealed []byte
+	GoogleCalendarID  string
+
+	Status    string // "new", "syncing", "ok", "error"
+	LastSync  time.Time
+	LastError string
+	NextSync  time.Time
+	Created   time.Time
+	Updated   time.Time
+}
+
+// Feed is the last published calendar of a plan and the plan as planned,
+// stored so requests never plan: they serve what the worker wrote.
+type Feed struct {
+	ICS     []byte    // the .ics body
+	ETag    string    // strong ETag of ICS
+	Updated time.Time // when ICS last changed
+	// PlanJSON is the plan (days, sessions) in the `plan --json` shape.
+	PlanJSON []byte
+}
+
+// Store keeps plans, feeds and per-plan state. Implementations: SQLite (the
+// embedded default) and Redis (for several workers); both pass one
+// conformance suite. Every method is safe for concurrent use.
+type Store interface {
+	// CreatePlan stores a new plan; the ID and both token hashes must be new.
+	CreatePlan(ctx context.Context, p *PlanRecord) error
+	// GetPlan returns the plan or ErrNotFound.
+	GetPlan(ctx context.Context, id string) (*PlanRecord, error)
+	// PlanByFeedToken finds the plan whose current feed token hashes to
+	// hash, or ErrNotFound; a rotated-away token is not found.
+	PlanByFeedToken(ctx context.Context, hash []byte) (*PlanRecord, error)
+	// UpdatePlan replaces a plan's record (its feed token index included)
+	// or returns ErrNotFound.
+	UpdatePlan(ctx context.Context, p *PlanRecord) error
+	// DeletePlan removes the plan, its tokens, its feed and its state.
+	DeletePlan(ctx context.Context, id string) error
+	// DuePlans lists the IDs of plans whose NextSync is at or before t,
+	// earliest first, at most limit.
+	DuePlans(ctx context.Context, t time.Time, limit int) ([]string, error)
+
+	// PutFeed and GetFeed keep a plan's published calendar.
+	PutFeed(ctx context.Context, planID string, f *Feed) error
+	GetFeed(ctx context.Context, planID string) (*Feed, error)
+
+	// GetState, PutState and DeleteState keep small per-plan blobs: source
+	// validators, Google sync tokens, what was last written.
+	GetState(ctx context.Context, planID, key string) ([]byte, bool, error)
+	PutState(ctx context.Context, planID, key string, value []byte) error
+	DeleteState(ctx context.Context, planID, key string) error
+
+	// Lock takes a lease named name for ttl, or returns ErrLocked; unlock
+	// releases it only if it is still ours. A crashed holder's lease expires.
+	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(context.Context) error, err error)
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
