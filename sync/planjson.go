@@ -1,0 +1,96 @@
+package sync
+
+import (
+	"time"
+
+	"github.com/strengthsync/strengthsync/rules"
+)
+
+// The JSON shapes of `plan --json`. Tools outside the project rely on these
+// names (README, "JSON contract"): fields may be added, never renamed.
+type (
+	// PlanJSON is a whole plan.
+	PlanJSON struct {
+		Timezone   string          `json:"timezone"`
+		Start      string          `json:"start"`
+		Weeks      int             `json:"weeks"`
+		Days       []DayJSON       `json:"days"`
+		Sessions   []SessionJSON   `json:"sessions"`
+		ShortWeeks []ShortWeekJSON `json:"short_weeks"`
+	}
+	// DayJSON is one date with its kind and events.
+	DayJSON struct {
+		Date   string      `json:"date"`
+		Kind   string      `json:"kind"`
+		Reason string      `json:"reason"`
+		Events []EventJSON `json:"events"`
+	}
+	// EventJSON is one calendar entry of a day.
+	EventJSON struct {
+		Summary string `json:"summary"`
+		Start   string `json:"start"`
+		End     string `json:"end"`
+		AllDay  bool   `json:"all_day"`
+		Kind    string `json:"kind"`
+		Reason  string `json:"reason"`
+		Busy    bool   `json:"busy,omitempty"`
+	}
+	// SessionJSON is one strength session.
+	SessionJSON struct {
+		UID       string           `json:"uid"`
+		Date      string           `json:"date"`
+		Start     string           `json:"start"`
+		End       string           `json:"end"`
+		Title     string           `json:"title"`
+		Phase     string           `json:"phase"`
+		Reason    string           `json:"reason"`
+		Exercises []rules.Exercise `json:"exercises"`
+		Week      string           `json:"week"`
+		Ordinal   int              `json:"ordinal"`
+		Variant   string           `json:"variant"`
+		Notes     string           `json:"notes,omitempty"`
+		Hand      bool             `json:"hand,omitempty"`
+		Warning   string           `json:"warning,omitempty"`
+	}
+	// ShortWeekJSON is a week that got fewer sessions than wanted.
+	ShortWeekJSON struct {
+		Week   string `json:"week"`
+		Wanted int    `json:"wanted"`
+		Placed int    `json:"placed"`
+		Reason string `json:"reason"`
+	}
+)
+
+// NewPlanJSON converts a plan to its contract shape. Busy events keep no title:
+// a runner's other calendars are nobody's business in a shared output.
+func NewPlanJSON(p rules.Plan, loc *time.Location) PlanJSON {
+	out := PlanJSON{Timezone: p.Timezone, Start: p.Start.String(), Weeks: p.Weeks,
+		Days: []DayJSON{}, Sessions: []SessionJSON{}, ShortWeeks: []ShortWeekJSON{}}
+	for _, d := range p.Days {
+		jd := DayJSON{Date: d.Date.String(), Kind: d.Kind.String(), Reason: d.Reason, Events: []EventJSON{}}
+		for _, e := range d.Events {
+			summary := e.Summary
+			if e.Busy {
+				summary = "busy"
+			}
+			jd.Events = append(jd.Events, EventJSON{Summary: summary, Start: rfc3339(e.Start, loc), End: rfc3339(e.End, loc),
+				AllDay: e.AllDay, Kind: e.Kind.String(), Reason: e.Reason, Busy: e.Busy})
+		}
+		out.Days = append(out.Days, jd)
+	}
+	for _, s := range p.Sessions {
+		ex := s.Exercises
+		if ex == nil {
+			ex = []rules.Exercise{}
+		}
+		out.Sessions = append(out.Sessions, SessionJSON{UID: s.UID, Date: s.Date.String(), Start: rfc3339(s.Start, loc),
+			End: rfc3339(s.End, loc), Title: s.Title, Phase: string(s.Phase), Reason: s.Reason, Exercises: ex,
+			Week: s.Week, Ordinal: s.Ordinal, Variant: s.Variant, Notes: s.Notes, Hand: s.Hand, Warning: s.Warning})
+	}
+	for _, w := range p.ShortWeeks {
+		out.ShortWeeks = append(out.ShortWeeks, ShortWeekJSON(w))
+	}
+	return out
+}
+
+func rfc3339(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
