@@ -25,13 +25,14 @@ func rxEpochWeek() Date { return Date{2001, time.January, 1} }
 // the last build week ("progressively overload ... don't go too hard too
 // soon", Strength Training 101). Lifters work at 75–85% of 1RM, about
 // 80–100% of a 5RM (Strength Training Can Improve Running Performance: "a
-// load of around 70-85% of 1RM"); beginners who have just reached the
-// weights start a step lower.
+// load of around 70-85% of 1RM"). Beginners, who alone use bands and body
+// weight, work a step lower and take their lighter week at the stage's
+// lightest load, so that a new stage never opens heavy.
 var (
 	rxPercent         = [rxBlockWeeks]int{75, 80, 85, 80}
-	rxBeginnerPercent = [rxBlockWeeks]int{70, 75, 80, 75}
+	rxBeginnerPercent = [rxBlockWeeks]int{70, 75, 80, 70}
 	rxRPE             = [rxBlockWeeks]string{"RPE 7", "RPE 7.5", "RPE 8", "RPE 7"}
-	rxBand            = [rxBlockWeeks]string{"light band", "medium band", "heavy band", "medium band"}
+	rxBand            = [rxBlockWeeks]string{"light band", "medium band", "heavy band", "light band"}
 	rxBodyweightReps  = [rxBlockWeeks]string{"10", "12", "15", "10"}
 )
 
@@ -81,10 +82,16 @@ func Prescribe(ps []Placement, races []Race, start Date, s Settings, namespace s
 
 // rx is everything that decides one session's content.
 type rx struct {
-	phase    Phase
-	variant  int // 0 = A, 1 = B
-	step     int // 0–2: build weeks 1–3; 3: the lighter week
-	block    int // 4-week blocks since the epoch: rotates session B's single-leg lift
+	phase   Phase
+	variant int // 0 = A, 1 = B
+	step    int // load step: 0–2 build weeks 1–3, 3 the lighter week
+	// blockStep is the week of the block (0–3) that step derives from; they
+	// differ only while a beginner eases into a new stage.
+	blockStep int
+	// block numbers the 4-week block (from the epoch, or back from the goal
+	// race in its strength phase); it rotates session B's single-leg lift
+	// so that it stays the same through a block.
+	block    int
 	hasGoal  bool
 	goal     goalRace
 	weeksOut int // whole ISO weeks to the goal race; meaningful with hasGoal
@@ -109,38 +116,48 @@ func newRx(p Placement, goals goalRaces, start Date, level Level, perWeek int, m
 		stage:   stageWeights,
 		mx:      mx,
 	}
-	if level == Beginner {
-		r.beginnerWeek = max(1, p.Date.Monday().Sub(start.Monday())/7+1)
+	if g, ok := goals.next(p.Date); ok {
+		r.hasGoal, r.goal, r.ultra = true, g, g.km >= rxUltraMinKm
+		r.weeksOut = g.Date.Monday().Sub(p.Date.Monday()) / 7
 		switch {
-		case r.beginnerWeek <= 4:
-			r.stage = stageBodyweight
-		case r.beginnerWeek <= 8:
-			r.stage = stageBands
+		case r.weeksOut >= strengthFromWeeksOut:
+			r.phase = PhaseStrength
+			// Blocks count back from the race so that the last strength
+			// week, 9 weeks out, is the heaviest build week and power
+			// follows it; the lighter week comes before each build. The
+			// phase stays strength.
+			r.step = [rxBlockWeeks]int{2, 1, 0, 3}[rxMod(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)]
+			r.block = rxDiv(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)
+		case r.weeksOut >= powerFromWeeksOut:
+			r.phase = PhasePower
+		default:
+			r.phase = PhaseSpecific
 		}
-	}
-	g, ok := goals.next(p.Date)
-	if !ok {
+	} else {
 		r.step = rxMod(week, rxBlockWeeks)
 		r.phase = PhaseStrength
 		if r.step == rxBlockWeeks-1 {
 			r.phase = PhaseDeload
 		}
-		return r
 	}
-	r.hasGoal, r.goal, r.ultra = true, g, g.km >= rxUltraMinKm
-	r.weeksOut = g.Date.Monday().Sub(p.Date.Monday()) / 7
-	switch {
-	case r.weeksOut >= strengthFromWeeksOut:
-		r.phase = PhaseStrength
-		// Blocks count back from the race so that the last strength week,
-		// 9 weeks out, is the heaviest build week and power follows it; the
-		// lighter week comes before each build. The phase stays strength.
-		r.step = [rxBlockWeeks]int{2, 1, 0, 3}[rxMod(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)]
-	case r.weeksOut >= powerFromWeeksOut:
-		r.phase = PhasePower
-	default:
-		r.phase = PhaseSpecific
+	if level == Beginner {
+		r.beginnerWeek = max(1, p.Date.Monday().Sub(start.Monday())/7+1)
+		stageWeek := r.beginnerWeek - 9 // weeks since the current stage began
+		switch {
+		case r.beginnerWeek <= 4:
+			r.stage, stageWeek = stageBodyweight, r.beginnerWeek-1
+		case r.beginnerWeek <= 8:
+			r.stage, stageWeek = stageBands, r.beginnerWeek-5
+		}
+		// A new stage opens at the first build step and climbs at most a
+		// step a week ("don't go too hard too soon"); lighter weeks stay
+		// where the block puts them.
+		if r.step < rxBlockWeeks-1 {
+			r.blockStep, r.step = r.step, min(r.step, stageWeek)
+			return r
+		}
 	}
+	r.blockStep = r.step
 	return r
 }
 
@@ -254,7 +271,7 @@ func (r rx) power() []rxLine {
 		}
 	}
 	hinge := r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
-	uni := unilateralRotation[rxMod(r.block, len(unilateralRotation))]
+	uni := mvSplitSquat // the single-leg lift of the last strength block, kept through power
 	return []rxLine{
 		r.lift(hinge, 2, "3-5", top, r.mx.percent(hinge, heavyPct), "warm-up set first; fast up"),
 		r.opt(r.lift(uni, 2, "4-6", top, r.rpeOrPercent(uni, r.percent(1)), "")),
@@ -349,10 +366,14 @@ func (r rx) rpeOrPercent(mv catalogMove, pct int) string {
 // "gradually increasing the weight as you decrease your reps", Strength
 // Training 101).
 func (r rx) lift(mv catalogMove, sets int, weightsReps string, step int, weightsLoad, weightsNotes string) rxLine {
-	switch r.stage {
-	case stageBands:
+	switch {
+	case r.stage == stageBands && mv.pat&patCalf != 0:
+		// Calf raises need no band: body weight on one or two legs is load
+		// enough until the weights come.
+		return r.plain(mv, sets, rxBodyweightReps[step], "bodyweight", "")
+	case r.stage == stageBands:
 		return r.plain(mv, sets, "8-12", rxBand[step], "")
-	case stageBodyweight:
+	case r.stage == stageBodyweight:
 		return r.plain(mv, sets, rxBodyweightReps[step], "bodyweight", "")
 	}
 	return r.plain(mv, sets, weightsReps, weightsLoad, weightsNotes)
@@ -427,8 +448,21 @@ func (r rx) notes() string {
 	case r.phase == PhaseStrength && r.step == rxBlockWeeks-1:
 		purpose = "Strength phase, lighter week: about 60% of the usual sets, so the next build starts fresh."
 	case r.phase == PhaseStrength:
-		purpose = fmt.Sprintf("Strength phase, build week %d of 3: heavy and low reps at %s; compound lifts first, stop with a rep in reserve.",
-			r.step+1, r.intensity())
+		purpose = fmt.Sprintf("Build week %d of 3: ", r.blockStep+1)
+		if r.hasGoal {
+			purpose = "Strength phase, b" + purpose[1:]
+		}
+		switch r.stage {
+		case stageWeights:
+			purpose += fmt.Sprintf("heavy and low reps at %d%% 1RM; compound lifts first, stop with a rep in reserve.", r.percent(r.step))
+		case stageBands:
+			purpose += fmt.Sprintf("8-12 reps with a %s; move well and control every rep.", rxBand[r.step])
+		default:
+			purpose += fmt.Sprintf("%s reps with body weight; move well and control every rep.", rxBodyweightReps[r.step])
+		}
+		if r.step < r.blockStep {
+			purpose = strings.TrimSuffix(purpose, ".") + "; a new stage starts light."
+		}
 	case r.phase == PhasePower:
 		purpose = "Power phase: one heavy lift at low volume, then fast jumps and throws; full rest, quality over fatigue."
 	case r.weeksOut == 0:
@@ -440,7 +474,7 @@ func (r rx) notes() string {
 	if r.hasGoal {
 		where = append(where, fmt.Sprintf("weeks to %s: %d", r.goalName(), r.weeksOut))
 	} else {
-		where = append(where, fmt.Sprintf("no goal race: block week %d of 4", r.step+1))
+		where = append(where, fmt.Sprintf("no goal race: block week %d of 4", r.blockStep+1))
 	}
 	if r.ultra {
 		if r.phase == PhaseStrength {
@@ -457,17 +491,6 @@ func (r rx) notes() string {
 	}
 	line := strings.Join(where, "; ")
 	return purpose + "\n" + strings.ToUpper(line[:1]) + line[1:] + "."
-}
-
-// intensity names a build week's load for the notes.
-func (r rx) intensity() string {
-	switch r.stage {
-	case stageBands:
-		return rxBand[r.step]
-	case stageBodyweight:
-		return rxBodyweightReps[r.step] + " reps"
-	}
-	return fmt.Sprintf("%d%% 1RM", r.percent(r.step))
 }
 
 // goalName is the race's name as the runner wrote it.

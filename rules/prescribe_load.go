@@ -11,6 +11,10 @@ import (
 // maxes holds a runner's one-rep maxes in kg, keyed by normalised lift name.
 type maxes map[string]float64
 
+// rxMaxKg bounds the maxes that are believed; Settings.Validate rejects
+// anything over 500 kg, and a value past this one is a typo, not a lift.
+const rxMaxKg = 1000
+
 // epley1RM estimates a one-rep max from a five-rep max with Epley's formula,
 // 1RM = w × (1 + reps/30): for five reps, 1RM = 5RM × 7/6. Epley is the
 // common choice for sets of up to about ten reps and errs on the light side
@@ -28,7 +32,8 @@ func normLift(s string) string {
 // newMaxes merges the settings' 1RMs and 5RMs into estimated 1RMs. A
 // measured 1RM wins over one estimated from a 5RM. When two spellings of the
 // same lift are given ("Back squat" and "back squat"), the one that sorts
-// first wins, so the result never depends on map order.
+// first wins, so the result never depends on map order. Values that are not
+// positive and finite are ignored.
 func newMaxes(s Settings) maxes {
 	m := maxes{}
 	add := func(src map[string]float64, conv func(float64) float64) {
@@ -39,7 +44,7 @@ func newMaxes(s Settings) maxes {
 		slices.Sort(keys)
 		for _, k := range keys {
 			n, kg := normLift(k), src[k]
-			if _, ok := m[n]; ok || n == "" || !(kg > 0) || math.IsInf(kg, 0) {
+			if _, ok := m[n]; ok || n == "" || !(kg > 0 && kg <= rxMaxKg) {
 				continue
 			}
 			m[n] = conv(kg)

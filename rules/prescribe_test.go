@@ -1,0 +1,977 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Seed articles cited below:
+//   [importance]  "Running – the importance of strength training"
+//   [performance] "Strength Training Can Improve Running Performance"
+//   [101]         "Strength Training 101"
+//   [better]      "How Strength Training Can Make You a Better Runner"
+//   [why]         "Strength Training For Runners: Why You Need it"
+
+// The -update flag rewrites golden files. Another test file of this package
+// may define it too; whoever registers first wins and both read it by name.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files in testdata/")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// rxDate parses a date or fails the test.
+func rxDate(t testing.TB, s string) Date {
+	t.Helper()
+	d, err := ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// rxSlot is a placement on d at 18:00 UTC.
+func rxSlot(d Date, ordinal int) Placement {
+	start := d.At(18*60, time.UTC)
+	return Placement{
+		Week: d.Week(), Ordinal: ordinal, Date: d,
+		Start: start, End: start.Add(45 * time.Minute),
+		Reason: "test slot",
+	}
+}
+
+// prescribeOne prescribes a single placement.
+func prescribeOne(t testing.TB, p Placement, races []Race, start Date, s Settings) Session {
+	t.Helper()
+	ss := Prescribe([]Placement{p}, races, start, s, "")
+	if len(ss) != 1 {
+		t.Fatalf("Prescribe returned %d sessions for 1 placement", len(ss))
+	}
+	return ss[0]
+}
+
+// rxMoves is every move of the catalogue, for mapping names back to patterns.
+var rxMoves = []catalogMove{
+	mvBackSquat, mvTrapBarDeadlift, mvDeadlift, mvHipThrust,
+	mvSingleLegRDL, mvSplitSquat, mvStepUp, mvReverseLunge,
+	mvPullUps, mvBenchPress, mvOverheadPress,
+	mvCalfRaise, mvSingleLegCalfRaise, mvPallofPress, mvSidePlank, mvDeadBug,
+	mvJumpSquat, mvKettlebellSwing, mvPogoJumps, mvBoxJumps, mvBounding, mvMedBallPass, mvMedBallThrow,
+	mvDrills, mvHillSprints, mvStrides,
+}
+
+// patternsOf maps each exercise back to its catalogue patterns; a name that
+// is not in the catalogue fails the test.
+func patternsOf(t *testing.T, s Session) []movePattern {
+	t.Helper()
+	byName := map[string]movePattern{}
+	for _, mv := range rxMoves {
+		for _, n := range mv.names {
+			byName[n] |= mv.pat
+		}
+	}
+	var ps []movePattern
+	for _, e := range s.Exercises {
+		p, ok := byName[e.Name]
+		if !ok {
+			t.Fatalf("%s: exercise %q is not in the catalogue", s.Date, e.Name)
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func unionOf(ps []movePattern) movePattern {
+	var u movePattern
+	for _, p := range ps {
+		u |= p
+	}
+	return u
+}
+
+func totalSets(s Session) int {
+	n := 0
+	for _, e := range s.Exercises {
+		n += e.Sets
+	}
+	return n
+}
+
+// mainLoad is the load of the session's first exercise, its compound lift.
+func mainLoad(s Session) string { return s.Exercises[0].Load }
+
+// berlin is a marathon on Sunday 2026-09-27.
+var berlin = Race{Date: Date{2026, time.September, 27}, Summary: "Berlin Marathon", DistanceKm: 42.195}
+
+// weeksOut is the Tuesday n ISO weeks before r's week.
+func weeksOut(r Race, n int) Date { return r.Date.Monday().AddDays(-7*n + 1) }
+
+// TestPrescribePhases: phases count back from the next race of half-marathon
+// length or more (SPEC §5; [better]: "Build Strength First – Train for
+// Power – Translate to Running").
+func TestPrescribePhases(t *testing.T) {
+	tenK := Race{Date: Date{2026, time.August, 30}, Summary: "Club 10K race", DistanceKm: 10}
+	half := Race{Date: Date{2026, time.August, 2}, Summary: "Half marathon", DistanceKm: 21.1}
+	past := Race{Date: Date{2026, time.March, 1}, Summary: "Spring Marathon", DistanceKm: 42.2}
+	noKm := Race{Date: berlin.Date, Summary: "Berlin Marathon"} // the calendar gave no distance
+	tests := []struct {
+		name      string
+		date      Date
+		races     []Race
+		phase     Phase
+		title     string // suffix after "Strength A · "
+		notesHave string
+	}{
+		{"13 weeks out: strength, heaviest build week", weeksOut(berlin, 13), []Race{berlin}, PhaseStrength, "squat, hinge, pull", "build week 3 of 3"},
+		{"12 weeks out: strength, the lighter week before the last build", weeksOut(berlin, 12), []Race{berlin}, PhaseStrength, "squat, hinge, pull (light)", "Weeks to Berlin Marathon: 12"},
+		{"11 weeks out: strength, build week 1", weeksOut(berlin, 11), []Race{berlin}, PhaseStrength, "squat, hinge, pull", "build week 1 of 3"},
+		{"9 weeks out: last strength week, the heaviest", weeksOut(berlin, 9), []Race{berlin}, PhaseStrength, "squat, hinge, pull", "build week 3 of 3"},
+		{"8 weeks out: power", weeksOut(berlin, 8), []Race{berlin}, PhasePower, "power", "Weeks to Berlin Marathon: 8"},
+		{"4 weeks out: still power", weeksOut(berlin, 4), []Race{berlin}, PhasePower, "power", "Weeks to Berlin Marathon: 4"},
+		{"3 weeks out: maintain", weeksOut(berlin, 3), []Race{berlin}, PhaseSpecific, "maintain", "Weeks to Berlin Marathon: 3"},
+		{"1 week out: maintain", weeksOut(berlin, 1), []Race{berlin}, PhaseSpecific, "maintain", "Weeks to Berlin Marathon: 1"},
+		{"race week: minimal maintain", weeksOut(berlin, 0), []Race{berlin}, PhaseSpecific, "race week", "Weeks to Berlin Marathon: 0"},
+		{"Sunday of the race week is 0 weeks out", berlin.Date.AddDays(-1), []Race{berlin}, PhaseSpecific, "race week", "Weeks to Berlin Marathon: 0"},
+		{"a 10K is not a goal race", weeksOut(berlin, 5), []Race{tenK}, "", "", "No goal race"},
+		{"a past race is not a goal race", weeksOut(berlin, 5), []Race{past}, "", "", "No goal race"},
+		{"the next goal race wins over a later one", weeksOut(berlin, 12), []Race{berlin, half, tenK}, PhasePower, "power", "Weeks to Half marathon: 4"},
+		{"distance read from the name when the calendar has none", weeksOut(berlin, 6), []Race{noKm}, PhasePower, "power", "Weeks to Berlin Marathon: 6"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := prescribeOne(t, rxSlot(tc.date, 1), tc.races, tc.date, DefaultSettings())
+			if tc.phase != "" && s.Phase != tc.phase {
+				t.Errorf("phase = %q, want %q", s.Phase, tc.phase)
+			}
+			if tc.phase == "" && s.Phase != PhaseStrength && s.Phase != PhaseDeload {
+				t.Errorf("phase = %q, want a block phase (strength or deload)", s.Phase)
+			}
+			if tc.title != "" && s.Title != "Strength "+s.Variant+" · "+tc.title {
+				t.Errorf("title = %q, want suffix %q", s.Title, tc.title)
+			}
+			if !strings.Contains(s.Notes, tc.notesHave) {
+				t.Errorf("notes = %q, want them to contain %q", s.Notes, tc.notesHave)
+			}
+			if n := strings.Count(s.Notes, "\n"); n != 1 {
+				t.Errorf("notes have %d lines, want 2: %q", n+1, s.Notes)
+			}
+		})
+	}
+}
+
+// TestPrescribePhaseContent: what each phase holds (SPEC §5; [performance]:
+// a warm-up set and about 2 hard working sets at 70–85% 1RM; [better]: 4–6
+// reps, then explosive movements and plyometrics, then sprinting and drills).
+func TestPrescribePhaseContent(t *testing.T) {
+	tests := []struct {
+		name string
+		wo   int
+		ord  int
+		want func(t *testing.T, s Session, ps []movePattern)
+	}{
+		{"strength: warm-up set, 2–3 sets of 4–6 at 75–85% 1RM, compound first", 11, 1, func(t *testing.T, s Session, ps []movePattern) {
+			first := s.Exercises[0]
+			if ps[0]&patBilateral == 0 || first.Reps != "4-6" || !strings.Contains(first.Notes, "warm-up set first") {
+				t.Errorf("first exercise = %+v, want a bilateral compound lift, 4-6 reps, warm-up set first", first)
+			}
+			for i, e := range s.Exercises[:3] {
+				if e.Sets < 2 || e.Sets > 3 || e.Reps != "4-6" {
+					t.Errorf("lift %d = %+v, want 2–3 sets of 4-6", i, e)
+				}
+			}
+			if first.Load != "75% 1RM" {
+				t.Errorf("first week of a build: load = %q, want 75%% 1RM", first.Load)
+			}
+		}},
+		{"power: one or two heavy lifts at lower volume, plyometrics, explosive lifts", 6, 1, func(t *testing.T, s Session, ps []movePattern) {
+			heavy, plyo, explosive := 0, 0, 0
+			for i, p := range ps {
+				if p&(patBilateral|patUnilateral) != 0 && p&(patPlyo|patExplosive|patCalf) == 0 {
+					heavy++
+					if s.Exercises[i].Sets > 2 {
+						t.Errorf("heavy lift %+v: want at most 2 sets in the power phase", s.Exercises[i])
+					}
+				}
+				if p&patPlyo != 0 {
+					plyo++
+				}
+				if p&patExplosive != 0 {
+					explosive++
+				}
+			}
+			if heavy < 1 || heavy > 2 || plyo == 0 || explosive == 0 {
+				t.Errorf("heavy=%d plyo=%d explosive=%d, want 1–2, ≥1, ≥1: %+v", heavy, plyo, explosive, s.Exercises)
+			}
+			if s.Exercises[0].Load != "85% 1RM" || s.Exercises[0].Reps != "3-5" {
+				t.Errorf("heavy lift = %+v, want 3-5 at 85%% 1RM", s.Exercises[0])
+			}
+		}},
+		{"power B: plyometrics and a med-ball throw", 6, 2, func(t *testing.T, s Session, ps []movePattern) {
+			u := unionOf(ps)
+			if u&patPlyo == 0 || u&patExplosive == 0 || u&patHinge == 0 {
+				t.Errorf("patterns %b: want plyometrics, explosive work and the heavy hinge", u)
+			}
+		}},
+		{"maintain: sprints or strides, drills, one maintenance lift, short core", 2, 1, func(t *testing.T, s Session, ps []movePattern) {
+			running, lifts, core := 0, 0, 0
+			for _, p := range ps {
+				switch {
+				case p&patRunning != 0:
+					running++
+				case p&patBilateral != 0:
+					lifts++
+				case p&patCore != 0:
+					core++
+				}
+			}
+			if running < 2 || lifts != 1 || core != 1 {
+				t.Errorf("running=%d lifts=%d core=%d, want ≥2, 1, 1: %+v", running, lifts, core, s.Exercises)
+			}
+		}},
+		{"race week: minimal volume", 0, 1, func(t *testing.T, s Session, ps []movePattern) {
+			for _, e := range s.Exercises {
+				if e.Sets > 4 {
+					t.Errorf("%+v: race week wants minimal volume", e)
+				}
+			}
+			if n := totalSets(s); n > 8 {
+				t.Errorf("race week total sets = %d, want ≤ 8", n)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := weeksOut(berlin, tc.wo)
+			s := prescribeOne(t, rxSlot(d, tc.ord), []Race{berlin}, d, DefaultSettings())
+			tc.want(t, s, patternsOf(t, s))
+		})
+	}
+}
+
+// TestPrescribeBlocks: with no goal race, 4-week blocks anchored to a fixed
+// epoch: 3 build weeks with rising load, then a deload at about 60% volume
+// with the same or a slightly lower load (SPEC §5; [101]: "progressively
+// overload ... don't go too hard too soon").
+func TestPrescribeBlocks(t *testing.T) {
+	first := rxDate(t, "2026-02-24") // Tuesday; 2026-02-23 is 1312 weeks after 2001-01-01, a block start
+	wantPhase := []Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhaseDeload}
+	for _, level := range []Level{Beginner, Intermediate, Advanced} {
+		t.Run(level.String(), func(t *testing.T) {
+			s := DefaultSettings()
+			s.Level = level
+			start := first
+			if level == Beginner {
+				start = first.AddDays(-7 * 12) // past the body-weight and band weeks
+			}
+			var ps []Placement
+			for w := range 8 {
+				ps = append(ps, rxSlot(first.AddDays(7*w), 1))
+			}
+			ss := Prescribe(ps, nil, start, s, "")
+			wantPct := []string{"75% 1RM", "80% 1RM", "85% 1RM", "80% 1RM"}
+			if level == Beginner {
+				wantPct = []string{"70% 1RM", "75% 1RM", "80% 1RM", "70% 1RM"}
+			}
+			for w, sess := range ss {
+				if sess.Phase != wantPhase[w%4] {
+					t.Errorf("week %d (%s): phase %q, want %q", w+1, sess.Date, sess.Phase, wantPhase[w%4])
+				}
+				if got := mainLoad(sess); got != wantPct[w%4] {
+					t.Errorf("week %d: main lift load %q, want %q", w+1, got, wantPct[w%4])
+				}
+			}
+			for w := 3; w < len(ss); w += 4 {
+				build, deload := ss[w-1], ss[w]
+				ratio := float64(totalSets(deload)) / float64(totalSets(build))
+				if ratio < 0.5 || ratio > 0.67 {
+					t.Errorf("deload %s: %d sets vs %d in the last build week (%.0f%%), want about 60%%",
+						deload.Date, totalSets(deload), totalSets(build), ratio*100)
+				}
+				if len(deload.Exercises) != len(build.Exercises) {
+					t.Errorf("deload keeps the session's shape: %d exercises vs %d", len(deload.Exercises), len(build.Exercises))
+				}
+				if !strings.HasSuffix(deload.Title, "· deload") || !strings.Contains(deload.Notes, "Deload week") {
+					t.Errorf("deload title %q / notes %q should say so", deload.Title, deload.Notes)
+				}
+			}
+		})
+	}
+}
+
+// TestPrescribeBlockAnchor: the block week is counted from the fixed epoch
+// Monday 2001-01-01, with floor arithmetic so weeks before it still fall into
+// blocks of four (Go's % truncates towards zero). Weeks since the epoch are
+// given per case, computed independently.
+func TestPrescribeBlockAnchor(t *testing.T) {
+	tests := []struct {
+		date  string
+		weeks int // ISO weeks since 2001-01-01
+		phase Phase
+		load  string
+	}{
+		{"2001-01-02", 0, PhaseStrength, "75% 1RM"},
+		{"2001-01-07", 0, PhaseStrength, "75% 1RM"}, // Sunday of the epoch week
+		{"2001-01-23", 3, PhaseDeload, "80% 1RM"},
+		{"2000-12-26", -1, PhaseDeload, "80% 1RM"},
+		{"2000-12-19", -2, PhaseStrength, "85% 1RM"},
+		{"2000-12-12", -3, PhaseStrength, "80% 1RM"},
+		{"2000-12-05", -4, PhaseStrength, "75% 1RM"},
+		{"1999-12-28", -53, PhaseDeload, "80% 1RM"},
+		{"2026-03-03", 1313, PhaseStrength, "80% 1RM"},
+		{"2026-11-24", 1351, PhaseDeload, "80% 1RM"},
+		{"2027-01-05", 1357, PhaseStrength, "80% 1RM"}, // across a year end
+	}
+	for _, tc := range tests {
+		t.Run(tc.date, func(t *testing.T) {
+			d := rxDate(t, tc.date)
+			if got := d.Monday().Sub(rxEpochWeek()) / 7; got != tc.weeks {
+				t.Fatalf("weeks since epoch = %d, want %d", got, tc.weeks)
+			}
+			s := prescribeOne(t, rxSlot(d, 1), nil, d, DefaultSettings())
+			if s.Phase != tc.phase || mainLoad(s) != tc.load {
+				t.Errorf("phase %q load %q, want %q %q", s.Phase, mainLoad(s), tc.phase, tc.load)
+			}
+		})
+	}
+}
+
+// TestPrescribeVariants: two alternating sessions (SPEC §5), alternating
+// stably by (weeks since epoch × per week + ordinal − 1) mod 2: with two a
+// week it is A then B every week; with one or three they alternate
+// straight through, across week boundaries.
+func TestPrescribeVariants(t *testing.T) {
+	monday := rxDate(t, "2026-02-23") // 1312 weeks after the epoch: even, so the first session is A
+	tests := []struct {
+		name    string
+		perWeek int
+		want    string // variants of consecutive sessions, ordinals 1..perWeek each week
+	}{
+		{"two a week: A then B every week", 2, "ABABABAB"},
+		{"one a week: alternates weekly", 1, "ABAB"},
+		{"three a week: alternates straight through", 3, "ABABABABABAB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.PerWeek = tc.perWeek
+			var ps []Placement
+			for w := 0; len(ps) < len(tc.want); w++ {
+				for o := 1; o <= tc.perWeek; o++ {
+					ps = append(ps, rxSlot(monday.AddDays(7*w+2*(o-1)), o))
+				}
+			}
+			var got strings.Builder
+			for _, sess := range Prescribe(ps, nil, monday, s, "") {
+				got.WriteString(sess.Variant)
+				if !strings.HasPrefix(sess.Title, "Strength "+sess.Variant+" · ") {
+					t.Errorf("title %q does not name variant %s", sess.Title, sess.Variant)
+				}
+			}
+			if got.String() != tc.want {
+				t.Errorf("variants = %s, want %s", got.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestPrescribeCoverage: each session covers squat, hinge, push or pull,
+// calf and core, with one bilateral and one unilateral lift; A and B
+// together cover squat, hinge, push, pull and rotate ([better]: key movement
+// patterns; [performance]: bilateral, unilateral and upper-body examples;
+// [101]: "squats, dead lift variations, lunges and calf exercises ... don't
+// forget your core").
+func TestPrescribeCoverage(t *testing.T) {
+	start := rxDate(t, "2026-01-05")
+	cases := []struct {
+		name  string
+		level Level
+		week  int // week of the plan, from 1
+	}{
+		{"beginner body weight", Beginner, 1},
+		{"beginner bands", Beginner, 5},
+		{"beginner weights", Beginner, 9},
+		{"intermediate", Intermediate, 1},
+		{"advanced", Advanced, 1},
+	}
+	for _, c := range cases {
+		s := DefaultSettings()
+		s.Level = c.level
+		// Four consecutive weeks: three build weeks and a deload, whatever
+		// the block week of the first.
+		for w := range 4 {
+			monday := start.AddDays(7 * (c.week - 1 + w))
+			ss := Prescribe([]Placement{rxSlot(monday.AddDays(1), 1), rxSlot(monday.AddDays(3), 2)}, nil, start, s, "")
+			var both movePattern
+			for _, sess := range ss {
+				t.Run(fmt.Sprintf("%s/%s/%s", c.name, sess.Date, sess.Variant), func(t *testing.T) {
+					ps := patternsOf(t, sess)
+					u := unionOf(ps)
+					both |= u
+					for _, need := range []struct {
+						what string
+						p    movePattern
+					}{{"squat", patSquat}, {"hinge", patHinge}, {"push or pull", patPush | patPull}, {"calf", patCalf}, {"core", patCore}} {
+						if u&need.p == 0 {
+							t.Errorf("%s (%s) lacks %s: %+v", sess.Title, sess.Phase, need.what, sess.Exercises)
+						}
+					}
+					bil, uni := 0, 0
+					for _, p := range ps {
+						if p&patBilateral != 0 && p&(patSquat|patHinge) != 0 {
+							bil++
+						}
+						if p&patUnilateral != 0 && p&(patSquat|patHinge) != 0 {
+							uni++
+						}
+					}
+					if bil != 1 || uni != 1 {
+						t.Errorf("bilateral=%d unilateral=%d leg lifts, want 1 and 1", bil, uni)
+					}
+					if ps[0]&patBilateral == 0 {
+						t.Errorf("first exercise %q is not the bilateral compound lift", sess.Exercises[0].Name)
+					}
+					for _, e := range sess.Exercises {
+						if e.Sets < 1 || e.Reps == "" || e.Load == "" || e.Name == "" {
+							t.Errorf("incomplete exercise %+v", e)
+						}
+					}
+				})
+			}
+			for _, need := range []movePattern{patSquat, patHinge, patPush, patPull, patRotate} {
+				if both&need == 0 {
+					t.Errorf("%s week %d: A and B together lack pattern %b", c.name, c.week+w, need)
+				}
+			}
+		}
+	}
+}
+
+// TestPrescribeBeginner: beginners start with body weight, then bands, then
+// weights ([101]: "start with body weight exercises ... introduce more
+// resistance with resistance bands before picking up weights"); other
+// levels lift from the first week (SPEC §5).
+func TestPrescribeBeginner(t *testing.T) {
+	start := rxDate(t, "2026-03-04") // a Wednesday: weeks count from its ISO week
+	tests := []struct {
+		level Level
+		week  int
+		stage string // "bodyweight", "band" or "1RM": what every leg lift's load says
+		name  string // the squat of session A
+	}{
+		{Beginner, 1, "bodyweight", "Body-weight squat"},
+		{Beginner, 4, "bodyweight", "Body-weight squat"},
+		{Beginner, 5, "band", "Banded squat"},
+		{Beginner, 8, "band", "Banded squat"},
+		{Beginner, 9, "1RM", "Back squat"},
+		{Beginner, 20, "1RM", "Back squat"},
+		{Intermediate, 1, "1RM", "Back squat"},
+		{Advanced, 1, "1RM", "Back squat"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s week %d", tc.level, tc.week), func(t *testing.T) {
+			s := DefaultSettings()
+			s.Level = tc.level
+			d := start.Monday().AddDays(7*(tc.week-1) + 1)
+			sess := prescribeOne(t, rxSlot(d, 1), nil, start, s)
+			if sess.Variant != "A" {
+				d = d.AddDays(2)
+				sess = prescribeOne(t, rxSlot(d, 2), nil, start, s)
+			}
+			if sess.Exercises[0].Name != tc.name {
+				t.Errorf("first exercise %q, want %q", sess.Exercises[0].Name, tc.name)
+			}
+			for i, p := range patternsOf(t, sess) {
+				if p&(patSquat|patHinge) != 0 && !strings.Contains(sess.Exercises[i].Load, tc.stage) &&
+					!(tc.stage == "1RM" && strings.HasPrefix(sess.Exercises[i].Load, "RPE")) {
+					t.Errorf("%+v: load should say %q", sess.Exercises[i], tc.stage)
+				}
+			}
+			if tc.level == Beginner && tc.week <= 8 && !strings.Contains(sess.Notes, fmt.Sprintf("beginner week %d", tc.week)) {
+				t.Errorf("notes %q should tell the beginner where they are", sess.Notes)
+			}
+		})
+	}
+	// Before the plan's start the body-weight stage still applies.
+	s := DefaultSettings()
+	s.Level = Beginner
+	if sess := prescribeOne(t, rxSlot(start.AddDays(-20), 1), nil, start, s); mainLoad(sess) != "bodyweight" {
+		t.Errorf("before start: main load %q, want bodyweight", mainLoad(sess))
+	}
+}
+
+// TestPrescribeBeginnerStageOpensLight: whatever the block week, a new
+// stage opens at its lightest load and climbs at most a step a week ([101]:
+// "don't go too hard too soon"), while lighter weeks stay on the epoch grid.
+func TestPrescribeBeginnerStageOpensLight(t *testing.T) {
+	s := DefaultSettings()
+	s.Level = Beginner
+	for shift := range 4 {
+		start := rxDate(t, "2026-02-23").AddDays(7 * shift) // each block week in turn
+		for _, tc := range []struct {
+			week int
+			load string // first week of the stage
+			reps string
+		}{{1, "bodyweight", "10"}, {5, "light band", "8-12"}, {9, "70% 1RM", "4-6"}} {
+			t.Run(fmt.Sprintf("start %s week %d", start, tc.week), func(t *testing.T) {
+				var loads []string
+				for w := range 4 {
+					d := start.AddDays(7*(tc.week-1+w) + 1)
+					sess := prescribeOne(t, rxSlot(d, 1), nil, start, s)
+					loads = append(loads, mainLoad(sess)+" × "+sess.Exercises[0].Reps)
+					if w == 0 && (mainLoad(sess) != tc.load || sess.Exercises[0].Reps != tc.reps) {
+						t.Errorf("first week of the stage: %s × %s, want %s × %s",
+							mainLoad(sess), sess.Exercises[0].Reps, tc.load, tc.reps)
+					}
+					if (sess.Phase == PhaseDeload) != (rxMod(d.Monday().Sub(rxEpochWeek())/7, 4) == 3) {
+						t.Errorf("%s: phase %s is off the epoch's block grid", d, sess.Phase)
+					}
+				}
+				t.Logf("loads over the stage's first 4 weeks: %v", loads)
+			})
+		}
+	}
+}
+
+// TestPrescribeBeginnerReps: body-weight reps grow over a build (low load,
+// high reps first, [101]) and every beginner session has 2 working sets.
+func TestPrescribeBeginnerReps(t *testing.T) {
+	first := rxDate(t, "2026-02-24") // block week 1
+	s := DefaultSettings()
+	s.Level = Beginner
+	var reps []string
+	for w := range 3 {
+		sess := prescribeOne(t, rxSlot(first.AddDays(7*w), 1), nil, first, s)
+		reps = append(reps, sess.Exercises[0].Reps)
+		for _, e := range sess.Exercises {
+			if e.Sets != 2 {
+				t.Errorf("week %d %+v: beginners do 2 sets", w+1, e)
+			}
+		}
+	}
+	if want := []string{"10", "12", "15"}; !slices.Equal(reps, want) {
+		t.Errorf("body-weight reps over a build = %v, want %v", reps, want)
+	}
+}
+
+// TestPrescribeUltra: for a goal of 50 km or more, strength is built as
+// usual, then its volume falls as running volume ramps up ([101]: "building
+// a solid strength base initially and then decreasing strength training
+// volume as your running volume ramps up").
+func TestPrescribeUltra(t *testing.T) {
+	ultra := Race{Date: berlin.Date, Summary: "Lakeland 100", DistanceKm: 160}
+	for _, level := range []Level{Beginner, Intermediate, Advanced} {
+		for _, wo := range []int{12, 9, 8, 6, 4, 3, 1, 0} {
+			for _, ord := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%s/%d weeks out/%d", level, wo, ord), func(t *testing.T) {
+					s := DefaultSettings()
+					s.Level = level
+					d := weeksOut(berlin, wo).AddDays(2 * (ord - 1))
+					start := d.AddDays(-7 * 12)
+					m := prescribeOne(t, rxSlot(d, ord), []Race{berlin}, start, s)
+					u := prescribeOne(t, rxSlot(d, ord), []Race{ultra}, start, s)
+					if m.Phase != u.Phase {
+						t.Fatalf("phase %q vs %q: the distance must not change the phase", m.Phase, u.Phase)
+					}
+					if m.Phase == PhaseStrength {
+						if !reflect.DeepEqual(m.Exercises, u.Exercises) {
+							t.Errorf("strength phase: ultra should build strength as usual\nmarathon %+v\nultra    %+v", m.Exercises, u.Exercises)
+						}
+						return
+					}
+					if len(u.Exercises) != len(m.Exercises)-1 {
+						t.Errorf("%s: ultra has %d exercises, marathon %d; want one fewer", m.Phase, len(u.Exercises), len(m.Exercises))
+					}
+					if totalSets(u) >= totalSets(m) {
+						t.Errorf("%s: ultra total sets %d, marathon %d; want fewer", m.Phase, totalSets(u), totalSets(m))
+					}
+					if !strings.Contains(u.Notes, "ultra") {
+						t.Errorf("notes %q should explain the trim", u.Notes)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestPrescribeUltraThreshold: ultra means a goal of 50 km or more (SPEC §5).
+func TestPrescribeUltraThreshold(t *testing.T) {
+	d := weeksOut(berlin, 6)
+	for _, tc := range []struct {
+		km    float64
+		ultra bool
+	}{{42.195, false}, {49.9, false}, {50, true}, {100, true}} {
+		r := berlin
+		r.DistanceKm = tc.km
+		s := prescribeOne(t, rxSlot(d, 1), []Race{r}, d, DefaultSettings())
+		if got := strings.Contains(s.Notes, "ultra"); got != tc.ultra {
+			t.Errorf("%g km: ultra = %v, want %v (notes %q)", tc.km, got, tc.ultra, s.Notes)
+		}
+	}
+}
+
+// TestPrescribeKg: with a 5RM or 1RM, loads are written in kg rounded to
+// 2.5 kg (SPEC §5); a 5RM is turned into a 1RM with Epley's formula,
+// 1RM = 5RM × (1 + 5/30). All cases are in a block's second build week
+// (80% 1RM) with no goal race; [importance]: 80–100% of a 5RM.
+func TestPrescribeKg(t *testing.T) {
+	d := rxDate(t, "2026-03-03") // 1313 weeks after the epoch: build week 2
+	tests := []struct {
+		name    string
+		fiveRM  map[string]float64
+		oneRM   map[string]float64
+		ord     int    // 1 = A (squat), 2 = B (hinge, push)
+		index   int    // exercise to check
+		wantEx  string // its name
+		wantKgs string // its load
+	}{
+		{"no max: percent only", nil, nil, 1, 0, "Back squat", "80% 1RM"},
+		{"5RM 100 → 1RM 116.7 → 93.3 → 92.5 kg", map[string]float64{"back squat": 100}, nil, 1, 0, "Back squat", "92.5 kg (80% 1RM)"},
+		{"1RM 120 → 96 → 95 kg", nil, map[string]float64{"back squat": 120}, 1, 0, "Back squat", "95 kg (80% 1RM)"},
+		{"1RM wins over 5RM", map[string]float64{"back squat": 100}, map[string]float64{"back squat": 120}, 1, 0, "Back squat", "95 kg (80% 1RM)"},
+		{"names match case-insensitively", map[string]float64{"Back Squat": 100}, nil, 1, 0, "Back squat", "92.5 kg (80% 1RM)"},
+		{"hyphens and spaces do not matter", map[string]float64{"Trap Bar  Deadlift": 140}, nil, 2, 0, "Trap-bar deadlift", "130 kg (80% 1RM)"},
+		{"only a deadlift max: session B deadlifts", map[string]float64{"deadlift": 150}, nil, 2, 0, "Deadlift", "140 kg (80% 1RM)"},
+		{"only a hip thrust max: session B hip thrusts", nil, map[string]float64{"hip thrust": 101}, 2, 0, "Hip thrust", "80 kg (80% 1RM)"},
+		{"bench press 1RM 60 → 48 → 47.5 kg", nil, map[string]float64{"bench press": 60}, 2, 2, "Bench press", "47.5 kg (80% 1RM)"},
+		{"only an overhead press max: B presses overhead", map[string]float64{"overhead press": 40}, nil, 2, 2, "Overhead press", "37.5 kg (80% 1RM)"},
+		{"a max for an unrelated lift changes nothing", map[string]float64{"leg press": 200}, nil, 1, 0, "Back squat", "80% 1RM"},
+		{"an absurd max is ignored", map[string]float64{"back squat": 1e308}, map[string]float64{"back squat": math.NaN()}, 1, 0, "Back squat", "80% 1RM"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.FiveRM, s.OneRM = tc.fiveRM, tc.oneRM
+			sess := prescribeOne(t, rxSlot(d.AddDays(2*(tc.ord-1)), tc.ord), nil, d, s)
+			e := sess.Exercises[tc.index]
+			if e.Name != tc.wantEx || e.Load != tc.wantKgs {
+				t.Errorf("exercise %d = %q %q, want %q %q", tc.index, e.Name, e.Load, tc.wantEx, tc.wantKgs)
+			}
+		})
+	}
+}
+
+// TestPrescribeKgPhases: kg loads follow the phase's percentage.
+func TestPrescribeKgPhases(t *testing.T) {
+	s := DefaultSettings()
+	s.OneRM = map[string]float64{"back squat": 100}
+	tests := []struct {
+		wo   int
+		want string
+	}{
+		{11, "75 kg (75% 1RM)"}, // strength, build week 1
+		{10, "80 kg (80% 1RM)"},
+		{9, "85 kg (85% 1RM)"},
+		{6, "85 kg (85% 1RM)"}, // power: heavy, low volume
+		{2, "80 kg (80% 1RM)"}, // maintenance lift
+		{0, "70 kg (70% 1RM)"}, // race week: light
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.wo), func(t *testing.T) {
+			d := weeksOut(berlin, tc.wo)
+			sess := prescribeOne(t, rxSlot(d, 1), []Race{berlin}, d, s)
+			found := false
+			for _, e := range sess.Exercises {
+				if e.Name == "Back squat" {
+					found = true
+					if e.Load != tc.want {
+						t.Errorf("back squat load %q, want %q", e.Load, tc.want)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no back squat in %+v", sess.Exercises)
+			}
+		})
+	}
+}
+
+func TestRoundKg(t *testing.T) {
+	tests := []struct{ in, want float64 }{
+		{0, 0}, {1.2, 0}, {1.25, 2.5}, {71.24, 70}, {71.25, 72.5}, {73.74, 72.5}, {73.75, 75}, {93.333, 92.5}, {100, 100},
+	}
+	for _, tc := range tests {
+		if got := roundKg(tc.in); got != tc.want {
+			t.Errorf("roundKg(%g) = %g, want %g", tc.in, got, tc.want)
+		}
+	}
+	if got := epley1RM(100); math.Abs(got-116.6667) > 0.001 {
+		t.Errorf("epley1RM(100) = %g, want 116.667", got)
+	}
+}
+
+// rxPlan is a varied 30-week plan: two sessions a week up to a marathon,
+// then beyond it with no goal race.
+func rxPlan() []Placement {
+	first := berlin.Date.Monday().AddDays(-7 * 20)
+	var ps []Placement
+	for w := range 30 {
+		m := first.AddDays(7 * w)
+		ps = append(ps, rxSlot(m.AddDays(1), 1), rxSlot(m.AddDays(3), 2))
+	}
+	return ps
+}
+
+// TestPrescribeDeterministic: same input, same output; the order of races
+// does not matter and the inputs are not modified.
+func TestPrescribeDeterministic(t *testing.T) {
+	races := []Race{berlin, {Date: berlin.Date.AddDays(-60), Summary: "Tune-up half", DistanceKm: 21.1}, {Date: berlin.Date.AddDays(-30), Summary: "parkrun", DistanceKm: 5}}
+	s := DefaultSettings()
+	s.FiveRM = map[string]float64{"Back squat": 100, "back squat": 90, "BACK SQUAT": 80, "deadlift": 120}
+	ps := rxPlan()
+	keepPs, keepRaces := slices.Clone(ps), slices.Clone(races)
+	a := Prescribe(ps, races, ps[0].Date, s, "ns")
+	for range 20 {
+		b := Prescribe(ps, races, ps[0].Date, s, "ns")
+		if !reflect.DeepEqual(a, b) {
+			t.Fatal("two runs on the same input differ")
+		}
+	}
+	rev := slices.Clone(races)
+	slices.Reverse(rev)
+	if b := Prescribe(ps, rev, ps[0].Date, s, "ns"); !reflect.DeepEqual(a, b) {
+		t.Error("the order of races changed the sessions")
+	}
+	if !reflect.DeepEqual(ps, keepPs) || !reflect.DeepEqual(races, keepRaces) {
+		t.Error("Prescribe modified its arguments")
+	}
+	// "BACK SQUAT" sorts first among the spellings: its 5RM of 80 is used.
+	for _, sess := range a {
+		for _, e := range sess.Exercises {
+			if e.Name == "Back squat" && strings.Contains(e.Load, "kg") {
+				want := fmt.Sprintf("%s kg", formatKg(roundKg(epley1RM(80)*pctOf(t, e.Load)/100)))
+				if !strings.HasPrefix(e.Load, want) {
+					t.Fatalf("%s: load %q, want %s… from the 5RM spelled BACK SQUAT", sess.Date, e.Load, want)
+				}
+			}
+		}
+	}
+}
+
+// pctOf reads the percentage of "72.5 kg (80% 1RM)".
+func pctOf(t testing.TB, load string) float64 {
+	t.Helper()
+	var kg, pct float64
+	if _, err := fmt.Sscanf(load, "%g kg (%g%% 1RM)", &kg, &pct); err != nil {
+		t.Fatalf("load %q: %v", load, err)
+	}
+	return pct
+}
+
+// TestPrescribeStartIndependent: for intermediate and advanced runners a
+// session's content does not depend on the plan's start, so a plan made
+// again a week later keeps its sessions (SPEC §5: blocks anchored to a fixed
+// epoch). Beginners' stages do count from the start.
+func TestPrescribeStartIndependent(t *testing.T) {
+	ps := rxPlan()
+	for _, level := range []Level{Intermediate, Advanced, Beginner} {
+		t.Run(level.String(), func(t *testing.T) {
+			s := DefaultSettings()
+			s.Level = level
+			a := Prescribe(ps, []Race{berlin}, ps[0].Date, s, "")
+			b := Prescribe(ps, []Race{berlin}, ps[0].Date.AddDays(-7*3), s, "")
+			c := Prescribe(ps[6:], nil, ps[6].Date, s, "")  // no race: blocks
+			d := Prescribe(ps[6:], nil, ps[20].Date, s, "") // same, later start
+			same := reflect.DeepEqual(a, b) && reflect.DeepEqual(c, d)
+			if level != Beginner && !same {
+				t.Error("the plan's start changed the sessions")
+			}
+			if level == Beginner && same {
+				t.Error("a beginner's stage should count from the plan's start")
+			}
+		})
+	}
+}
+
+// TestPrescribeIdentity: the placement is kept as is and the UID comes from
+// the slot (types.go SessionUID).
+func TestPrescribeIdentity(t *testing.T) {
+	ps := rxPlan()[:4]
+	ps[1].Hand, ps[1].Warning = true, "H4: the day after another session"
+	for _, ns := range []string{"", "plan-7"} {
+		for i, sess := range Prescribe(ps, nil, ps[0].Date, DefaultSettings(), ns) {
+			if !reflect.DeepEqual(sess.Placement, ps[i]) {
+				t.Errorf("placement changed: %+v, want %+v", sess.Placement, ps[i])
+			}
+			if want := SessionUID(ns, ps[i].Week, ps[i].Ordinal); sess.UID != want {
+				t.Errorf("UID %q, want %q", sess.UID, want)
+			}
+		}
+	}
+	if got := Prescribe(nil, nil, Date{}, DefaultSettings(), ""); len(got) != 0 {
+		t.Errorf("no placements gave %d sessions", len(got))
+	}
+}
+
+// TestRaceNameKm: a race whose calendar entry gives no distance is measured
+// by its name (SPEC §5: the goal is a half marathon or longer).
+func TestRaceNameKm(t *testing.T) {
+	tests := []struct {
+		name string
+		want float64
+	}{
+		{"Berlin Marathon", 42.195},
+		{"London Half Marathon", 21.0975},
+		{"Great North half-marathon", 21.0975},
+		{"Semi-Marathon de Paris", 21.0975},
+		{"Berliner Halbmarathon", 21.0975},
+		{"1/2 Marathon", 21.0975},
+		{"Maratón de Valencia", 42.195},
+		{"UTMB ultra trail", 50},
+		{"Ultramarathon", 50},
+		{"10K race", 10},
+		{"Parkrun 5k", 5},
+		{"Comrades 90 km", 90},
+		{"Western States 100-mile", 160.9344},
+		{"Tokyo 42,2 km", 42.2},
+		{"13.1 mi race", 21.0820},
+		{"2026 Marathon", 42.195}, // a year is not a distance
+		{"Marathon 2026 – 42km", 42},
+		{"400m repeats", 0},
+		{"A race", 0},
+		{"", 0},
+	}
+	for _, tc := range tests {
+		if got := raceNameKm(tc.name); math.Abs(got-tc.want) > 0.001 {
+			t.Errorf("raceNameKm(%q) = %g, want %g", tc.name, got, tc.want)
+		}
+	}
+	if got := raceKm(Race{Summary: "Berlin Marathon", DistanceKm: 10}); got != 10 {
+		t.Errorf("the calendar's distance wins over the name: got %g", got)
+	}
+}
+
+func FuzzRaceNameKm(f *testing.F) {
+	for _, s := range []string{"Berlin Marathon", "10K", "13.1 mi", "100-mile", "42,2 km", "1e400 km", "9.9.9 k", "5 kk", "\xff1k"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		km := raceNameKm(name)
+		if km < 0 || math.IsNaN(km) || math.IsInf(km, 0) || km > 5000 {
+			t.Fatalf("raceNameKm(%q) = %g", name, km)
+		}
+	})
+}
+
+// FuzzPrescribe checks invariants over arbitrary dates, slots, levels and
+// races: one complete session per placement, never a panic.
+func FuzzPrescribe(f *testing.F) {
+	f.Add(int16(9000), uint8(1), uint8(2), uint8(1), int16(60), 42.195, 100.0)
+	f.Add(int16(-4000), uint8(3), uint8(3), uint8(0), int16(0), 160.0, 0.0)
+	f.Add(int16(0), uint8(0), uint8(0), uint8(2), int16(-5), 5.0, 1e9)
+	f.Fuzz(func(t *testing.T, day int16, ordinal, perWeek, level uint8, raceIn int16, km, fiveRM float64) {
+		d := rxEpochWeek().AddDays(int(day))
+		s := DefaultSettings()
+		s.PerWeek = int(perWeek % 8)
+		s.Level = Level(level % 3)
+		s.FiveRM = map[string]float64{"back squat": fiveRM, "Deadlift": fiveRM / 2}
+		races := []Race{{Date: d.AddDays(int(raceIn)), Summary: "race", DistanceKm: km}}
+		p := rxSlot(d, int(ordinal%5))
+		sess := prescribeOne(t, p, races, d.AddDays(-int(raceIn)), s)
+		if sess.Variant != "A" && sess.Variant != "B" {
+			t.Fatalf("variant %q", sess.Variant)
+		}
+		switch sess.Phase {
+		case PhaseStrength, PhasePower, PhaseSpecific, PhaseDeload:
+		default:
+			t.Fatalf("phase %q", sess.Phase)
+		}
+		if !strings.HasPrefix(sess.Title, "Strength "+sess.Variant+" · ") || strings.Count(sess.Notes, "\n") != 1 {
+			t.Fatalf("title %q notes %q", sess.Title, sess.Notes)
+		}
+		if len(sess.Exercises) < 3 {
+			t.Fatalf("only %d exercises", len(sess.Exercises))
+		}
+		for _, e := range sess.Exercises {
+			if e.Name == "" || e.Reps == "" || e.Load == "" || e.Sets < 1 || e.Sets > 6 {
+				t.Fatalf("bad exercise %+v", e)
+			}
+			if strings.Contains(e.Load, "NaN") || strings.Contains(e.Load, "Inf") || strings.Contains(e.Load, "-") && strings.Contains(e.Load, "kg (") {
+				t.Fatalf("bad load %q", e.Load)
+			}
+		}
+	})
+}
+
+// goldenSession is the JSON shape of a session in the golden files: what a
+// runner reads, without the placement's instants.
+type goldenSession struct {
+	UID       string     `json:"uid"`
+	Date      string     `json:"date"`
+	Title     string     `json:"title"`
+	Phase     Phase      `json:"phase"`
+	Variant   string     `json:"variant"`
+	Notes     string     `json:"notes"`
+	Exercises []Exercise `json:"exercises"`
+}
+
+// TestPrescribeGolden pins whole plans so that any change of content shows
+// up in review. Run with -update to rewrite testdata/prescribe/*.json.
+func TestPrescribeGolden(t *testing.T) {
+	ps := rxPlan()
+	tests := []struct {
+		name   string
+		races  []Race
+		level  Level
+		fiveRM map[string]float64
+	}{
+		{"marathon_intermediate", []Race{berlin}, Intermediate, map[string]float64{"back squat": 100, "trap-bar deadlift": 130, "bench press": 50}},
+		{"ultra_advanced", []Race{{Date: berlin.Date, Summary: "Lakeland 100", DistanceKm: 160}}, Advanced, nil},
+		{"no_race_beginner", nil, Beginner, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.Level, s.FiveRM = tc.level, tc.fiveRM
+			var out []goldenSession
+			for _, sess := range Prescribe(ps, tc.races, ps[0].Date, s, "golden") {
+				out = append(out, goldenSession{sess.UID, sess.Date.String(), sess.Title, sess.Phase, sess.Variant, sess.Notes, sess.Exercises})
+			}
+			got, err := json.MarshalIndent(out, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "prescribe", tc.name+".json")
+			if updateGolden() {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the golden file; run with -update and review the diff", path)
+			}
+		})
+	}
+}
+
+func BenchmarkPrescribe(b *testing.B) {
+	ps := rxPlan()
+	s := DefaultSettings()
+	s.FiveRM = map[string]float64{"back squat": 100}
+	races := []Race{berlin}
+	for b.Loop() {
+		Prescribe(ps, races, ps[0].Date, s, "bench")
+	}
+}
