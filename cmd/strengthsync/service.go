@@ -1,0 +1,6 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// serviceCmds returns serve and worker; the service lands separately.
+func (a *App) serviceCmds() []*cobra.Command { return nil }
