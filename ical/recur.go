@@ -113,10 +113,7 @@ func expandRule(r rule, dtstart, after, before time.Time, zone *time.Location) (
 		return nil, errTooDense
 	}
 	if opt.Count == 0 {
-		if step := periodLength(opt); step > 0 && after.Sub(dtstart) > 2*step {
-			k := after.Sub(dtstart)/step - 1
-			dtstart = dtstart.Add(k * step)
-		}
+		dtstart = shiftStart(&opt, dtstart, after)
 		pre := (periods(opt, dtstart, after) + 1) * per
 		if pre > maxWalk {
 			return nil, errTooDense
@@ -137,6 +134,69 @@ func expandRule(r rule, dtstart, after, before time.Time, zone *time.Location) (
 		return nil, errTooMany
 	}
 	return occ, nil
+}
+
+// shiftStart moves DTSTART of a rule without COUNT forward by whole
+// periods to just before after, keeping the same occurrences from there
+// on. Besides saving the walk, this matters for correctness: rrule-go
+// stops 292 years after DTSTART, and Outlook's VTIMEZONEs start in 1601.
+// YEARLY and MONTHLY rules move to the first of a period, so the defaults
+// rrule-go derives from DTSTART are made explicit first.
+func shiftStart(opt *rrule.ROption, dtstart, after time.Time) time.Time {
+	if !after.After(dtstart) {
+		return dtstart
+	}
+	interval := max(opt.Interval, 1)
+	switch opt.Freq {
+	case rrule.YEARLY:
+		if k := (after.Year()-dtstart.Year())/interval - 1; k > 0 {
+			fillDefaults(opt, dtstart)
+			return time.Date(dtstart.Year()+k*interval, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+	case rrule.MONTHLY:
+		months := (after.Year()-dtstart.Year())*12 + int(after.Month()-dtstart.Month())
+		if k := months/interval - 1; k > 0 {
+			fillDefaults(opt, dtstart)
+			return time.Date(dtstart.Year(), dtstart.Month()+time.Month(k*interval), 1, 0, 0, 0, 0, time.UTC)
+		}
+	default:
+		if step := periodLength(*opt); step > 0 && after.Sub(dtstart) > 2*step {
+			k := after.Sub(dtstart)/step - 1
+			return dtstart.Add(k * step)
+		}
+	}
+	return dtstart
+}
+
+// weekdays maps time.Weekday to rrule-go's weekdays.
+var weekdays = [7]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
+// fillDefaults writes down the BYxxx values rrule-go would take from
+// DTSTART (RFC 5545 §3.3.10: missing parts come from DTSTART).
+func fillDefaults(opt *rrule.ROption, dt time.Time) {
+	if len(opt.Byweekno) == 0 && len(opt.Byyearday) == 0 && len(opt.Bymonthday) == 0 &&
+		len(opt.Byweekday) == 0 && len(opt.Byeaster) == 0 {
+		switch opt.Freq {
+		case rrule.YEARLY:
+			if len(opt.Bymonth) == 0 {
+				opt.Bymonth = []int{int(dt.Month())}
+			}
+			opt.Bymonthday = []int{dt.Day()}
+		case rrule.MONTHLY:
+			opt.Bymonthday = []int{dt.Day()}
+		case rrule.WEEKLY:
+			opt.Byweekday = []rrule.Weekday{weekdays[dt.Weekday()]}
+		}
+	}
+	if len(opt.Byhour) == 0 && opt.Freq < rrule.HOURLY {
+		opt.Byhour = []int{dt.Hour()}
+	}
+	if len(opt.Byminute) == 0 && opt.Freq < rrule.MINUTELY {
+		opt.Byminute = []int{dt.Minute()}
+	}
+	if len(opt.Bysecond) == 0 && opt.Freq < rrule.SECONDLY {
+		opt.Bysecond = []int{dt.Second()}
+	}
 }
 
 // periodLength is the fixed length of one step of the rule, or 0 for

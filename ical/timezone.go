@@ -272,23 +272,21 @@ func observances(c *ics.ComponentBase, dst bool) ([]observance, bool) {
 		return observance{at: w.Unix() - int64(from), from: from, to: to, dst: dst, name: name}
 	}
 	out := []observance{mk(start.wall)}
-	limit := time.Date(vtimezoneYearTo, 1, 1, 0, 0, 0, 0, time.UTC)
-	if rule != "" {
-		opt, err := rrule.StrToROptionInLocation(normalizeRRule(rule), time.UTC)
+	if rule != "" && !start.wall.IsZero() {
 		// Only yearly rules: zone rules are yearly, and anything finer
-		// would be a way to make us list millions of transitions.
-		if err == nil && opt.Freq == rrule.YEARLY && !start.wall.IsZero() {
-			if !opt.Until.IsZero() && strings.Contains(strings.ToUpper(rule), "Z") {
-				opt.Until = opt.Until.Add(time.Duration(from) * time.Second) // UTC → local wall
+		// would be a way to make us list millions of transitions. History
+		// before 1900 does not matter to a training plan.
+		if r, err := parseRule(rule); err == nil && r.opt.Freq == rrule.YEARLY {
+			after := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+			if start.wall.After(after) {
+				after = start.wall
 			}
-			opt.Dtstart = start.wall
-			if r, err := rrule.NewRRule(*opt); err == nil {
-				for _, w := range r.Between(start.wall, limit, true) {
-					out = append(out, mk(w))
-					if len(out) > maxTransitions {
-						return nil, false
-					}
-				}
+			occ, err := expandRule(r, start.wall, after, time.Date(vtimezoneYearTo, 1, 1, 0, 0, 0, 0, time.UTC), time.FixedZone("", from))
+			if err != nil {
+				return nil, false
+			}
+			for _, w := range occ {
+				out = append(out, mk(w))
 			}
 		}
 	}
