@@ -1,0 +1,865 @@
+package rules
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Thresholds of the classifier (SPEC §3 and the classifier issue).
+const (
+	// A run planned for 90 minutes or more is a long run, the usual floor
+	// of marathon plans' long runs.
+	clsLongMinutes = 90 * time.Minute
+	// So is a run of 25 km or more, or 16 miles or more when the plan
+	// counts in miles (16 mi is 25.7 km; each unit keeps its round number).
+	clsLongKm = 25.0
+	clsLongMi = 16.0
+	// Week context: the longest run of an ISO week is its long run, with
+	// no keyword at all, when it is at least 1.5 times the longest run of
+	// any other day that week and at least 9.5 km or 60 minutes. 9.5 km
+	// lets Hal Higdon's first novice long run (6 mi, 9.7 km, after a week
+	// of 3 mi runs) count; 1.5× keeps a week of even runs free of a long
+	// run.
+	clsContextRatio   = 1.5
+	clsContextMinKm   = 9.5
+	clsContextMinTime = 60 * time.Minute
+	// Comparing a run known by its distance with one known by its time
+	// assumes 6 min/km, an easy pace for most runners of these plans.
+	clsPaceMinPerKm = 6.0
+	// A multi-day entry of five days or more is a summary ("Training Week
+	// 3 Distance: 33 mi"), never one workout.
+	clsSummaryDays = 5
+	// Descriptions beyond this many bytes are not read: the workout is
+	// always stated at the top, and the rest is prose.
+	clsMaxDescription = 4096
+)
+
+// Classifier turns calendar events into kinds with reasons. It holds the
+// vocabulary, compiled once; it is safe for concurrent use.
+type Classifier struct {
+	builtin clsVocab
+	user    clsVocab
+}
+
+// clsEntry is a compiled vocabulary phrase.
+type clsEntry struct {
+	toks   []string
+	prefix bool // the last word matches as a prefix
+	clsDef
+}
+
+// clsVocab finds phrases in token streams.
+type clsVocab struct {
+	// byFirst holds the phrases by their first word, longest first.
+	byFirst map[string][]*clsEntry
+	// prefixes holds single-word prefix phrases, longest first.
+	prefixes []*clsEntry
+}
+
+// NewClassifier returns a classifier with the built-in vocabulary plus the
+// user's keywords.
+func NewClassifier(kw Keywords) *Classifier {
+	c := &Classifier{}
+	for _, d := range clsVocabulary {
+		c.builtin.add(d)
+	}
+	// Users' phrases are matched word by word, like the built-in ones;
+	// kinds are visited in order so the result does not depend on map
+	// iteration.
+	for k := KindOther; k <= KindRace; k++ {
+		for _, p := range kw[k] {
+			if strings.TrimSpace(p) == "" {
+				continue
+			}
+			c.user.add(clsDef{phrases: strings.ReplaceAll(p, "|", " "), kind: k, what: "your keyword for " + k.String()})
+		}
+	}
+	c.builtin.sort()
+	c.user.sort()
+	return c
+}
+
+func (v *clsVocab) add(d clsDef) {
+	if v.byFirst == nil {
+		v.byFirst = map[string][]*clsEntry{}
+	}
+	var buf clsBuf
+	var t clsText
+	for p := range strings.SplitSeq(d.phrases, "|") {
+		prefix := strings.HasSuffix(p, "*")
+		buf.normalize(&t, strings.TrimSuffix(p, "*"))
+		if len(t.toks) == 0 {
+			continue
+		}
+		e := &clsEntry{prefix: prefix, clsDef: d}
+		for _, tk := range t.toks {
+			e.toks = append(e.toks, tk.s)
+		}
+		if prefix && len(e.toks) == 1 {
+			v.prefixes = append(v.prefixes, e)
+		}
+		v.byFirst[e.toks[0]] = append(v.byFirst[e.toks[0]], e)
+	}
+}
+
+func (v *clsVocab) sort() {
+	for _, es := range v.byFirst {
+		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks) - len(a.toks) })
+	}
+	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+}
+
+// clsMatch is a phrase (or a repeat) found in a text.
+type clsMatch struct {
+	*clsEntry
+	kind       Kind
+	sig        clsSig
+	start, end int // in the normalised text
+	seg        int // which alternative ("Rest or cross-train") it is in
+	first      bool
+}
+
+// matchAt returns the longest phrase starting at token i and the number of
+// tokens it spans.
+func (v *clsVocab) matchAt(toks []clsToken, i int) (*clsEntry, int) {
+	for _, e := range v.byFirst[toks[i].s] {
+		n := len(e.toks)
+		if i+n > len(toks) {
+			continue
+		}
+		ok := true
+		for j := 1; j < n; j++ {
+			w := toks[i+j].s
+			if w != e.toks[j] && !(e.prefix && j == n-1 && strings.HasPrefix(w, e.toks[j])) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return e, n
+		}
+	}
+	w := toks[i].s
+	for _, e := range v.prefixes {
+		if len(w) > len(e.toks[0]) && strings.HasPrefix(w, e.toks[0]) {
+			return e, 1
+		}
+	}
+	return nil, 0
+}
+
+// clsField names where a text came from, for reasons and for the phrases
+// that only count in titles.
+type clsField uint8
+
+const (
+	clsTitle clsField = iota
+	clsCategories
+	clsDesc
+	clsFieldCount
+)
+
+func (f clsField) label() string {
+	switch f {
+	case clsCategories:
+		return " (category)"
+	case clsDesc:
+		return " (description)"
+	}
+	return ""
+}
+
+// clsVerdict is what one field says.
+type clsVerdict struct {
+	kind   Kind
+	sig    clsSig
+	reason string
+	km     float64 // distance named by a race phrase
+	ok     bool
+}
+
+// clsWork is the scratch space of one Classify call.
+type clsWork struct {
+	buf     clsBuf
+	text    [clsFieldCount]clsText
+	scan    [clsFieldCount]unitScan
+	has     [clsFieldCount]bool
+	label   clsText
+	lscan   unitScan
+	matches []clsMatch
+	seps    []int
+	// descSplit is where the description's second line starts in its
+	// normalised text: the workout is named on the first line, and later
+	// lines often refer to other days ("Sunday: long run").
+	descSplit int
+}
+
+// clsMeta is what the week pass needs beyond Classified.
+type clsMeta struct {
+	locked  bool   // tagged or matched a user keyword: never changed
+	dist    string // the planned distance as written, "12 mi"
+	fromLen bool   // Duration came from the event's length
+}
+
+// Classify classifies every event. Week context (the longest run of an ISO
+// week, Monday–Sunday in loc) uses all the events given. The result is in
+// the same order as events.
+func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
+	if loc == nil {
+		loc = time.UTC
+	}
+	out := make([]Classified, len(events))
+	meta := make([]clsMeta, len(events))
+	w := &clsWork{}
+	for i := range events {
+		out[i], meta[i] = c.classify(w, events[i], loc)
+	}
+	clsWeekContext(out, meta, loc)
+	return out
+}
+
+// classify decides one event: busy, then a #tag, then multi-day summaries,
+// then the user's keywords, then the built-in vocabulary and quantities.
+func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classified, clsMeta) {
+	out := Classified{Event: ev}
+	var meta clsMeta
+	if ev.Busy {
+		out.Kind, out.Reason = KindOther, "busy calendar"
+		return out, meta
+	}
+	w.load(ev)
+	dist, hasDist := w.distance()
+	dur, hasDur := w.duration()
+	if hasDist {
+		out.DistanceKm = dist.km
+		meta.dist = clsFormatNum(dist.num) + " " + dist.unit
+	}
+	if hasDur {
+		out.Duration = dur.dur
+	}
+
+	if k, tag, ok := clsTag(ev.Summary, ev.Description); ok {
+		out.Kind, out.Reason = k, "tagged #"+tag
+		meta.locked = true
+		c.fillLength(&out, &meta, hasDist || hasDur)
+		return out, meta
+	}
+	if days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1; days >= clsSummaryDays {
+		out.Kind = KindOther
+		out.Reason = "entry over " + strconv.Itoa(days) + " days: a summary, not a workout"
+		return out, meta
+	}
+	if v, ok := c.userVerdict(w); ok {
+		out.Kind, out.Reason = v.kind, v.reason
+		meta.locked = true
+		c.fillLength(&out, &meta, hasDist || hasDur)
+		return out, meta
+	}
+
+	v := c.builtinVerdict(w)
+	if !v.ok {
+		out.Kind = KindOther
+		out.Reason = "\"" + w.text[clsTitle].all() + "\": no workout words"
+		if w.text[clsTitle].all() == "" {
+			out.Reason = "no title and no workout words"
+		}
+		return out, meta
+	}
+	out.Kind, out.Reason = v.kind, v.reason
+	if v.kind == KindRace {
+		out.DistanceKm = clsRaceKm(v.km, out.DistanceKm)
+		c.fillLength(&out, &meta, hasDist || hasDur)
+		return out, meta
+	}
+	if v.km > 0 && !hasDist {
+		out.DistanceKm = v.km
+		meta.dist = clsFormatNum(v.km) + " km"
+	}
+	c.fillLength(&out, &meta, hasDist || hasDur)
+	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
+	return out, meta
+}
+
+// fillLength sets Duration from a timed event's length when the text states
+// neither a duration nor a distance and the event is a workout.
+func (c *Classifier) fillLength(out *Classified, meta *clsMeta, stated bool) {
+	if out.Duration > 0 || stated || out.AllDay || !out.Kind.IsRun() && out.Kind != KindStrength {
+		return
+	}
+	if d := out.End.Sub(out.Start); d > 0 && d <= 24*time.Hour {
+		out.Duration = d
+		meta.fromLen = true
+	}
+}
+
+// clsLongByPlan makes a run long by its planned size: an easy run planned
+// for ≥ 90 min or ≥ 25 km / 16 mi (or, with nothing planned in the text, a
+// timed run lasting ≥ 90 min); a hard run only by its distance, since a
+// long-ish interval session with warm-up and cool-down is still a hard day.
+func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool) {
+	if out.Kind != KindEasy && out.Kind != KindHard {
+		return
+	}
+	var why string
+	switch {
+	case hasDist && dist.unit == "mi" && dist.num >= clsLongMi:
+		why = "planned " + clsFormatNum(dist.num) + " mi (≥ 16 mi)"
+	case hasDist && dist.unit != "mi" && dist.km >= clsLongKm:
+		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " (≥ 25 km)"
+	case out.Kind == KindHard:
+		return
+	case hasDur && out.Duration >= clsLongMinutes:
+		why = "planned " + clsFormatDur(out.Duration) + " (≥ 90 min)"
+	case fromLen && out.Duration >= clsLongMinutes:
+		why = "lasts " + clsFormatDur(out.Duration) + " (≥ 90 min)"
+	default:
+		return
+	}
+	if out.Kind == KindHard {
+		why += "; " + out.Reason
+	}
+	out.Kind, out.Reason = KindLong, why
+}
+
+// clsRaceKm is a race's distance: the one its name gives ("Marathon"),
+// else the one stated, snapped to the standard distance it rounds
+// ("13.1 mi" is a half marathon, not 21.08 km).
+func clsRaceKm(named, stated float64) float64 {
+	if named > 0 {
+		return named
+	}
+	for _, std := range [...]float64{5, 10, 15, 16.09344, clsHalfKm, 30, clsMarathonKm, 50, 80.4672, 100, 160.9344} {
+		if math.Abs(stated-std) <= std*0.01 {
+			return std
+		}
+	}
+	return stated
+}
+
+// load normalises and scans the fields of ev.
+func (w *clsWork) load(ev Event) {
+	for f := range w.has {
+		w.has[f] = false
+	}
+	w.set(clsTitle, ev.Summary)
+	if len(ev.Categories) > 0 {
+		w.set(clsCategories, strings.Join(ev.Categories, ", "))
+	}
+	desc := ev.Description
+	if len(desc) > clsMaxDescription {
+		desc = desc[:clsMaxDescription]
+	}
+	desc = strings.TrimLeft(desc, " \t\r\n")
+	w.set(clsDesc, desc)
+	w.descSplit = len(w.text[clsDesc].norm)
+	if nl := strings.IndexByte(desc, '\n'); nl >= 0 {
+		t := &w.text[clsDesc]
+		w.descSplit, _ = slices.BinarySearch(t.start, int32(nl))
+	}
+}
+
+func (w *clsWork) set(f clsField, s string) {
+	if strings.TrimSpace(s) == "" {
+		w.text[f] = clsText{toks: w.text[f].toks[:0], start: w.text[f].start[:0], end: w.text[f].end[:0]}
+		w.scan[f].qty, w.scan[f].reps = w.scan[f].qty[:0], w.scan[f].reps[:0]
+		return
+	}
+	w.buf.normalize(&w.text[f], s)
+	w.scan[f].scan(w.text[f].norm)
+	w.has[f] = true
+}
+
+// distance finds the planned distance: in the title, else on a labelled
+// description line ("Planned: 1:30:00, 18 km"), else on the first
+// description line.
+func (w *clsWork) distance() (unitQty, bool) {
+	return w.planned(func(sc *unitScan) (unitQty, bool) { return sc.distance() })
+}
+
+// duration finds the planned duration, in the same places as distance.
+func (w *clsWork) duration() (unitQty, bool) {
+	return w.planned(func(sc *unitScan) (unitQty, bool) { return sc.duration() })
+}
+
+func (w *clsWork) planned(pick func(*unitScan) (unitQty, bool)) (unitQty, bool) {
+	if q, ok := pick(&w.scan[clsTitle]); ok {
+		return q, true
+	}
+	if !w.has[clsDesc] {
+		return unitQty{}, false
+	}
+	for line := range strings.SplitSeq(w.text[clsDesc].orig, "\n") {
+		if !clsLabelled(line) {
+			continue
+		}
+		w.buf.normalize(&w.label, line)
+		w.lscan.scan(w.label.norm)
+		if q, ok := pick(&w.lscan); ok {
+			return q, true
+		}
+	}
+	// The first line only: later lines hold warm-ups, notes and other days.
+	sc := &w.scan[clsDesc]
+	w.lscan.qty = w.lscan.qty[:0]
+	for _, q := range sc.qty {
+		if q.end <= w.descSplit {
+			w.lscan.qty = append(w.lscan.qty, q)
+		}
+	}
+	return pick(&w.lscan)
+}
+
+// clsLabels start description lines that state the plan.
+var clsLabels = [...]string{"planned", "plan:", "duration", "distance", "total", "geplant", "dauer", "distanz",
+	"umfang", "prevu", "prévu", "duree", "durée", "duracion", "duración", "distancia", "durata", "distanza",
+	"afstand", "tijd", "time:", "zeit:", "temps", "tiempo", "target", "goal:", "objectif", "ziel"}
+
+func clsLabelled(line string) bool {
+	line = strings.TrimLeft(line, " \t-•*·")
+	for _, l := range clsLabels {
+		if len(line) >= len(l) && strings.EqualFold(line[:len(l)], l) {
+			return true
+		}
+	}
+	return false
+}
+
+// clsTag finds a per-event tag (#hard, #easy, #long, #rest, #race, #cross,
+// #strength, #other) in the title, else the description.
+func clsTag(title, desc string) (Kind, string, bool) {
+	for _, s := range [2]string{title, desc} {
+		for i := strings.IndexByte(s, '#'); i >= 0; {
+			j := i + 1
+			for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z') {
+				j++
+			}
+			word := strings.ToLower(s[i+1 : j])
+			if word != "" && clsTagEnds(s, j) {
+				if k, err := ParseKind(word); err == nil {
+					return k, word, true
+				}
+			}
+			next := strings.IndexByte(s[j:], '#')
+			if next < 0 {
+				break
+			}
+			i = j + next
+		}
+	}
+	return 0, "", false
+}
+
+// clsTagEnds reports whether a tag's word ends at j: "#hard", "#hard," and
+// "#hard🔥" are tags, "#hard2" and "#hardest" are not.
+func clsTagEnds(s string, j int) bool {
+	if j == len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[j:])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
+}
+
+// userVerdict applies the user's keywords: the first field with a match
+// decides, and within a field the strongest kind.
+func (c *Classifier) userVerdict(w *clsWork) (clsVerdict, bool) {
+	if len(c.user.byFirst) == 0 {
+		return clsVerdict{}, false
+	}
+	for f := clsTitle; f < clsFieldCount; f++ {
+		if !w.has[f] {
+			continue
+		}
+		t := &w.text[f]
+		var best *clsMatch
+		w.matches = w.matches[:0]
+		for i := 0; i < len(t.toks); {
+			e, n := c.user.matchAt(t.toks, i)
+			if e == nil {
+				i++
+				continue
+			}
+			w.matches = append(w.matches, clsMatch{clsEntry: e, kind: e.kind, start: t.toks[i].start, end: t.toks[i+n-1].end})
+			i += n
+		}
+		for i := range w.matches {
+			if best == nil || w.matches[i].kind > best.kind {
+				best = &w.matches[i]
+			}
+		}
+		if best != nil {
+			return clsVerdict{kind: best.kind, ok: true,
+				reason: "\"" + t.quote(best.start, best.end) + "\"" + f.label() + " is " + best.what}, true
+		}
+	}
+	return clsVerdict{}, false
+}
+
+// builtinVerdict applies the built-in vocabulary field by field: the
+// first field that says something strong decides; failing that, the first
+// that says something weak.
+func (c *Classifier) builtinVerdict(w *clsWork) clsVerdict {
+	var weak clsVerdict
+	for f := clsTitle; f < clsFieldCount; f++ {
+		if !w.has[f] {
+			continue
+		}
+		v := c.judge(w, f)
+		if !v.ok {
+			continue
+		}
+		if v.sig == clsStrong {
+			return v
+		}
+		if !weak.ok {
+			weak = v
+		}
+	}
+	return weak
+}
+
+// clsRank orders kinds within one text: a race entry that also names its
+// pace is a race, a long run with marathon-pace miles is long, intervals
+// with an easy warm-up are hard. A meeting is never a workout.
+func clsRank(k Kind) int {
+	switch k {
+	case KindOther:
+		return 9
+	case KindStrength:
+		return 1
+	}
+	return int(k)
+}
+
+// judge reads one field.
+func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
+	t, sc := &w.text[f], &w.scan[f]
+	w.matches = w.matches[:0]
+	w.seps = w.seps[:0]
+	title := f == clsTitle || f == clsCategories
+	for i := 0; i < len(t.toks); {
+		tk := t.toks[i]
+		if clsAlternative(tk.s) && i > 0 && i+1 < len(t.toks) {
+			w.seps = append(w.seps, tk.start)
+			i++
+			continue
+		}
+		if sc.covers(tk.start, tk.end) {
+			// Words inside quantities ("5 m", "8:30 pace", "7 x hill") are
+			// read by the unit scanner.
+			i++
+			continue
+		}
+		e, n := c.builtin.matchAt(t.toks, i)
+		if e == nil {
+			if i > 0 && clsSlashBetween(t, i) {
+				w.seps = append(w.seps, tk.start)
+			}
+			i++
+			continue
+		}
+		m := clsMatch{clsEntry: e, kind: e.kind, sig: e.sig, start: tk.start, end: t.toks[i+n-1].end, first: i == 0}
+		if i > 0 && clsSlashBetween(t, i) {
+			w.seps = append(w.seps, tk.start)
+		}
+		i += n
+		switch {
+		case e.sig == clsNull:
+			continue
+		case e.flags&clsTitleOnly != 0 && !title, e.flags&clsAtStart != 0 && !m.first:
+			continue
+		case f == clsDesc && m.start >= w.descSplit && (m.kind == KindRace || m.kind == KindLong):
+			// "Sunday: long run", "Goal: Berlin Marathon" on a later line
+			// name other days.
+			continue
+		}
+		w.matches = append(w.matches, m)
+	}
+	gym, cross := false, false
+	for _, m := range w.matches {
+		gym = gym || m.flags&clsGym != 0
+		cross = cross || m.kind == KindCross
+	}
+	// Repeats are interval sessions, unless they are strides, or sets of a
+	// gym or cross-training session ("3 x 10 squats", "Bike 5 x 3 min").
+	for _, r := range sc.reps {
+		switch {
+		case r.strides:
+			w.matches = append(w.matches, clsMatch{clsEntry: clsStridesRepeat, kind: KindEasy, start: r.start, end: r.end})
+		case (gym || cross) && !r.run:
+		default:
+			w.matches = append(w.matches, clsMatch{clsEntry: clsIntervalRepeat, kind: KindHard, start: r.start, end: r.end})
+		}
+	}
+	for _, q := range sc.qty {
+		if q.paceRef {
+			w.matches = append(w.matches, clsMatch{clsEntry: clsPaceRef, kind: KindHard, start: q.start, end: q.end})
+		}
+	}
+	if len(w.matches) == 0 {
+		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
+			return clsVerdict{kind: KindEasy, sig: clsWeak, ok: true,
+				reason: "\"" + t.all() + "\"" + f.label() + " is a run with no intensity given: easy"}
+		}
+		return clsVerdict{}
+	}
+	// Alternatives: the first one that says anything decides.
+	seg := -1
+	segs := 0
+	for i := range w.matches {
+		m := &w.matches[i]
+		m.seg = 0
+		for _, s := range w.seps {
+			if s <= m.start {
+				m.seg++
+			}
+		}
+		if seg < 0 || m.seg < seg {
+			seg = m.seg
+		}
+		segs = max(segs, m.seg)
+	}
+	alt := segs > seg
+	// Hansons' "Strength 3 x 2 mi" and "Strength workout 6 x 1 mile @
+	// MP-10s": repeats of a running distance, or marathon pace, and no gym
+	// words. "3 m run + strength" is a run with gym work after it.
+	hansonsRun := !gym && sc.runRepeats()
+	var best, bestWeak *clsMatch
+	run, hansons := false, false
+	for i := range w.matches {
+		m := &w.matches[i]
+		if m.seg != seg {
+			continue
+		}
+		run = run || m.flags&clsRun != 0
+		hansonsRun = hansonsRun || !gym && m.flags&clsRacePace != 0
+	}
+	for i := range w.matches {
+		m := &w.matches[i]
+		if m.seg != seg {
+			continue
+		}
+		if m.flags&clsHansons != 0 && hansonsRun {
+			m.kind, hansons = KindHard, true
+		}
+		if m.sig == clsStrong {
+			if best == nil || clsRank(m.kind) > clsRank(best.kind) || clsRank(m.kind) == clsRank(best.kind) && m.start < best.start {
+				best = m
+			}
+		} else if bestWeak == nil || clsRank(m.kind) > clsRank(bestWeak.kind) {
+			bestWeak = m
+		}
+	}
+	v := clsVerdict{ok: true, sig: clsStrong}
+	m := best
+	if m == nil {
+		m, v.sig = bestWeak, clsWeak
+	}
+	v.kind, v.km = m.kind, m.km
+	if v.kind == KindRace {
+		// "Race: Chicago Marathon": the distance comes from whichever race
+		// word names one.
+		for _, o := range w.matches {
+			if o.seg == seg && o.kind == KindRace && o.km > v.km {
+				v.km = o.km
+			}
+		}
+	}
+	quote := t.quote(m.start, m.end)
+	if alt {
+		quote = t.all()
+	}
+	switch {
+	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
+		v.reason = "\"" + t.all() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
+	case v.sig == clsStrong && (m.kind == KindCross || m.kind == KindStrength) && run:
+		v.kind = KindEasy
+		v.reason = "\"" + t.all() + "\"" + f.label() + " includes a run"
+	case v.sig == clsWeak && m.flags&clsRun != 0:
+		v.reason = "\"" + t.all() + "\"" + f.label() + " is a run with no intensity given: easy"
+	default:
+		v.reason = "\"" + quote + "\"" + f.label() + " is " + m.what
+	}
+	return v
+}
+
+// Entries for repeats found by the unit scanner rather than by words.
+var (
+	clsIntervalRepeat = &clsEntry{clsDef: clsDef{kind: KindHard, what: "an interval session"}}
+	clsStridesRepeat  = &clsEntry{clsDef: clsDef{kind: KindEasy, flags: clsStrides, what: "strides (easy)"}}
+	clsPaceRef        = &clsEntry{clsDef: clsDef{kind: KindHard, flags: clsRacePace, what: "race-pace work"}}
+)
+
+// runRepeats reports whether the text repeats a running distance or pace.
+func (sc *unitScan) runRepeats() bool {
+	for _, r := range sc.reps {
+		if r.run && !r.strides {
+			return true
+		}
+	}
+	return false
+}
+
+// clsAlternative reports whether w joins alternatives: "Rest or
+// cross-train", "Repos ou vélo", "Descanso o bici", "Ruhetag oder Rad".
+func clsAlternative(w string) bool {
+	switch w {
+	case "or", "oder", "ou", "o", "oppure":
+		return true
+	}
+	return false
+}
+
+// clsSlashBetween reports whether tokens i-1 and i are words joined by a
+// slash ("Rest/XT", "Bike / Swim"), which offers alternatives; "5:45/km"
+// and "km/h" are units, not choices.
+func clsSlashBetween(t *clsText, i int) bool {
+	a, b := t.toks[i-1], t.toks[i]
+	gap := t.norm[a.end:b.start]
+	if strings.TrimSpace(gap) != "/" {
+		return false
+	}
+	if !clsAlpha(a.s) || !clsAlpha(b.s) {
+		return false
+	}
+	switch a.s {
+	case "km", "k", "mi", "min", "m", "h", "mile", "miles":
+		return false
+	}
+	switch b.s {
+	case "km", "k", "mi", "h", "mile", "miles", "week", "wk", "w", "day":
+		return false
+	}
+	return true
+}
+
+func clsAlpha(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clsWeekContext makes the clearly longest run of each ISO week its long
+// run, when the calendar names none.
+func clsWeekContext(out []Classified, meta []clsMeta, loc *time.Location) {
+	type day struct {
+		date Date
+		idx  int // the day's biggest run
+		km   float64
+	}
+	type week struct {
+		days    []day
+		hasLong bool
+	}
+	weeks := map[Date]*week{}
+	var order []Date
+	for i := range out {
+		c := &out[i]
+		switch c.Kind {
+		case KindRace, KindLong, KindHard, KindEasy:
+		default:
+			continue
+		}
+		d := c.FirstDate(loc)
+		wk := weeks[d.Monday()]
+		if wk == nil {
+			wk = &week{}
+			weeks[d.Monday()] = wk
+			order = append(order, d.Monday())
+		}
+		if c.Kind == KindLong {
+			wk.hasLong = true
+		}
+		km := clsSizeKm(c)
+		if km <= 0 {
+			continue
+		}
+		j := slices.IndexFunc(wk.days, func(x day) bool { return x.date == d })
+		if j < 0 {
+			wk.days = append(wk.days, day{date: d, idx: i, km: km})
+		} else if km > wk.days[j].km {
+			wk.days[j].idx, wk.days[j].km = i, km
+		}
+	}
+	for _, mon := range order {
+		wk := weeks[mon]
+		if wk.hasLong || len(wk.days) < 2 {
+			continue
+		}
+		top, next := -1, -1
+		for j := range wk.days {
+			switch {
+			case top < 0 || wk.days[j].km > wk.days[top].km:
+				top, next = j, top
+			case next < 0 || wk.days[j].km > wk.days[next].km:
+				next = j
+			}
+		}
+		L, N := wk.days[top], wk.days[next]
+		c := &out[L.idx]
+		if c.Kind != KindEasy || meta[L.idx].locked || L.km < clsContextRatio*N.km {
+			continue
+		}
+		if c.DistanceKm > 0 && c.DistanceKm < clsContextMinKm ||
+			c.DistanceKm == 0 && c.Duration < clsContextMinTime {
+			continue
+		}
+		c.Kind = KindLong
+		c.Reason = "longest run of the week: " + clsSizeText(c, meta[L.idx]) +
+			" vs ≤ " + clsSizeTextAs(&out[N.idx], meta[N.idx], c, meta[L.idx]) + " on other days"
+	}
+}
+
+// clsSizeKm is a run's size for comparing runs within a week: its distance,
+// or its duration at clsPaceMinPerKm.
+func clsSizeKm(c *Classified) float64 {
+	if c.DistanceKm > 0 {
+		return c.DistanceKm
+	}
+	return c.Duration.Minutes() / clsPaceMinPerKm
+}
+
+// clsSizeText shows a run's size as the plan wrote it.
+func clsSizeText(c *Classified, m clsMeta) string {
+	if c.DistanceKm > 0 && m.dist != "" {
+		return m.dist
+	}
+	if c.DistanceKm > 0 {
+		return clsFormatNum(c.DistanceKm) + " km"
+	}
+	return clsFormatDur(c.Duration)
+}
+
+// clsSizeTextAs shows the size of c in the unit ref is shown in, so a
+// reason compares like with like: "12 mi vs ≤ 5 mi".
+func clsSizeTextAs(c *Classified, m clsMeta, ref *Classified, rm clsMeta) string {
+	if c.DistanceKm > 0 && ref.DistanceKm > 0 {
+		if strings.HasSuffix(rm.dist, " mi") {
+			return clsFormatNum(c.DistanceKm/unitMileKm) + " mi"
+		}
+		return clsFormatNum(c.DistanceKm) + " km"
+	}
+	return clsSizeText(c, m)
+}
+
+// clsFormatNum writes a number with at most one decimal ("12", "6.5").
+func clsFormatNum(v float64) string {
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+}
+
+// clsFormatDur writes a duration as h:mm:ss, the way plans write them.
+func clsFormatDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
+	b := make([]byte, 0, 8)
+	b = strconv.AppendInt(b, int64(h), 10)
+	b = append(b, ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
+	return string(b)
+}

@@ -1,0 +1,156 @@
+package rules
+
+// The built-in vocabulary of the classifier: what runners, coaches and
+// training platforms write in English, German, French, Spanish, Italian and
+// Dutch. Phrases are written folded (lowercase, no accents; the classifier
+// folds them again anyway) and separated by "|"; a trailing "*" makes the
+// last word a prefix, for German and Dutch compounds ("Intervalltraining",
+// "Krafttraining"). At each word the longest phrase wins, which is how
+// "marathon pace" (hard) beats "marathon" (race), "medium long run" (easy)
+// beats "long run", and "course a pied" (a run) beats "course" (a race).
+
+// clsSig is how much a phrase says about an event.
+type clsSig uint8
+
+const (
+	// clsStrong decides the kind when present.
+	clsStrong clsSig = iota
+	// clsWeak decides only when nothing strong is said: "Run", "Off",
+	// "parkrun", French "course" (a run or a race).
+	clsWeak
+	// clsNull consumes its words and says nothing: "pre-race",
+	// "marathon training".
+	clsNull
+)
+
+// clsFlag marks phrases with a role beyond their kind.
+type clsFlag uint16
+
+const (
+	// clsRun names running itself ("run", "Lauf"): a gym or cross entry
+	// that also says "run" is a run.
+	clsRun clsFlag = 1 << iota
+	// clsGym names gym work: "Strength" next to one is the gym, not
+	// Hansons' strength run.
+	clsGym
+	// clsHansons marks "Strength": a gym session, unless the same text
+	// measures a run ("Strength 3 x 2 mi").
+	clsHansons
+	// clsTitleOnly phrases count only in a title or a category: a
+	// description saying "meeting point" is no meeting.
+	clsTitleOnly
+	// clsAtStart phrases count only as the first word of a title or
+	// category ("Note: long run moved").
+	clsAtStart
+	// clsStrides marks strides and drills, which keep a day easy.
+	clsStrides
+	// clsRacePace marks marathon, half-marathon and race paces: with
+	// "Strength" they make Hansons' strength run.
+	clsRacePace
+)
+
+// clsDef is one line of the vocabulary.
+type clsDef struct {
+	phrases string
+	kind    Kind
+	sig     clsSig
+	flags   clsFlag
+	// what completes a reason: `"Tempo" is a tempo run`.
+	what string
+	// km is the distance a race name states (marathon, half, parkrun).
+	km float64
+}
+
+const (
+	clsMarathonKm = 42.195
+	clsHalfKm     = 21.0975
+)
+
+// clsVocabulary is the built-in vocabulary; order matters only between
+// phrases of the same length starting with the same word.
+var clsVocabulary = [...]clsDef{
+	// Races, with the distance their name gives.
+	{phrases: "marathon|maraton|maratona|marathonlauf|marathon race|stadtmarathon", kind: KindRace, what: "a marathon", km: clsMarathonKm},
+	{phrases: "half marathon|half marathon race|halbmarathon|semi marathon|semimarathon|demi marathon|medio maraton|media maraton|mezza maratona|mezzamaratona|halve marathon", kind: KindRace, what: "a half marathon", km: clsHalfKm},
+	{phrases: "ultramarathon|ultra marathon|ultra race|ultratrail|ultra trail", kind: KindRace, what: "an ultra"},
+	{phrases: "parkrun race|park run race|parkrun pb attempt", kind: KindRace, what: "a parkrun race", km: 5},
+	{phrases: "race|races|raceday|race day|a race|b race|c race|goal race|target race|tune up|tuneup|tune up race|turkey trot|track meet|wettkampf|wettkampfe|wettkampftag|volkslauf|competition|competicion|competencia|competizione|gara|wedstrijd|hardloopwedstrijd", kind: KindRace, what: "a race"},
+	// French "course" and Spanish "carrera" mean a run as often as a race:
+	// a race only when nothing else is said ("Course 10 km", not "course
+	// lente").
+	{phrases: "course|carrera|corrida", kind: KindRace, sig: clsWeak, what: "a race"},
+	// "Race" words that are not a race.
+	{phrases: "pre race|post race|after race|after the race|before race|before the race|day after race|race week|race prep|race preparation|race recovery|race rehearsal|race plan|race kit|race pack|race packet|packet pickup|bib pickup|race registration|marathon training|marathon plan|marathon week|marathon prep|half marathon training|training plan|nach dem wettkampf|vor dem wettkampf|apres course|avant course|apres la course|post carrera|despues de la carrera", sig: clsNull},
+
+	// Paces: a race distance as an intensity is hard, not a race.
+	{phrases: "marathon pace|marathon effort|marathon tempo|marathon specific|marathon simulation|marathon sim|goal marathon pace|marathon pace run|mp|gmp|mrp|m pace|at marathon|marathontempo|marathonrenntempo|mrt|allure marathon|ritmo maraton|ritmo de maraton|ritmo maratona|tempo maratona|marathon paced", kind: KindHard, flags: clsRacePace, what: "marathon-pace work"},
+	{phrases: "half marathon pace|half marathon effort|hm pace|hm effort|hmp|at half marathon|at hm|halbmarathontempo|hm tempo|allure semi|allure semi marathon|ritmo media maraton|ritmo de media maraton|ritmo mezza", kind: KindHard, flags: clsRacePace, what: "half-marathon-pace work"},
+	{phrases: "race pace|race effort|race tempo|race simulation|race specific|goal pace|goal race pace|rp|wettkampftempo|renntempo|allure course|allure specifique|ritmo carrera|ritmo de carrera|ritmo de competicion|ritmo gara|ritmo|mile pace|mile effort", kind: KindHard, flags: clsRacePace, what: "race-pace work"},
+	// Higdon's "5 m pace" is a run at race pace.
+	{phrases: "pace|pace run", kind: KindHard, sig: clsWeak, what: "a run at race pace"},
+	{phrases: "easy pace|e pace|conversational pace|recovery pace|comfortable pace|aerobic pace|long run pace", kind: KindEasy, what: "an easy run"},
+
+	// Long runs.
+	{phrases: "long run|long|lr|long slow distance|lsd|long slow run|long easy|long easy run|easy long|easy long run|long jog|long aerobic|long aerobic run|long run fast finish|long trail run|sunday long run|weekend long run", kind: KindLong, what: "a long run"},
+	{phrases: "langer lauf|langer dauerlauf|lange einheit|langer|ldl|langer lauf locker", kind: KindLong, what: "a long run"},
+	{phrases: "sortie longue|longue|sl|sortie longue endurance", kind: KindLong, what: "a long run"},
+	{phrases: "tirada larga|tirada|larga|rodaje largo|fondo|fondo largo|lungo|lunghissimo|corsa lunga|fondo lungo|lange duurloop|lange loop|duurloop lang", kind: KindLong, what: "a long run"},
+	// "Long" as an adjective of a hard session, and Pfitzinger's
+	// medium-long run, which is not the week's long run.
+	{phrases: "long intervals|long interval|long reps|long repeats|long tempo|long hills|long hill|long hill repeats|long threshold|long fartlek|lange intervalle|intervalles longs|series largas", kind: KindHard, what: "a hard session of long repeats"},
+	{phrases: "medium long|medium long run|mlr|medium long aerobic", kind: KindEasy, what: "a medium-long run (not the week's long run)"},
+	{phrases: "fondo lento|fondo lento lungo", kind: KindEasy, what: "an easy run"},
+	{phrases: "fondo medio|fondo veloce", kind: KindHard, what: "a tempo run"},
+
+	// Hard sessions.
+	{phrases: "interval|intervals|intervall*|intervalle|intervalles|intervalos|intervalo|intervalli|intervaltraining|interval training|repeats|repeat|reps|repetitions|repeticiones|wiederholungen|ripetute|series|fractionne|fractionnes|fractionnee|yasso|yassos|yasso 800s|ladder|pyramid|pyramide|piramide|mile repeats|km repeats|400s|800s|1000s|over unders|over under|critical velocity|cv intervals|kenyan", kind: KindHard, what: "an interval session"},
+	{phrases: "tempo|tempo run|tempolauf|tempolaufe|tempodauerlauf|tempoloop|tempowechsellauf|tempo duurloop|zugiger dauerlauf|zugiger lauf|zugig|schneller dauerlauf|flotter dauerlauf|ga2|allure tempo|tempo continuo|ritmo sostenido|corsa media|medio|sostenuto|tempo intervals", kind: KindHard, what: "a tempo run"},
+	{phrases: "threshold|thresholds|threshold run|lactate|lactate threshold|lt|lt2|lthr|anaerobic threshold|schwelle|schwellenlauf|schwellentraining|schwellentempo|seuil|allure seuil|umbral|umbral anaerobico|soglia|drempel|drempeltraining|sweet spot|cruise|cruise intervals|t pace|threshold pace|tempo pace|double threshold", kind: KindHard, what: "threshold work"},
+	{phrases: "vo2|vo2max|vo2 max|vo2max intervals|vma|vma courte|vma longue|pma|anaerobic|anaerob|anaerobe|maximal aerobic|i pace|r pace|interval pace|repetition pace", kind: KindHard, what: "VO2max work"},
+	{phrases: "fartlek|fartleks|fahrtspiel|cambios de ritmo|cambios|kenyan fartlek|mona fartlek|surges", kind: KindHard, what: "a fartlek"},
+	{phrases: "hill|hills|hill repeats|hill reps|hill sprints|hill intervals|hill workout|hill circuit|hill session|hillwork|hill work|kenyan hills|berglauf|berglaufe|bergsprint*|bergintervall*|berganlauf*|bergauf*|bergtraining|hugel*|huegel*|cotes|cote|cuestas|cuesta|salite|salita|heuvel*", kind: KindHard, what: "hill work"},
+	{phrases: "track|track session|track workout|track intervals|track repeats|bahn|bahntraining|bahnintervalle|piste|pista|baan|baantraining", kind: KindHard, what: "a track session"},
+	{phrases: "speed|speedwork|speed work|speed session|speed intervals|schnelligkeit|vitesse|velocidad|velocita|snelheid|sprint|sprints|sprinttraining", kind: KindHard, what: "speed work"},
+	{phrases: "progression|progression run|progressive|progressive run|progressif|progressiv|progressiver dauerlauf|progressivo|progresivo|progresiva|negative split|fast finish|endbeschleunigung", kind: KindHard, what: "a progression run"},
+	{phrases: "z4|z5|z5a|z5b|z5c|zone 4|zone 5|zona 4|zona 5|zone4|zone5|hr zone 4|hr zone 5", kind: KindHard, what: "zone 4–5 work"},
+	{phrases: "hard|hard run|hard session|quality|quality session|key workout|key session|sos|harte einheit|intensiv|intensive|intense|qualitat", kind: KindHard, what: "a hard session"},
+
+	// Easy running.
+	{phrases: "easy|easy run|easy jog|easy running|easy miles|easy km|conversational|comfortable|relaxed|slow|lento|lenta|lent|facile|suave|rodaje|rodaje suave|trote|trote suave|locker|lockerer|lockerer lauf|lockerer dauerlauf|locker laufen|ruhig|ruhiger|ruhiger dauerlauf|ruhiger lauf|leichter lauf|rustig|rustige|rustige duurloop|corsa lenta|carrera continua|carrera suave|footing|footing leger|jog|jogging|trot|dauerlauf|duurloop|defaticante", kind: KindEasy, what: "an easy run"},
+	{phrases: "recovery|recovery run|recup|recuperation|recuperacion|recuperacion activa|regeneration*|regenerativ*|rigenerante|rigenerativo|erholung*|herstel*|active recovery|shakeout|shake out|shakeout run|shake out run|pre race shakeout|pre race jog", kind: KindEasy, what: "a recovery run"},
+	{phrases: "general aerobic|ga|ga1|ga 1|aerobic|aerobic run|aerob|aerobe|base|base run|endurance|endurance run|endurance fondamentale|ef|grundlage*|foundation|z1|z2|zone 1|zone 2|zona 1|zona 2|zone1|zone2|hr zone 2|general aerobic speed|ga speed|aerobic speed|ga plus speed|general aerobic plus speed", kind: KindEasy, what: "an aerobic run"},
+	{phrases: "strides|stride|steigerung*|accelerations|lignes droites|lignes|progresiones|pickups|pick ups|allunghi|versnellingen|drills|running drills|lauf abc|laufschule|gammes|educativos|easy strides|easy plus strides", kind: KindEasy, flags: clsStrides, what: "strides and drills (easy)"},
+	{phrases: "run walk|walk run|run walk intervals|jog walk|walk jog|run walk run", kind: KindEasy, what: "run/walk (easy)"},
+
+	// Running itself, intensity unknown: "a run with no intensity
+	// information is easy".
+	{phrases: "run|runs|running|morning run|afternoon run|evening run|lunch run|night run|lauf|lauf*|course a pied|corsa|hardlopen|hardloop|trail|trail run|trailrun|treadmill|treadmill run|laufband|tapis|cinta|xc|cross country|cross country run|crosslauf|run commute|commute run|carrera a pie", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+
+	// Cross-training.
+	{phrases: "cross|cross train|cross training|crosstrain|crosstraining|cross trainer|xt|x train|x training|cardio", kind: KindCross, what: "cross-training"},
+	{phrases: "bike|bikes|biking|cycling|cycle|ride|spin|spinning|spin class|peloton|zwift|turbo|indoor cycling|rad|radfahren|radeln|fahrrad|rennrad|velo|home trainer|bici|bicicleta|ciclismo|fietsen|wielrennen|mtb|gravel", kind: KindCross, what: "cycling (cross-training)"},
+	{phrases: "swim|swimming|pool|schwimmen|natation|natacion|nadar|nuoto|zwemmen|piscine|piscina", kind: KindCross, what: "swimming (cross-training)"},
+	{phrases: "elliptical|elliptical trainer|crosstrainer|elliptique|eliptica|ellittica|stepper|stairmaster|stair climber", kind: KindCross, what: "elliptical (cross-training)"},
+	{phrases: "yoga|pilates|barre", kind: KindCross, what: "yoga or pilates (cross-training)"},
+	{phrases: "rowing|row|rower|erg|rudern|aviron|remo|roeien|canottaggio", kind: KindCross, what: "rowing (cross-training)"},
+	{phrases: "hike|hiking|walk|walking|wandern|wanderung|spaziergang|randonnee|marche|caminar|caminata|senderismo|camminata|wandelen|nordic walking", kind: KindCross, what: "walking or hiking (cross-training)"},
+	{phrases: "aqua jogging|aquajogging|deep water running|dwr|pool running|pool run|water running|aqua running", kind: KindCross, what: "pool running (cross-training)"},
+	{phrases: "ski|skiing|cross country skiing|xc ski|xc skiing|nordic ski|nordic skiing|langlauf|skating|skate|inline|ski de fond|esqui|tennis|football|soccer|basketball|climbing|bouldering|klettern|escalade|squash|padel|triathlon|brick", kind: KindCross, what: "another sport (cross-training)"},
+
+	// Rest.
+	{phrases: "rest|rest day|day off|off day|complete rest|total rest|full rest|ruhetag|ruhe|trainingsfrei|lauffrei|repos|jour de repos|repos complet|descanso|dia de descanso|descanso total|descanso activo|riposo|rust|rustdag", kind: KindRest, what: "a rest day"},
+	{phrases: "off|pause|frei|libre|mobility|stretching|stretch|foam roll|foam rolling|dehnen|beweglichkeit|etirements|estiramientos|stretching and mobility", kind: KindRest, sig: clsWeak, what: "a rest day"},
+
+	// Gym work already in the plan. "Strength" alone may be Hansons'
+	// strength run.
+	{phrases: "strength|strength workout|strength session", kind: KindStrength, flags: clsHansons, what: "a strength session"},
+	{phrases: "strength training|strength and conditioning|s and c|strength circuit|strength work|strength and mobility|gym|gym session|weights|weight training|weightlifting|lifting|lift|core|core work|core strength|core stability|abs|krafttraining|kraft*|stabi*|rumpf*|athletik|athletiktraining|musculation|muscu|renforcement|renforcement musculaire|renfo|ppg|gainage|fuerza|entrenamiento de fuerza|gimnasio|pesas|palestra|forza|potenziamento|pesi|kracht*|kettlebell|kettlebells|circuit|circuit training|bodyweight|body weight|plyometrics|plyometric|plyo|plyos|pliometria|crossfit|hyrox|trx|squat|squats|deadlift|deadlifts|lunges|functional training|bootcamp|hiit|leg day|strengthen|strengthening|stretch and strengthen", kind: KindStrength, flags: clsGym, what: "a gym session"},
+
+	// Not workouts.
+	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|holiday|vacation|urlaub|vacances|vacaciones|flight|travel|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
+	{phrases: "note|notes|nota|notiz|hinweis|remarque|reminder|fyi|todo|info", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a note, not a workout"},
+
+	// parkrun is a hard effort unless it says otherwise ("parkrun (easy)",
+	// "parkrun race").
+	{phrases: "parkrun|park run|junior parkrun", kind: KindHard, sig: clsWeak, what: "a parkrun (a hard effort)", km: 5},
+}
