@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	stdsync "sync"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
@@ -18,25 +19,44 @@ import (
 	"github.com/strengthsync/strengthsync/rules"
 )
 
-// icalCalendar adapts a parsed .ics calendar to Calendar.
+// icalCalendar adapts .ics bytes to Calendar. It parses on first use, so
+// a caller that only needs the fingerprint (an unchanged feed) never pays
+// for a parse.
 type icalCalendar struct {
-	cal  *ical.Calendar
+	name string
+	data []byte
 	hash string
-}
-
-func (c icalCalendar) TimeZone() string    { return c.cal.TimeZone }
-func (c icalCalendar) Fingerprint() string { return c.hash }
-func (c icalCalendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event, error) {
-	return c.cal.Events(from, to, loc)
+	once stdsync.Once
+	cal  *ical.Calendar
+	err  error
 }
 
 func parsed(name string, data []byte) (Calendar, error) {
-	cal, err := ical.Parse(name, data)
+	sum := sha256.Sum256(data)
+	return &icalCalendar{name: name, data: data, hash: hex.EncodeToString(sum[:])}, nil
+}
+
+func (c *icalCalendar) parse() (*ical.Calendar, error) {
+	c.once.Do(func() { c.cal, c.err = ical.Parse(c.name, c.data) })
+	return c.cal, c.err
+}
+
+func (c *icalCalendar) Fingerprint() string { return c.hash }
+
+// TimeZone is "" for a calendar that does not parse; Events reports why.
+func (c *icalCalendar) TimeZone() string {
+	if cal, err := c.parse(); err == nil {
+		return cal.TimeZone
+	}
+	return ""
+}
+
+func (c *icalCalendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event, error) {
+	cal, err := c.parse()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	return icalCalendar{cal: cal, hash: hex.EncodeToString(sum[:])}, nil
+	return cal.Events(from, to, loc)
 }
 
 // FileSource reads a .ics file.
@@ -51,6 +71,9 @@ func (s FileSource) Name() string { return s.Path }
 // Load reads and parses the whole file; the window is applied by Events.
 func (s FileSource) Load(ctx context.Context, from, to time.Time) (Calendar, error) {
 	data, err := readFile(s.Path, s.MaxBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &ical.Error{Source: s.Path, Msg: "no such file"}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +226,8 @@ func readFile(path string, maxBytes int64) ([]byte, error) {
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, &ical.Error{Source: path, Msg: "is a directory, not a calendar file"}
+	} else if err == nil && fi.Mode().IsRegular() && fi.Size() > maxBytes {
+		return nil, &ical.Error{Source: path, Msg: fmt.Sprintf("file is larger than the %d MB limit", maxBytes>>20)}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {

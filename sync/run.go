@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sort"
+	"strings"
 	stdsync "sync"
 	"time"
 
@@ -36,6 +36,9 @@ type Request struct {
 	Settings    rules.Settings
 	Namespace   string
 	DryRun      bool
+	// Unchanged, when set, is asked with the fingerprint of the inputs
+	// before anything is parsed; true skips the plan (Result.Skipped).
+	Unchanged func(fingerprint string) bool
 }
 
 // Result is what a Run produced.
@@ -46,6 +49,8 @@ type Result struct {
 	// Fingerprint identifies the inputs: sources, settings and window. Two
 	// runs with the same fingerprint plan the same sessions.
 	Fingerprint string
+	// Skipped reports that Unchanged said the inputs were already planned.
+	Skipped bool
 }
 
 // Run reads the sources, plans, and writes the sink.
@@ -60,6 +65,11 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	cals, err := loadAll(ctx, all, roughFrom, roughTo)
 	if err != nil {
 		return nil, err
+	}
+
+	fp := fingerprint(cals, req)
+	if fp != "" && req.Unchanged != nil && req.Unchanged(fp) {
+		return &Result{Fingerprint: fp, Skipped: true}, nil
 	}
 
 	zone := req.TimeZone
@@ -82,7 +92,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	for i, c := range cals {
 		evs, err := c.Events(from, to, loc)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", all[i].Name(), err)
+			return nil, named(all[i].Name(), err)
 		}
 		if i >= len(req.Sources) {
 			for j := range evs {
@@ -94,17 +104,17 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	winFrom, winTo := req.Start.In(loc), req.Start.AddDays(7*req.Weeks).In(loc)
 	if req.Sink != nil {
 		if in.Hand, err = req.Sink.Hand(ctx, winFrom, winTo); err != nil {
-			return nil, fmt.Errorf("%s: %w", req.Sink.Name(), err)
+			return nil, named(req.Sink.Name(), err)
 		}
 	}
 	plan, err := rules.Make(in)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Plan: plan, Loc: loc, Fingerprint: fingerprint(cals, in)}
+	res := &Result{Plan: plan, Loc: loc, Fingerprint: fp}
 	if req.Sink != nil {
 		if res.Changes, err = req.Sink.Apply(ctx, plan.Sessions, winFrom, winTo, req.DryRun); err != nil {
-			return res, fmt.Errorf("%s: %w", req.Sink.Name(), err)
+			return res, named(req.Sink.Name(), err)
 		}
 	}
 	if e.Log != nil {
@@ -136,9 +146,11 @@ func loadAll(ctx context.Context, srcs []Source, from, to time.Time) ([]Calendar
 	return cals, nil
 }
 
-// fingerprint hashes what decides a plan. A source that cannot fingerprint
-// itself makes the whole fingerprint empty: unknown, never falsely equal.
-func fingerprint(cals []Calendar, in rules.Input) string {
+// fingerprint hashes what decides a plan: the sources' content, the zone
+// choices, the window and the settings. A source that cannot fingerprint
+// itself (Google) makes it empty: unknown, never falsely equal. It is taken
+// before parsing, so the calendars' own zones count through their content.
+func fingerprint(cals []Calendar, req Request) string {
 	h := sha256.New()
 	for _, c := range cals {
 		f := c.Fingerprint()
@@ -147,11 +159,8 @@ func fingerprint(cals []Calendar, in rules.Input) string {
 		}
 		fmt.Fprintln(h, f)
 	}
-	s := FromSettings(in.Settings)
-	fmt.Fprintf(h, "%s %d %s %s %v\n", in.Start, in.Weeks, in.Loc, in.Namespace, settingsKey(s))
-	hand := append([]rules.HandSession(nil), in.Hand...)
-	sort.Slice(hand, func(i, j int) bool { return fmt.Sprint(hand[i]) < fmt.Sprint(hand[j]) })
-	fmt.Fprintln(h, hand)
+	fmt.Fprintf(h, "%d %d %s|%s|%s|%d|%s|%s\n", len(req.Sources), len(req.Busy), req.TimeZone, req.DefaultZone,
+		req.Start, req.Weeks, req.Namespace, settingsKey(FromSettings(req.Settings)))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -160,4 +169,13 @@ func fingerprint(cals []Calendar, in rules.Input) string {
 func settingsKey(s SettingsJSON) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// named prefixes err with the source or sink it came from, unless the
+// error already names it (parse errors carry their file and line).
+func named(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

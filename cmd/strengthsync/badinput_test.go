@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const okHead = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+
+func event(lines ...string) string {
+	return "BEGIN:VEVENT\r\nUID:e1\r\nDTSTAMP:20260101T000000Z\r\n" + strings.Join(lines, "\r\n") + "\r\nEND:VEVENT\r\n"
+}
+
+// Bad input exits 2 with one line naming the file, and where it can the
+// line and the field; never a panic or a stack trace, and nothing already
+// written is lost.
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	big := filepath.Join(dir, "big.ics")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(50 << 20) // 50 MB
+	f.Close()
+	cfg := write("bad.json", "{\n  \"per_week\": 12\n}\n")
+
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings of the one line
+	}{
+		{"html page", []string{"--from", write("login.ics", "<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n")},
+			[]string{"login.ics", "not a calendar"}},
+		{"truncated", []string{"--from", write("trunc.ics", okHead+"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261201T070000Z\r\nSUMM")},
+			[]string{"trunc.ics"}},
+		{"literal dots", []string{"--from", write("dots.ics", okHead+event("DTSTART:20261201T070000Z", "SUMMARY:Easy run")+"...\r\nEND:VCALENDAR\r\n")},
+			[]string{"dots.ics:", "..."}},
+		{"parameter without value", []string{"--from", write("param.ics", okHead+event("DTSTART;20210105", "SUMMARY:Tempo")+"END:VCALENDAR\r\n")},
+			[]string{"param.ics:", "DTSTART"}},
+		{"impossible date", []string{"--from", write("date.ics", okHead+event("DTSTART:20276719T232000Z", "SUMMARY:Tempo")+"END:VCALENDAR\r\n")},
+			[]string{"date.ics:", "DTSTART", "20276719"}},
+		{"endless dense rrule", []string{"--from", write("rrule.ics", okHead+event("DTSTART:20261201T070000Z", "RRULE:FREQ=SECONDLY", "SUMMARY:Run")+"END:VCALENDAR\r\n")},
+			[]string{"rrule.ics:", "RRULE"}},
+		{"50 MB file", []string{"--from", big}, []string{"big.ics", "limit"}},
+		{"empty file", []string{"--from", write("empty.ics", "")}, []string{"empty.ics", "empty"}},
+		{"missing file", []string{"--from", filepath.Join(dir, "nope.ics")}, []string{"nope.ics"}},
+		{"bad config", []string{"--from", "../../examples/runna-weekly.ics", "--config", cfg}, []string{"bad.json:2: per_week"}},
+		{"bad flag value", []string{"--from", "../../examples/runna-weekly.ics", "--window", "21:00-06:00"}, []string{"--window"}},
+		{"bad start", []string{"--from", "../../examples/runna-weekly.ics", "--start", "2026-02-30"}, []string{"--start", "2026-02-30"}},
+		{"bad zone", []string{"--from", "../../examples/runna-weekly.ics", "--tz", "Mars/Olympus"}, []string{"--tz", "Mars/Olympus"}},
+		{"bad policy", []string{"--from", "../../examples/runna-weekly.ics", "--policy", "both"}, []string{"--policy"}},
+		{"unknown flag", []string{"--from", "../../examples/runna-weekly.ics", "--bogus"}, []string{"bogus"}},
+		{"no source", []string{}, []string{"--from"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errs, code := run(t, append([]string{"plan"}, tt.args...)...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %q", code, errs)
+			}
+			if out != "" {
+				t.Errorf("stdout not empty: %q", out)
+			}
+			lines := strings.Split(strings.TrimRight(errs, "\n"), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("want one line, got %d:\n%s", len(lines), errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(lines[0], w) {
+					t.Errorf("error %q does not mention %q", lines[0], w)
+				}
+			}
+			if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") {
+				t.Errorf("stack trace in %q", errs)
+			}
+		})
+	}
+}
+
+// A failed sync must not damage the calendar written before it.
+func TestBadInputKeepsWhatWasWritten(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "strength.ics")
+	if _, errs, code := run(t, "sync", "--from", "../../examples/runna-weekly.ics", "--to", dest, "--start", "2026-12-07"); code != 0 {
+		t.Fatal(errs)
+	}
+	before, _ := os.ReadFile(dest)
+	bad := filepath.Join(dir, "bad.ics")
+	os.WriteFile(bad, []byte("<html>oops</html>"), 0o644)
+	if _, _, code := run(t, "sync", "--from", bad, "--to", dest, "--start", "2026-12-07"); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	after, _ := os.ReadFile(dest)
+	if string(before) != string(after) || len(after) == 0 {
+		t.Error("a failed sync changed the calendar already written")
+	}
+}

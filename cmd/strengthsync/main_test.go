@@ -1,0 +1,373 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
+	"github.com/strengthsync/strengthsync/sync"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixedNow is the clock of every test: DTSTAMP and "today" must not move.
+var fixedNow = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+// run executes the real command line in-process.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	env := map[string]string{
+		"STRENGTHSYNC_CONFIG_DIR": filepath.Join(dir, "config"),
+		"STRENGTHSYNC_CACHE_DIR":  filepath.Join(dir, "cache"),
+		"STRENGTHSYNC_DATA_DIR":   filepath.Join(dir, "data"),
+		"TZ":                      "Europe/London",
+	}
+	code = Main(context.Background(), args, Env{
+		Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+		Now:    func() time.Time { return fixedNow },
+	})
+	return out.String(), errb.String(), code
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test ./cmd/strengthsync -update and review the diff\n%s",
+			name, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return "line " + itoa(i+1) + ":\n want: " + w + "\n  got: " + g
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonNumber(i)) }
+
+func jsonNumber(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// The examples, each at a fixed start so the golden files never age.
+var goldenCases = []struct {
+	name string
+	args []string
+}{
+	{"runna", []string{"--from", "../../examples/runna-weekly.ics", "--start", "2026-12-14", "--weeks", "4"}},
+	{"trainingpeaks", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2027-01-25", "--weeks", "14"}},
+	{"higdon", []string{"--from", "../../examples/higdon-novice-half.ics", "--start", "2027-01-04", "--weeks", "12", "--level", "beginner"}},
+	{"separate", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2026-11-30", "--weeks", "6", "--policy", "separate", "--5rm", "back squat=80", "--1rm", "trap-bar deadlift=130"}},
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errs, code := run(t, append([]string{"plan"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			golden(t, tc.name+".golden.txt", []byte(out))
+
+			out, errs, code = run(t, append([]string{"plan", "--json"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			golden(t, tc.name+".golden.json", []byte(out))
+			checkJSONContract(t, []byte(out), tc.args)
+		})
+	}
+}
+
+// checkJSONContract checks the documented shape, independently of the
+// golden bytes: names, types, and every date of the window in order.
+func checkJSONContract(t *testing.T, data []byte, args []string) {
+	t.Helper()
+	var p struct {
+		Timezone string `json:"timezone"`
+		Days     []struct {
+			Date, Kind, Reason string
+			Events             []struct {
+				Summary, Start, End, Kind, Reason string
+				AllDay                            *bool `json:"all_day"`
+			}
+		}
+		Sessions []struct {
+			UID, Date, Start, End, Title, Phase, Reason string
+			Exercises                                   []struct {
+				Name       string
+				Sets       *int
+				Reps, Load string
+			}
+		}
+		ShortWeeks []struct {
+			Week           string
+			Wanted, Placed *int
+			Reason         string
+		} `json:"short_weeks"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Timezone == "" || p.Days == nil || p.Sessions == nil || p.ShortWeeks == nil {
+		t.Fatalf("missing top-level fields in %s", data[:min(200, len(data))])
+	}
+	start, weeks := "", 8
+	for i, a := range args {
+		if a == "--start" {
+			start = args[i+1]
+		}
+		if a == "--weeks" {
+			json.Unmarshal([]byte(args[i+1]), &weeks)
+		}
+	}
+	if len(p.Days) != 7*weeks {
+		t.Errorf("days = %d, want %d", len(p.Days), 7*weeks)
+	}
+	d, _ := time.Parse("2006-01-02", start)
+	kinds := map[string]bool{"race": true, "long": true, "hard": true, "easy": true, "cross": true, "rest": true}
+	for i, day := range p.Days {
+		if want := d.AddDate(0, 0, i).Format("2006-01-02"); day.Date != want {
+			t.Fatalf("days[%d].date = %s, want %s", i, day.Date, want)
+		}
+		if !kinds[day.Kind] {
+			t.Errorf("days[%d].kind = %q", i, day.Kind)
+		}
+		for _, e := range day.Events {
+			if e.AllDay == nil {
+				t.Errorf("event without all_day: %+v", e)
+			}
+			if _, err := time.Parse(time.RFC3339, e.Start); err != nil {
+				t.Errorf("event start %q: %v", e.Start, err)
+			}
+		}
+	}
+	for _, s := range p.Sessions {
+		if s.UID == "" || s.Title == "" || s.Phase == "" || s.Reason == "" || len(s.Exercises) == 0 {
+			t.Errorf("incomplete session %+v", s)
+		}
+		for _, e := range s.Exercises {
+			if e.Name == "" || e.Sets == nil || e.Reps == "" {
+				t.Errorf("incomplete exercise %+v", e)
+			}
+		}
+		st, err1 := time.Parse(time.RFC3339, s.Start)
+		en, err2 := time.Parse(time.RFC3339, s.End)
+		if err1 != nil || err2 != nil || !en.After(st) || st.Format("2006-01-02") != s.Date {
+			t.Errorf("session times %s–%s on %s", s.Start, s.End, s.Date)
+		}
+	}
+	for _, w := range p.ShortWeeks {
+		if w.Wanted == nil || w.Placed == nil || *w.Placed >= *w.Wanted || w.Reason == "" {
+			t.Errorf("short week %+v", w)
+		}
+	}
+}
+
+func TestSyncWritesGoldenCalendarAndReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "strength.ics")
+	args := append([]string{"sync", "--to", dest}, goldenCases[1].args...)
+	out, errs, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "added") {
+		t.Errorf("sync output = %q", out)
+	}
+	written, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "trainingpeaks.golden.ics", written)
+
+	// Round trip: what sync wrote reads back as the same sessions.
+	planOut, _, _ := run(t, append([]string{"plan", "--json"}, goldenCases[1].args...)...)
+	var plan sync.PlanJSON
+	if err := json.Unmarshal([]byte(planOut), &plan); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ical.Parse(dest, written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := cal.Ours()
+	if len(ours) != len(plan.Sessions) || len(ours) == 0 {
+		t.Fatalf("read back %d sessions, planned %d", len(ours), len(plan.Sessions))
+	}
+	byUID := map[string]ical.Written{}
+	for _, w := range ours {
+		byUID[w.UID] = w
+	}
+	for _, s := range plan.Sessions {
+		w, ok := byUID[s.UID]
+		if !ok {
+			t.Errorf("session %s missing from the file", s.UID)
+			continue
+		}
+		if w.Start.Format(time.RFC3339) != mustUTC(t, s.Start) && !sameInstant(t, w.Start, s.Start) || !sameInstant(t, w.End, s.End) || w.Summary != s.Title {
+			t.Errorf("%s: read back %v–%v %q, planned %s–%s %q", s.UID, w.Start, w.End, w.Summary, s.Start, s.End, s.Title)
+		}
+		for _, e := range s.Exercises {
+			if !strings.Contains(w.Description, e.Name) {
+				t.Errorf("%s: description lacks %q", s.UID, e.Name)
+			}
+		}
+	}
+	// And the file is never read back as runs.
+	evs, err := cal.Events(fixedNow.AddDate(-1, 0, 0), fixedNow.AddDate(2, 0, 0), time.UTC)
+	if err != nil || len(evs) != 0 {
+		t.Errorf("our own file reads as %d runs (err %v)", len(evs), err)
+	}
+
+	// A second sync with nothing changed changes nothing, not even bytes.
+	out, errs, code = run(t, args...)
+	if code != 0 || !strings.Contains(out, " 0 added, 0 moved, 0 updated, 0 removed") {
+		t.Errorf("resync: exit %d, %q %s", code, out, errs)
+	}
+	again, _ := os.ReadFile(dest)
+	if !bytes.Equal(again, written) {
+		t.Error("an unchanged resync rewrote the file differently")
+	}
+}
+
+func mustUTC(t *testing.T, s string) string {
+	tt, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tt.UTC().Format(time.RFC3339)
+}
+
+func sameInstant(t *testing.T, a time.Time, s string) bool {
+	b, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Equal(b)
+}
+
+var dtstamp = regexp.MustCompile(`(?m)^(DTSTAMP|LAST-MODIFIED):.*\r?$`)
+
+func TestSameInputSameOutput(t *testing.T) {
+	dir := t.TempDir()
+	var outs [2][]byte
+	for i := range outs {
+		dest := filepath.Join(dir, "s"+itoa(i)+".ics")
+		if _, errs, code := run(t, append([]string{"sync", "--to", dest}, goldenCases[0].args...)...); code != 0 {
+			t.Fatal(errs)
+		}
+		b, _ := os.ReadFile(dest)
+		outs[i] = dtstamp.ReplaceAll(b, nil)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("the same input gave different calendars")
+	}
+	j1, _, _ := run(t, append([]string{"plan", "--json"}, goldenCases[1].args...)...)
+	j2, _, _ := run(t, append([]string{"plan", "--json"}, goldenCases[1].args...)...)
+	if j1 != j2 {
+		t.Error("the same input gave different JSON")
+	}
+}
+
+// Moving one long run changes only the sessions it must, and sessions that
+// stay in their slot keep their UIDs.
+func TestMovingOneLongRunChangesOnlyItsWeek(t *testing.T) {
+	src, err := os.ReadFile("../../examples/trainingpeaks-marathon.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The long run of Sun 07 Mar 2027 moves to Fri 05 Mar: Thursday's
+	// session is now on the eve of the long run and must move.
+	moved := bytes.Replace(src, []byte("DTSTART;VALUE=DATE:20270307\r\nDTEND;VALUE=DATE:20270308"),
+		[]byte("DTSTART;VALUE=DATE:20270305\r\nDTEND;VALUE=DATE:20270306"), 1)
+	if bytes.Equal(moved, src) {
+		t.Fatal("fixture changed: the long run of 2027-03-07 is not where the test expects it")
+	}
+	path := filepath.Join(t.TempDir(), "moved.ics")
+	os.WriteFile(path, moved, 0o644)
+	plan := func(from string) map[string]sync.SessionJSON {
+		out, errs, code := run(t, "plan", "--json", "--from", from, "--start", "2027-01-25", "--weeks", "8")
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		var p sync.PlanJSON
+		json.Unmarshal([]byte(out), &p)
+		m := map[string]sync.SessionJSON{}
+		for _, s := range p.Sessions {
+			m[s.UID] = s
+		}
+		return m
+	}
+	before, after := plan("../../examples/trainingpeaks-marathon.ics"), plan(path)
+	changed := 0
+	for uid, b := range before {
+		a, ok := after[uid]
+		same := ok && a.Start == b.Start && a.End == b.End && a.Title == b.Title
+		if !same {
+			changed++
+			if b.Week != "2027-W09" {
+				t.Errorf("session %s in %s changed although the move was in 2027-W09", uid, b.Week)
+			}
+		}
+	}
+	for uid, a := range after {
+		if _, ok := before[uid]; !ok && a.Week != "2027-W09" {
+			t.Errorf("new session %s in %s", uid, a.Week)
+		}
+	}
+	if changed == 0 {
+		t.Error("moving the long run to the eve of a session changed nothing; the fixture no longer tests anything")
+	}
+}
+
+func TestDryRunListsChangesAndWritesNothing(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "strength.ics")
+	base := []string{"sync", "--to", dest, "--from", "../../examples/trainingpeaks-marathon.ics", "--weeks", "4"}
+	if _, errs, code := run(t, append(base, "--start", "2027-01-25")...); code != 0 {
+		t.Fatal(errs)
+	}
+	before, _ := os.ReadFile(dest)
+	out, errs, code := run(t, append(base, "--start", "2027-02-08", "--dry-run")...)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if !strings.HasPrefix(out, "would write "+dest+": ") || !strings.Contains(out, "  + ") || !strings.Contains(out, "  - ") {
+		t.Errorf("dry run output:\n%s", out)
+	}
+	after, _ := os.ReadFile(dest)
+	if !bytes.Equal(before, after) {
+		t.Error("--dry-run wrote the file")
+	}
+}
