@@ -367,28 +367,31 @@ func (c *Client) once(ctx context.Context, u *url.URL, red string, prev Validato
 // readBody reads a 200 answer under the size limit, gunzipping it if the
 // server compressed it, and checks that what arrived is a whole calendar.
 func (c *Client) readBody(ctx context.Context, red, ctype string, resp *http.Response) ([]byte, *Error) {
-	max := c.opts.MaxBytes
+	limit := c.opts.MaxBytes
 	tooLarge := func(detail string) *Error {
-		return permanent(red, fmt.Sprintf("%s is larger than the %s limit%s", red, byteSize(max), detail),
+		return permanent(red, fmt.Sprintf("%s is larger than the %s limit%s", red, byteSize(limit), detail),
 			"a training calendar is far smaller; check that the address is a calendar feed", ErrTooLarge)
 	}
 	// Content-Length only ever lets us refuse early; the limit itself is
 	// enforced on the bytes that really arrive.
-	if resp.ContentLength > max {
+	if resp.ContentLength > limit {
 		return nil, tooLarge(fmt.Sprintf(" (it declares %s)", byteSize(resp.ContentLength)))
 	}
-	var r io.Reader = &capReader{r: resp.Body, left: max}
-	gzipped := false
+	// The cap applies to the bytes on the wire and, for gzip, again to the
+	// decoded bytes: a bomb is small on the wire, and a stream of empty gzip
+	// members is large on the wire but decodes to nothing.
+	var r io.Reader = &capReader{r: resp.Body, left: limit}
+	overLimit := tooLarge("")
 	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, c.readError(ctx, red, resp, tooLarge, err, "gzip")
+			return nil, c.readError(ctx, red, resp, overLimit, err)
 		}
 		defer zr.Close()
-		r = &capReader{r: zr, left: max}
-		gzipped = true
+		r = &capReader{r: zr, left: limit}
+		overLimit = tooLarge(" (after decompression)")
 	default:
 		return nil, permanent(red, fmt.Sprintf("%s is compressed as %q", red, printable(enc, 20)),
 			"the server compresses in a way we cannot read; report it to the feed's provider", nil)
@@ -396,19 +399,15 @@ func (c *Client) readBody(ctx context.Context, red, ctype string, resp *http.Res
 
 	br := bufio.NewReaderSize(r, 4096)
 	head, err := br.Peek(512)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, c.readError(ctx, red, resp, tooLarge, err, "")
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, c.readError(ctx, red, resp, overLimit, err)
 	}
 	if ferr := checkCalendarStart(red, ctype, head); ferr != nil {
 		return nil, ferr
 	}
 	body, err := io.ReadAll(br)
 	if err != nil {
-		detail := ""
-		if gzipped {
-			detail = " (after decompression)"
-		}
-		return nil, c.readError(ctx, red, resp, func(string) *Error { return tooLarge(detail) }, err, "")
+		return nil, c.readError(ctx, red, resp, overLimit, err)
 	}
 	if !endsCalendar(body) {
 		return nil, transient(red, red+" sent a calendar that is cut off (no END:VCALENDAR)",
@@ -417,11 +416,13 @@ func (c *Client) readBody(ctx context.Context, red, ctype string, resp *http.Res
 	return body, nil
 }
 
-func (c *Client) readError(ctx context.Context, red string, resp *http.Response, tooLarge func(string) *Error, err error, what string) *Error {
+// readError classifies a failure while reading a body; overLimit is the
+// error to give when the cap was hit.
+func (c *Client) readError(ctx context.Context, red string, resp *http.Response, overLimit *Error, err error) *Error {
 	switch {
 	case errors.Is(err, ErrTooLarge):
-		return tooLarge("")
-	case errors.Is(err, io.ErrUnexpectedEOF) && resp.ContentLength > 0 && what == "":
+		return overLimit
+	case errors.Is(err, io.ErrUnexpectedEOF) && resp.ContentLength > 0 && ctx.Err() == nil:
 		return transient(red, fmt.Sprintf("%s closed the connection before the whole calendar arrived (it declared %s)",
 			red, byteSize(resp.ContentLength)), "try again later", errCutOff)
 	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum):
@@ -532,16 +533,14 @@ func validHeader(v string) bool {
 	return true
 }
 
+// byteSize writes round sizes the way people say them and other sizes
+// exactly, so that "over the 10 MB limit" is never "10.0 MB".
 func byteSize(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return fmt.Sprintf("%d KB", n>>10)
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
