@@ -1,0 +1,296 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
+	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/rules"
+)
+
+// Plan statuses kept in PlanRecord.Status.
+const (
+	StatusNew     = "new"
+	StatusSyncing = "syncing"
+	StatusOK      = "ok"
+	StatusError   = "error"
+)
+
+// GoogleLinker builds the Google source and sink of a plan connected to
+// Google. state keeps the plan's sync tokens and what was written.
+type GoogleLinker interface {
+	Link(ctx context.Context, p *PlanRecord, state StateStore) (GoogleLink, error)
+}
+
+// GoogleLink is one plan's Google side.
+type GoogleLink interface {
+	Source(calendarID string) Source
+	Busy(calendarID string) Source
+	// Sink writes to the plan's calendar (creating it when needed).
+	Sink() Sink
+}
+
+// StateStore keeps small blobs by key; a per-plan view of Store.
+type StateStore interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Service syncs stored plans: fetch the sources, plan, publish the feed
+// (and write Google when connected), and record how it went. Requests never
+// plan; they read what SyncPlan stored.
+type Service struct {
+	Store  Store
+	Engine *Engine
+	Fetch  *fetch.Client
+	Google GoogleLinker // nil when Google is not configured
+	Now    func() time.Time
+	Log    *slog.Logger
+	// Every is the time between scheduled syncs of a plan [15m].
+	Every time.Duration
+	// Weeks is how far ahead plans are made [8].
+	Weeks int
+	// LockTTL bounds a sync: a crashed worker's lease expires after it [5m].
+	LockTTL time.Duration
+}
+
+// PlanState is the StateStore of one plan inside a Store.
+type PlanState struct {
+	Store  Store
+	PlanID string
+}
+
+// Get returns the blob under key.
+func (s PlanState) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	return s.Store.GetState(ctx, s.PlanID, key)
+}
+
+// Put stores a blob under key.
+func (s PlanState) Put(ctx context.Context, key string, v []byte) error {
+	return s.Store.PutState(ctx, s.PlanID, key, v)
+}
+
+// Delete removes key.
+func (s PlanState) Delete(ctx context.Context, key string) error {
+	return s.Store.DeleteState(ctx, s.PlanID, key)
+}
+
+// stateCache keeps fetch validators and bodies in a plan's state. Keys are
+// hashes: feed URLs are secrets.
+type stateCache struct{ state StateStore }
+
+func (c stateCache) key(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return "source:" + hex.EncodeToString(sum[:16])
+}
+
+func (c stateCache) Get(ctx context.Context, url string) (fetch.Entry, bool, error) {
+	b, ok, err := c.state.Get(ctx, c.key(url))
+	if err != nil || !ok {
+		return fetch.Entry{}, false, err
+	}
+	var e fetch.Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return fetch.Entry{}, false, nil // a damaged entry costs one full fetch
+	}
+	return e, true, nil
+}
+
+func (c stateCache) Put(ctx context.Context, url string, e fetch.Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return c.state.Put(ctx, c.key(url), b)
+}
+
+const fingerprintKey = "fingerprint"
+
+// SyncResult says what a SyncPlan did.
+type SyncResult struct {
+	Skipped  bool // inputs unchanged since the last sync: nothing parsed or planned
+	Sessions int
+	Changes  Changes
+}
+
+// SyncPlan syncs one plan. It takes the plan's lock first, so two syncs of
+// one plan never run at once (ErrLocked when another holds it). Errors are
+// recorded on the plan (LastError) as well as returned.
+func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
+	ttl := s.LockTTL
+	if ttl == 0 {
+		ttl = 5 * time.Minute
+	}
+	unlock, err := s.Store.Lock(ctx, "sync:"+id, ttl)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	defer unlock(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithTimeout(ctx, ttl)
+	defer cancel()
+
+	p, err := s.Store.GetPlan(ctx, id)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	res, syncErr := s.syncLocked(ctx, p)
+	now := s.Now()
+	p.LastSync = now
+	p.Updated = now
+	if syncErr != nil {
+		p.Status, p.LastError = StatusError, oneLine(syncErr.Error())
+		// Back off on failure, but never slower than the normal schedule.
+		p.NextSync = now.Add(min(s.every(), 2*time.Minute))
+	} else {
+		p.Status, p.LastError, p.NextSync = StatusOK, "", now.Add(s.every())
+	}
+	if err := s.Store.UpdatePlan(context.WithoutCancel(ctx), p); err != nil && !errors.Is(err, ErrNotFound) {
+		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+	}
+	if s.Log != nil {
+		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
+		if syncErr != nil {
+			s.Log.Warn("sync failed", append(attrs, slog.String("error", p.LastError))...)
+		} else {
+			s.Log.Info("synced", attrs...)
+		}
+	}
+	return res, syncErr
+}
+
+func (s *Service) every() time.Duration {
+	if s.Every <= 0 {
+		return 15 * time.Minute
+	}
+	return s.Every
+}
+
+func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, error) {
+	state := PlanState{Store: s.Store, PlanID: p.ID}
+	settings, err := p.Settings.Apply(rules.DefaultSettings())
+	if err != nil {
+		return SyncResult{}, fmt.Errorf("settings: %w", err)
+	}
+	var link GoogleLink
+	if p.GoogleTokenSealed != nil {
+		if s.Google == nil {
+			return SyncResult{}, fmt.Errorf("this plan is connected to Google, but the service has no Google client configured")
+		}
+		if link, err = s.Google.Link(ctx, p, state); err != nil {
+			return SyncResult{}, err
+		}
+	}
+	source := func(spec string, busy bool) (Source, error) {
+		if id, ok := strings.CutPrefix(spec, "google:"); ok {
+			if link == nil {
+				return nil, fmt.Errorf("%s: connect Google to read Google calendars", spec)
+			}
+			if busy {
+				return link.Busy(id), nil
+			}
+			return link.Source(id), nil
+		}
+		return URLSource{URL: spec, Client: s.Fetch, Cache: stateCache{state}}, nil
+	}
+	weeks := s.Weeks
+	if weeks <= 0 {
+		weeks = 8
+	}
+	loc, err := s.Engine.Zone(p.TimeZone)
+	if err != nil {
+		return SyncResult{}, fmt.Errorf("timezone: %w", err)
+	}
+	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
+		Settings: settings, Namespace: p.ID}
+	for _, spec := range p.Sources {
+		src, err := source(spec, false)
+		if err != nil {
+			return SyncResult{}, err
+		}
+		req.Sources = append(req.Sources, src)
+	}
+	for _, spec := range p.Busy {
+		src, err := source(spec, true)
+		if err != nil {
+			return SyncResult{}, err
+		}
+		req.Busy = append(req.Busy, src)
+	}
+	if link != nil {
+		req.Sink = link.Sink()
+	}
+	last, _, err := state.Get(ctx, fingerprintKey)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	req.Unchanged = func(fp string) bool {
+		if fp != string(last) {
+			return false
+		}
+		_, err := s.Store.GetFeed(ctx, p.ID)
+		return err == nil
+	}
+	res, err := s.Engine.Run(ctx, req)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	if res.Skipped {
+		return SyncResult{Skipped: true}, nil
+	}
+	if err := s.publish(ctx, p, res); err != nil {
+		return SyncResult{}, err
+	}
+	if res.Fingerprint != "" {
+		if err := state.Put(ctx, fingerprintKey, []byte(res.Fingerprint)); err != nil {
+			return SyncResult{}, err
+		}
+	}
+	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
+}
+
+// publish stores the feed and the plan. An unchanged set of sessions keeps
+// the old bytes, so the ETag holds and subscribers get 304s.
+func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error {
+	planJSON, err := json.Marshal(NewPlanJSON(res.Plan, res.Loc))
+	if err != nil {
+		return err
+	}
+	var prev []ical.Written
+	old, err := s.Store.GetFeed(ctx, p.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		old = nil
+	case err != nil:
+		return err
+	default:
+		if cal, err := ical.Parse("feed", old.ICS); err == nil {
+			prev = cal.Ours()
+		}
+	}
+	feed := &Feed{PlanJSON: planJSON}
+	if old != nil && len(prev) == len(res.Plan.Sessions) && diffWritten(prev, res.Plan.Sessions).Empty() {
+		feed.ICS, feed.ETag, feed.Updated = old.ICS, old.ETag, old.Updated
+	} else {
+		var buf bytes.Buffer
+		err := ical.Write(&buf, res.Plan.Sessions, ical.WriteOptions{Loc: res.Loc, Now: s.Now().UTC(), Previous: prev})
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		feed.ICS, feed.ETag, feed.Updated = buf.Bytes(), `"`+hex.EncodeToString(sum[:16])+`"`, s.Now()
+	}
+	return s.Store.PutFeed(ctx, p.ID, feed)
+}
+
+// oneLine keeps a stored error on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
