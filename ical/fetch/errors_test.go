@@ -64,6 +64,9 @@ func TestErrorMessagesGolden(t *testing.T) {
 		{name: "too many redirects", handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
 		}},
+		{name: "redirect to another scheme", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "ftp://example.com/cal.ics", http.StatusFound)
+		}},
 		{name: "timeout", handler: func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
 			mod: func(o *Options) { o.Timeout = 200 * time.Millisecond }},
 		{name: "connection refused", url: "CLOSED"},

@@ -81,7 +81,7 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Defaults, as documented in the README.
+// Defaults used by DefaultOptions and for zero Options fields.
 const (
 	DefaultMaxBytes       = 10 << 20
 	DefaultConnectTimeout = 10 * time.Second
