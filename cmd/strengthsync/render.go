@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/strengthsync/strengthsync/rules"
 	"github.com/strengthsync/strengthsync/sync"
@@ -53,7 +52,8 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 		if strength != "" {
 			mark = "▶ "
 		}
-		bw.printf("  %s  %-5s  %s%s\n", d.Date.Short(), d.Kind, pad(runs, 44), mark+strength)
+		row := fmt.Sprintf("  %s  %-5s  %s%s", d.Date.Short(), d.Kind, pad(runs, 44), mark+strength)
+		bw.printf("%s\n", strings.TrimRight(row, " "))
 		for _, s := range byDate[d.Date] {
 			if s.Hand {
 				bw.printf("  %s  %-5s  %s  ✋ moved by hand\n", strings.Repeat(" ", 10), "", pad("", 44))
@@ -98,14 +98,39 @@ func runsText(d rules.Day, loc *time.Location) string {
 	return strings.Join(parts, " + ")
 }
 
-// pad truncates or pads s to n runes so the session column lines up.
+// pad truncates or pads s to n terminal cells so the session column lines
+// up, counting emoji and East Asian wide characters as two cells.
 func pad(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > n {
-		r := []rune(s)
-		return string(r[:n-1]) + "…"
+	w := 0
+	for i, r := range s {
+		rw := runeWidth(r)
+		if w+rw > n-1 && w+width(s[i:]) > n {
+			return s[:i] + "…" + strings.Repeat(" ", max(0, n-w-1))
+		}
+		w += rw
 	}
-	return s + strings.Repeat(" ", n-utf8.RuneCountInString(s))
+	return s + strings.Repeat(" ", n-w)
+}
+
+func width(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+func runeWidth(r rune) int {
+	switch {
+	case r == 0x200D || (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0x0300 && r <= 0x036F):
+		return 0 // joiners, variation selectors and combining marks take no cell
+	case r >= 0x1F000 && r <= 0x1FAFF, r >= 0x2600 && r <= 0x27BF && r != 0x2713 && r != 0x2714,
+		r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+		r >= 0xF900 && r <= 0xFAFF, r >= 0xFF00 && r <= 0xFF60:
+		return 2
+	}
+	return 1
 }
 
 // writeChanges reports a sync.
