@@ -62,9 +62,9 @@ func (f *planFlags) register(cmd *cobra.Command, withTo bool) {
 	fl.StringVar(&f.level, "level", "intermediate", "beginner, intermediate or advanced")
 	fl.StringArrayVar(&f.fiveRM, "5rm", nil, `a 5-rep max, "back squat=80" (kg; repeatable)`)
 	fl.StringArrayVar(&f.oneRM, "1rm", nil, `a 1-rep max, "deadlift=120" (kg; repeatable)`)
-	fl.Int64Var(&f.maxBytes, "max-source-bytes", 10<<20, "largest calendar accepted from a file or URL")
-	fl.DurationVar(&f.fetchTimeout, "fetch-timeout", 60*time.Second, "total time allowed to fetch one URL")
-	fl.DurationVar(&f.fetchConnTimeout, "fetch-connect-timeout", 10*time.Second, "time allowed to connect to a URL's server")
+	fl.Int64Var(&f.maxBytes, "source-max-bytes", 10<<20, "largest calendar accepted from a file or URL")
+	fl.DurationVar(&f.fetchTimeout, "source-timeout", 60*time.Second, "total time allowed to fetch one URL")
+	fl.DurationVar(&f.fetchConnTimeout, "source-connect-timeout", 10*time.Second, "time allowed to connect to a URL's server")
 }
 
 // settings builds the settings: defaults, then the config file, then the
