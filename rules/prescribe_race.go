@@ -27,11 +27,13 @@ type goalRace struct {
 	km float64
 }
 
-// newGoalRaces keeps the races of goal length; races is not modified.
+// newGoalRaces keeps the races of goal length; races is not modified. A
+// race the plan calls a tune-up or a B/C race is run on the way to the goal,
+// so the phases count back past it to the goal itself.
 func newGoalRaces(races []Race) goalRaces {
 	var g goalRaces
 	for _, r := range races {
-		if km := raceKm(r); km >= rxGoalMinKm {
+		if km := raceKm(r); km >= rxGoalMinKm && !isTuneUp(r.Summary) {
 			g = append(g, goalRace{r, km})
 		}
 	}
@@ -140,3 +142,18 @@ func raceExplicitKm(t string) float64 {
 
 func raceDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func raceLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 0x80 }
+
+var tuneUpPunct = strings.NewReplacer("(", " ", ")", " ", ":", " ", ",", " ", "[", " ", "]", " ")
+
+// isTuneUp reports a race the plan marks as a stepping stone ("tune-up",
+// "B race", "C race", "Vorbereitungswettkampf", "course de préparation").
+func isTuneUp(summary string) bool {
+	s := " " + tuneUpPunct.Replace(strings.ToLower(summary)) + " "
+	for _, w := range []string{"tune-up", "tune up", "tuneup", " b race ", " c race ", " b-race ", " c-race ",
+		" b ", " c ", "vorbereitung", "préparation", "preparacion", "preparación", "test race", "rust buster"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -975,3 +975,28 @@ func BenchmarkPrescribe(b *testing.B) {
 		Prescribe(ps, races, ps[0].Date, s, "bench")
 	}
 }
+
+// A tune-up half marathon on the way to a marathon is not the goal: the
+// phases count back to the marathon (SPEC §5, "the goal race").
+func TestGoalRaceSkipsTuneUps(t *testing.T) {
+	marathon := Date{2027, time.April, 25}
+	races := []Race{
+		{Date: Date{2027, time.February, 14}, Summary: "Half Marathon race (tune-up)"},
+		{Date: Date{2027, time.March, 7}, Summary: "B race: Bath Half"},
+		{Date: marathon, Summary: "London Marathon"},
+	}
+	g, ok := newGoalRaces(races).next(Date{2027, time.January, 25})
+	if !ok || g.Date != marathon {
+		t.Fatalf("goal race = %+v, want the London Marathon", g)
+	}
+	for _, s := range []string{"Half Marathon race (tune-up)", "B race: Bath Half", "Hilly 10 (C race)"} {
+		if !isTuneUp(s) {
+			t.Errorf("isTuneUp(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"London Marathon", "Boston Marathon 🦄", "Berlin Half Marathon"} {
+		if isTuneUp(s) {
+			t.Errorf("isTuneUp(%q) = true", s)
+		}
+	}
+}

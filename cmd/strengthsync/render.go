@@ -70,7 +70,7 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 		}
 		lastOfWeek := i == len(p.Days)-1 || p.Days[i+1].Date.Week() != week
 		if sw, ok := short[week]; ok && lastOfWeek {
-			bw.printf("  short week: %d of %d — %s\n", sw.Placed, sw.Wanted, sw.Reason)
+			bw.printf("  short week, %s\n", sw.Reason)
 		}
 	}
 	return bw.err
@@ -157,7 +157,7 @@ func writeChanges(w io.Writer, res *sync.Result, dest string, dryRun bool) error
 		bw.printf("  - %s  %s\n", when(ch.From), ch.Title)
 	}
 	for _, sw := range res.Plan.ShortWeeks {
-		bw.printf("  short week %s: %d of %d — %s\n", sw.Week, sw.Placed, sw.Wanted, sw.Reason)
+		bw.printf("  short week %s, %s\n", sw.Week, sw.Reason)
 	}
 	return bw.err
 }
