@@ -25,14 +25,14 @@ func (e *Error) Error() string {
 	if src == "" {
 		src = "ical"
 	}
-	b.WriteString(src)
+	b.WriteString(oneLine(src))
 	if e.Line > 0 {
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(e.Line))
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
-		b.WriteString(e.Field)
+		b.WriteString(oneLine(e.Field))
 		b.WriteString(": ")
 	}
 	b.WriteString(oneLine(e.Msg))
@@ -64,3 +64,17 @@ func quote(s string) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// token returns a component or property name as written when it is a
+// plain name (RFC 5545 §3.1), quoted otherwise so junk stays visible.
+func token(b []byte) string {
+	if len(b) == 0 || len(b) > 40 {
+		return quote(string(b))
+	}
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return quote(string(b))
+		}
+	}
+	return string(b)
+}

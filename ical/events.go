@@ -30,7 +30,7 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 	if !to.After(from) {
 		return nil, nil
 	}
-	masters := map[string]*vevent{}
+	masters := make(map[string]*vevent, len(c.events))
 	overridden := map[string]map[time.Time]bool{}
 	for _, ev := range c.events {
 		if !ev.ours && !ev.hasRecurID {
@@ -53,7 +53,7 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 		}
 		overridden[ev.uid][c.key(ev.recurID, m.start.kind == dateOnly, zone, loc)] = true
 	}
-	var out []rules.Event
+	out := make([]rules.Event, 0, len(c.events))
 	for _, ev := range c.events {
 		if ev.ours || ev.cancelled {
 			continue

@@ -293,6 +293,9 @@ func scanStructure(source string, data []byte) (structure, error) {
 			if len(stack) == 1 && string(name) == "VEVENT" {
 				st.vevents = append(st.vevents, position{line: line, offset: start})
 			}
+			if len(stack) > 0 && string(name) == "VCALENDAR" {
+				return st, &Error{Source: source, Line: line, Field: "BEGIN", Msg: "a VCALENDAR inside a VCALENDAR"}
+			}
 			if len(stack) >= maxNesting {
 				return st, &Error{Source: source, Line: line, Field: "BEGIN", Msg: fmt.Sprintf("components nested more than %d deep", maxNesting)}
 			}
@@ -302,7 +305,7 @@ func scanStructure(source string, data []byte) (structure, error) {
 			top := stack[len(stack)-1]
 			if !bytes.Equal(top.name, name) {
 				return st, &Error{Source: source, Line: line, Field: "END",
-					Msg: fmt.Sprintf("END:%s, but BEGIN:%s on line %d is not closed", name, top.name, top.line)}
+					Msg: fmt.Sprintf("END:%s, but BEGIN:%s on line %d is not closed", token(name), token(top.name), top.line)}
 			}
 			stack = stack[:len(stack)-1]
 			closed = len(stack) == 0
@@ -313,8 +316,8 @@ func scanStructure(source string, data []byte) (structure, error) {
 		if len(stack) == 1 {
 			return st, &Error{Source: source, Line: lastLine, Field: "VCALENDAR", Msg: "truncated file: no END:VCALENDAR"}
 		}
-		return st, &Error{Source: source, Line: top.line, Field: string(top.name),
-			Msg: fmt.Sprintf("truncated file: no END:%s", top.name)}
+		return st, &Error{Source: source, Line: top.line, Field: token(top.name),
+			Msg: fmt.Sprintf("truncated file: no END:%s", token(top.name))}
 	}
 	return st, nil
 }

@@ -194,6 +194,10 @@ var badInputs = []struct {
 		`bad.ics:4: RRULE: invalid RRULE "FREQ=DAILY;BYHOUR=25": byhour must be between 0 and 23`},
 	{"bad EXDATE in a list", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260303T070000Z\r\nRRULE:FREQ=DAILY\r\nEXDATE:20260304T070000Z,20261304T070000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
 		`bad.ics:5: EXDATE: invalid date "20261304T070000Z"`},
+	{"calendar inside a calendar", "BEGIN:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nEND:VCALENDAR\r\n",
+		"bad.ics:2: BEGIN: a VCALENDAR inside a VCALENDAR"},
+	{"control character in a component name", "BEGIN:VCALENDAR\r\nBEGIN:\r0\r\n",
+		`bad.ics:2: "\r0": truncated file: no END:"\r0"`},
 	{"nested too deep", "BEGIN:VCALENDAR\r\n" + strings.Repeat("BEGIN:X\r\n", 60),
 		"bad.ics:51: BEGIN: components nested more than 50 deep"},
 }
@@ -243,24 +247,27 @@ func TestBrokenUnusedPropertyIsSkipped(t *testing.T) {
 	}
 }
 
+// badRules parse but must fail to expand over the first week of March
+// 2026, with one line naming the RRULE. They also seed the fuzz corpus.
+var badRules = []struct {
+	name string
+	ics  []string
+	want string
+}{
+	{"endless FREQ=SECONDLY", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20260301T000000Z", "RRULE:FREQ=SECONDLY", "END:VEVENT"},
+		"t.ics:7: RRULE: more than 5000 occurrences between 2026-03-01 and 2026-03-08"},
+	{"FREQ=MINUTELY from years back", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20200301T000000Z", "SUMMARY:x", "RRULE:FREQ=MINUTELY;INTERVAL=2", "END:VEVENT"},
+		"t.ics:8: RRULE: more than 5000 occurrences between 2026-03-01 and 2026-03-08"},
+	{"dense rule with a huge COUNT from years back", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20200301T000000Z", "RRULE:FREQ=SECONDLY;COUNT=900000000", "END:VEVENT"},
+		"t.ics:7: RRULE: recurs too densely to expand (more than 200000 steps before 2026-03-08)"},
+	{"too many expansions per period", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20260301T000000Z",
+		"RRULE:FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39", "END:VEVENT"},
+		"t.ics:7: RRULE: recurs too densely to expand (more than 200000 steps before 2026-03-08)"},
+}
+
 func TestEventsErrors(t *testing.T) {
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		ics  []string
-		want string
-	}{
-		{"endless FREQ=SECONDLY", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20260301T000000Z", "RRULE:FREQ=SECONDLY", "END:VEVENT"},
-			"t.ics:7: RRULE: more than 5000 occurrences between 2026-03-01 and 2026-03-08"},
-		{"FREQ=MINUTELY from years back", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20200301T000000Z", "SUMMARY:x", "RRULE:FREQ=MINUTELY;INTERVAL=2", "END:VEVENT"},
-			"t.ics:8: RRULE: more than 5000 occurrences between 2026-03-01 and 2026-03-08"},
-		{"dense rule with a huge COUNT from years back", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20200301T000000Z", "RRULE:FREQ=SECONDLY;COUNT=900000000", "END:VEVENT"},
-			"t.ics:7: RRULE: recurs too densely to expand (more than 200000 steps before 2026-03-08)"},
-		{"too many expansions per period", []string{"BEGIN:VEVENT", "UID:a", "DTSTART:20260301T000000Z",
-			"RRULE:FREQ=YEARLY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39", "END:VEVENT"},
-			"t.ics:7: RRULE: recurs too densely to expand (more than 200000 steps before 2026-03-08)"},
-	}
-	for _, tt := range tests {
+	for _, tt := range badRules {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Parse("t.ics", calendar(tt.ics...))
 			if err != nil {
