@@ -37,7 +37,16 @@ const (
 	// Descriptions beyond this many bytes are not read: the workout is
 	// always stated at the top, and the rest is prose.
 	clsMaxDescription = 4096
+	clsMaxTitle       = 1024
 )
+
+// clsCap cuts s to at most n bytes.
+func clsCap(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
 
 // Classifier turns calendar events into kinds with reasons. It holds the
 // vocabulary, compiled once; it is safe for concurrent use.
@@ -346,15 +355,11 @@ func (w *clsWork) load(ev Event) {
 	for f := range w.has {
 		w.has[f] = false
 	}
-	w.set(clsTitle, ev.Summary)
+	w.set(clsTitle, clsCap(ev.Summary, clsMaxTitle))
 	if len(ev.Categories) > 0 {
-		w.set(clsCategories, strings.Join(ev.Categories, ", "))
+		w.set(clsCategories, clsCap(strings.Join(ev.Categories, ", "), clsMaxTitle))
 	}
-	desc := ev.Description
-	if len(desc) > clsMaxDescription {
-		desc = desc[:clsMaxDescription]
-	}
-	desc = strings.TrimLeft(desc, " \t\r\n")
+	desc := strings.TrimLeft(clsCap(ev.Description, clsMaxDescription), " \t\r\n")
 	w.set(clsDesc, desc)
 	w.descSplit = len(w.text[clsDesc].norm)
 	if nl := strings.IndexByte(desc, '\n'); nl >= 0 {
@@ -541,6 +546,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	w.matches = w.matches[:0]
 	w.seps = w.seps[:0]
 	title := f == clsTitle || f == clsCategories
+	var cur unitCursor
 	for i := 0; i < len(t.toks); {
 		tk := t.toks[i]
 		if clsAlternative(tk.s) && i > 0 && i+1 < len(t.toks) {
@@ -548,7 +554,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			i++
 			continue
 		}
-		if sc.covers(tk.start, tk.end) {
+		if cur.covers(sc, tk.start, tk.end) {
 			// Words inside quantities ("5 m", "8:30 pace", "7 x hill") are
 			// read by the unit scanner.
 			i++
@@ -612,12 +618,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	segs := 0
 	for i := range w.matches {
 		m := &w.matches[i]
-		m.seg = 0
-		for _, s := range w.seps {
-			if s <= m.start {
-				m.seg++
-			}
-		}
+		m.seg, _ = slices.BinarySearch(w.seps, m.start+1)
 		if seg < 0 || m.seg < seg {
 			seg = m.seg
 		}

@@ -158,27 +158,31 @@ func (sc *unitScan) onlyQuantities(toks []clsToken) bool {
 	if len(sc.qty) == 0 || len(toks) == 0 {
 		return false
 	}
+	var cur unitCursor
 	for _, tk := range toks {
-		if !sc.covers(tk.start, tk.end) {
+		if !cur.covers(sc, tk.start, tk.end) {
 			return false
 		}
 	}
 	return true
 }
 
-// covers reports whether [a, b) lies inside a quantity or a repeat.
-func (sc *unitScan) covers(a, b int) bool {
-	for _, q := range sc.qty {
-		if a >= q.start && b <= q.end {
-			return true
-		}
+// unitCursor answers "is this span inside a quantity or a repeat?" for
+// spans visited in increasing order, in linear time overall. Quantities and
+// top-level repeats are recorded in order and do not overlap.
+type unitCursor struct{ q, r int }
+
+func (c *unitCursor) covers(sc *unitScan, a, b int) bool {
+	for c.q < len(sc.qty) && sc.qty[c.q].end <= a {
+		c.q++
 	}
-	for _, r := range sc.reps {
-		if a >= r.start && b <= r.end {
-			return true
-		}
+	if c.q < len(sc.qty) && sc.qty[c.q].start <= a && b <= sc.qty[c.q].end {
+		return true
 	}
-	return false
+	for c.r < len(sc.reps) && sc.reps[c.r].end <= a {
+		c.r++
+	}
+	return c.r < len(sc.reps) && sc.reps[c.r].start <= a && b <= sc.reps[c.r].end
 }
 
 // scan finds the quantities and repeats in t, a normalised text.
