@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
+	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/seal"
+)
+
+// SyncingName is the calendar name a feed has before its first sync ends.
+const SyncingName = "Strength training (syncing…)"
+
+// feedCacheControl lets a browser or app reuse a feed for five minutes and
+// keeps shared caches out: the address is a secret.
+const feedCacheControl = "private, max-age=300"
+
+// serveFeed answers GET and HEAD /feeds/{token}.ics (SPEC §6) from the
+// stored calendar; it never plans.
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
+	status := s.feed(w, r)
+	s.Metrics.feedRequests.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+
+func (s *Server) feed(w http.ResponseWriter, r *http.Request) int {
+	token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	if !ok || !plausibleToken(token) {
+		http.Error(w, "not found", http.StatusNotFound)
+		return http.StatusNotFound
+	}
+	ctx := r.Context()
+	p, err := s.Store.PlanByFeedToken(ctx, seal.HashToken(token))
+	if errors.Is(err, sync.ErrNotFound) {
+		http.Error(w, "not found", http.StatusNotFound)
+		return http.StatusNotFound
+	}
+	if err != nil {
+		return s.unavailable(w, r, "feed lookup", err)
+	}
+	f, err := s.Store.GetFeed(ctx, p.ID)
+	if errors.Is(err, sync.ErrNotFound) {
+		return s.syncingFeed(w, r)
+	}
+	if err != nil {
+		return s.unavailable(w, r, "feed read", err)
+	}
+
+	h := w.Header()
+	h.Set("Cache-Control", feedCacheControl)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Robots-Tag", "noindex")
+	gz := acceptsGzip(r)
+	etag := f.ETag
+	if gz && etag != "" {
+		etag = gzipETag(etag)
+	}
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+	if !f.Updated.IsZero() {
+		h.Set("Last-Modified", f.Updated.UTC().Format(http.TimeFormat))
+	}
+	if notModified(r, f) {
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified
+	}
+	body := f.ICS
+	if gz {
+		body = s.gz.get(f.ETag, f.ICS)
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", `inline; filename="strength-training.ics"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return http.StatusOK
+}
+
+// syncingFeed is a valid, empty calendar for a plan whose first sync has
+// not finished: a calendar app that subscribes at once gets a calendar, not
+// an error it might remember.
+func (s *Server) syncingFeed(w http.ResponseWriter, r *http.Request) int {
+	var buf bytes.Buffer
+	err := ical.Write(&buf, nil, ical.WriteOptions{Name: SyncingName, Now: s.Now().UTC(), RefreshInterval: 15 * time.Minute})
+	if err != nil {
+		return s.unavailable(w, r, "syncing feed", err)
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+	return http.StatusOK
+}
+
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) int {
+	s.Log.LogAttrs(r.Context(), slog.LevelError, what+" failed", slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
+	w.Header().Set("Retry-After", "30")
+	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+	return http.StatusServiceUnavailable
+}
+
+// plausibleToken rejects what seal.NewToken cannot have made before any
+// lookup: 43 characters of unpadded base64url.
+func plausibleToken(t string) bool {
+	if len(t) != 43 {
+		return false
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// notModified applies If-None-Match (RFC 9110 §13.1.2, weak comparison),
+// or If-Modified-Since when no If-None-Match was sent.
+func notModified(r *http.Request, f *sync.Feed) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if f.ETag == "" {
+			return false
+		}
+		want := opaque(f.ETag)
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" || opaque(tag) == want || opaque(tag) == opaque(gzipETag(f.ETag)) {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !f.Updated.IsZero() {
+		t, err := http.ParseTime(ims)
+		return err == nil && !f.Updated.Truncate(time.Second).After(t)
+	}
+	return false
+}
+
+// opaque strips the weak prefix: If-None-Match compares weakly.
+func opaque(tag string) string { return strings.TrimPrefix(tag, "W/") }
+
+// gzipETag is the ETag of the gzipped representation: another body, so
+// another tag (RFC 9110 §8.8.3), which still matches in If-None-Match.
+func gzipETag(etag string) string {
+	if strings.HasSuffix(etag, `"`) {
+		return etag[:len(etag)-1] + `-gzip"`
+	}
+	return etag + "-gzip"
+}
+
+// acceptsGzip reads Accept-Encoding: gzip (or *) with a q above zero.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		return q > 0
+	}
+	return false
+}
+
+// gzipCache keeps the gzipped bodies of recent feeds by ETag: a feed
+// changes at most once a sync, and is fetched far more often.
+type gzipCache struct {
+	max   int
+	mu    stdsync.Mutex
+	order *list.List
+	byTag map[string]*list.Element
+}
+
+type gzipEntry struct {
+	tag  string
+	body []byte
+}
+
+func newGzipCache(max int) *gzipCache {
+	return &gzipCache{max: max, order: list.New(), byTag: map[string]*list.Element{}}
+}
+
+func (c *gzipCache) get(etag string, plain []byte) []byte {
+	if etag != "" {
+		c.mu.Lock()
+		if el, ok := c.byTag[etag]; ok {
+			c.order.MoveToFront(el)
+			body := el.Value.(*gzipEntry).body
+			c.mu.Unlock()
+			return body
+		}
+		c.mu.Unlock()
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(plain)
+	zw.Close()
+	body := buf.Bytes()
+	if etag == "" {
+		return body
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byTag[etag]; !ok {
+		c.byTag[etag] = c.order.PushFront(&gzipEntry{tag: etag, body: body})
+		for c.order.Len() > c.max {
+			old := c.order.Back()
+			c.order.Remove(old)
+			delete(c.byTag, old.Value.(*gzipEntry).tag)
+		}
+	}
+	return body
+}

@@ -1,0 +1,229 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
+	"github.com/strengthsync/strengthsync/sync"
+)
+
+// SPEC §6: ETag and If-None-Match (304), gzip, Cache-Control, text/calendar,
+// REFRESH-INTERVAL, HEAD.
+func TestFeedHTTP(t *testing.T) {
+	e := newEnv(t)
+	c := e.create()
+	p := path(t, c.FeedURL)
+
+	res := e.do(http.MethodGet, p, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	plain := readBody(t, res)
+	h := res.Header
+	etag := h.Get("ETag")
+	for name, want := range map[string]string{
+		"Content-Type":    "text/calendar; charset=utf-8",
+		"Cache-Control":   feedCacheControl,
+		"Vary":            "Accept-Encoding",
+		"Referrer-Policy": "no-referrer",
+		"Content-Length":  strconv.Itoa(len(plain)),
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if len(etag) < 10 || !strings.HasPrefix(etag, `"`) {
+		t.Errorf("ETag = %q, want a strong tag", etag)
+	}
+	if _, err := http.ParseTime(h.Get("Last-Modified")); err != nil {
+		t.Errorf("Last-Modified %q: %v", h.Get("Last-Modified"), err)
+	}
+	for _, prop := range []string{"BEGIN:VCALENDAR", "REFRESH-INTERVAL;VALUE=DURATION:", "X-PUBLISHED-TTL:", "X-WR-CALNAME:Strength training\r\n"} {
+		if !bytes.Contains(plain, []byte(prop)) {
+			t.Errorf("feed lacks %q", prop)
+		}
+	}
+
+	// The Go client adds Accept-Encoding: gzip itself and hides the result;
+	// ask explicitly to see the raw answer.
+	res = e.do(http.MethodGet, p, "", nil, "Accept-Encoding", "gzip")
+	wantStatus(t, res, http.StatusOK)
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding = %q, want gzip", res.Header.Get("Content-Encoding"))
+	}
+	gzTag := res.Header.Get("ETag")
+	if gzTag == etag || gzTag == "" {
+		t.Errorf("gzip ETag %q should differ from the identity ETag %q", gzTag, etag)
+	}
+	zipped := readBody(t, res)
+	if strconv.Itoa(len(zipped)) != res.Header.Get("Content-Length") || len(zipped) >= len(plain) {
+		t.Errorf("gzip body %d bytes (Content-Length %s), plain %d", len(zipped), res.Header.Get("Content-Length"), len(plain))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if !bytes.Equal(unzipped, plain) {
+		t.Error("gunzipped feed differs from the plain one")
+	}
+
+	conditional := []struct {
+		name   string
+		hdr    []string
+		status int
+	}{
+		{"same ETag", []string{"If-None-Match", etag}, 304},
+		{"weak form", []string{"If-None-Match", "W/" + etag}, 304},
+		{"in a list", []string{"If-None-Match", `"other", ` + etag}, 304},
+		{"star", []string{"If-None-Match", "*"}, 304},
+		{"gzip ETag", []string{"If-None-Match", gzTag, "Accept-Encoding", "gzip"}, 304},
+		{"gzip ETag, identity asked", []string{"If-None-Match", gzTag, "Accept-Encoding", "identity"}, 304},
+		{"other ETag", []string{"If-None-Match", `"abc"`}, 200},
+		{"If-Modified-Since later", []string{"If-Modified-Since", monday.Add(time.Hour).Format(http.TimeFormat)}, 304},
+		{"If-Modified-Since earlier", []string{"If-Modified-Since", monday.Add(-time.Hour).Format(http.TimeFormat)}, 200},
+		{"If-None-Match wins over If-Modified-Since", []string{"If-None-Match", `"abc"`, "If-Modified-Since", monday.Add(time.Hour).Format(http.TimeFormat)}, 200},
+		{"gzip refused with q=0", []string{"Accept-Encoding", "gzip;q=0"}, 200},
+	}
+	for _, tt := range conditional {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.do(http.MethodGet, p, "", nil, tt.hdr...)
+			wantStatus(t, res, tt.status)
+			b := readBody(t, res)
+			if tt.status == 304 {
+				if len(b) != 0 || res.Header.Get("ETag") == "" || res.Header.Get("Cache-Control") != feedCacheControl {
+					t.Errorf("304: body %d bytes, ETag %q, Cache-Control %q", len(b), res.Header.Get("ETag"), res.Header.Get("Cache-Control"))
+				}
+			} else if res.Header.Get("Content-Encoding") == "" && !bytes.Equal(b, plain) {
+				t.Error("200 body differs from the feed")
+			}
+		})
+	}
+
+	// HEAD: the GET's headers, no body.
+	res = e.do(http.MethodHead, p, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	if b := readBody(t, res); len(b) != 0 {
+		t.Errorf("HEAD body: %d bytes", len(b))
+	}
+	if res.Header.Get("ETag") != etag || res.Header.Get("Content-Length") != strconv.Itoa(len(plain)) {
+		t.Errorf("HEAD ETag %q Content-Length %q, want %q %d", res.Header.Get("ETag"), res.Header.Get("Content-Length"), etag, len(plain))
+	}
+	wantStatus(t, e.do(http.MethodHead, p, "", nil, "If-None-Match", etag), http.StatusNotModified)
+
+	// Addresses that are not a current feed: one 404 for all.
+	tok := feedToken(t, c.FeedURL)
+	for _, bad := range []string{"/feeds/" + tok, "/feeds/" + tok + ".ICS", "/feeds/" + tok[:42] + ".ics",
+		"/feeds/" + strings.Repeat("A", 43) + ".ics", "/feeds/" + tok[:42] + "!.ics", "/feeds/", "/feeds/x/y.ics"} {
+		res := e.do(http.MethodGet, bad, "", nil)
+		wantStatus(t, res, http.StatusNotFound)
+	}
+	wantStatus(t, e.do(http.MethodPost, p, "", nil), http.StatusMethodNotAllowed)
+}
+
+// The feed follows the source: unchanged inputs keep the bytes and the
+// ETag (so subscribers get 304s); a changed plan changes both.
+func TestFeedFollowsSource(t *testing.T) {
+	e := newEnv(t)
+	c := e.create()
+	p := path(t, c.FeedURL)
+	first := e.do(http.MethodGet, p, "", nil)
+	etag := first.Header.Get("ETag")
+	before := readBody(t, first)
+
+	e.clock.Add(20 * time.Minute)
+	res, err := e.svc.SyncPlan(t.Context(), c.ID)
+	if err != nil || !res.Skipped {
+		t.Fatalf("resync of an unchanged source: %+v, %v; want skipped", res, err)
+	}
+	wantStatus(t, e.do(http.MethodGet, p, "", nil, "If-None-Match", etag), http.StatusNotModified)
+
+	e.cal.set(runsICS(true), http.StatusOK)
+	if _, err := e.svc.SyncPlan(t.Context(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	res2 := e.do(http.MethodGet, p, "", nil, "If-None-Match", etag)
+	wantStatus(t, res2, http.StatusOK)
+	after := readBody(t, res2)
+	if res2.Header.Get("ETag") == etag || bytes.Equal(before, after) {
+		t.Fatal("the feed did not follow the changed source")
+	}
+	cal, err := ical.Parse("feed", after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tuesdays are easy now: no session may sit on a Tuesday.
+	for _, w := range cal.Ours() {
+		if w.Start.Weekday() == time.Tuesday {
+			t.Errorf("session %s still on a Tuesday after the intervals became easy", w.UID)
+		}
+	}
+}
+
+// Feed lookups that fail in the store answer 503, not 404: a calendar app
+// that sees 404 may drop the subscription.
+func TestFeedStoreDown(t *testing.T) {
+	e := newEnv(t)
+	c := e.create()
+	e.store.Close()
+	res := e.do(http.MethodGet, path(t, c.FeedURL), "", nil)
+	wantStatus(t, res, http.StatusServiceUnavailable)
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	wantStatus(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable)
+	wantStatus(t, e.do(http.MethodGet, "/healthz", "", nil), http.StatusOK)
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	tests := []struct {
+		header string
+		want   bool
+	}{
+		{"", false}, {"gzip", true}, {"GZIP", true}, {"deflate, gzip;q=0.5", true}, {"gzip;q=0", false},
+		{"gzip; q=0", false}, {"br", false}, {"*", true}, {"identity", false}, {"gzip;q=0.001", true},
+	}
+	for _, tt := range tests {
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Encoding", tt.header)
+		if got := acceptsGzip(r); got != tt.want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestNotModified(t *testing.T) {
+	f := &sync.Feed{ETag: `"abc"`, Updated: monday}
+	tests := []struct {
+		inm, ims string
+		want     bool
+	}{
+		{`"abc"`, "", true},
+		{`W/"abc"`, "", true},
+		{`"abc-gzip"`, "", true},
+		{`"ab"`, "", false},
+		{`abc`, "", false},
+		{` "x" ,  "abc" `, "", true},
+		{"*", "", true},
+		{"", monday.Format(http.TimeFormat), true},
+		{"", monday.Add(-time.Second).Format(http.TimeFormat), false},
+		{"", "yesterday", false},
+	}
+	for _, tt := range tests {
+		r, _ := http.NewRequest(http.MethodGet, "/", nil)
+		if tt.inm != "" {
+			r.Header.Set("If-None-Match", tt.inm)
+		}
+		if tt.ims != "" {
+			r.Header.Set("If-Modified-Since", tt.ims)
+		}
+		if got := notModified(r, f); got != tt.want {
+			t.Errorf("If-None-Match %q If-Modified-Since %q: %v, want %v", tt.inm, tt.ims, got, tt.want)
+		}
+	}
+}

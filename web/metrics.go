@@ -1,0 +1,184 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/sync"
+)
+
+// Metrics are the service's Prometheus metrics, on a registry of their own
+// (never the global one, so two servers in one test process do not clash).
+type Metrics struct {
+	// Registry holds every metric below plus the Go and process collectors.
+	Registry *prometheus.Registry
+
+	syncs         *prometheus.CounterVec
+	syncDuration  prometheus.Histogram
+	googleCalls   *prometheus.CounterVec
+	sourceFetches *prometheus.CounterVec
+	feedRequests  *prometheus.CounterVec
+}
+
+// NewMetrics registers the metrics. q, when not nil, is asked for its depth
+// at every scrape.
+func NewMetrics(q Queue) *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strengthsync_syncs_total",
+			Help: "Plan syncs by result: ok, unchanged (inputs unchanged, nothing planned), error, locked (another sync of the plan was running).",
+		}, []string{"result"}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "strengthsync_sync_duration_seconds",
+			Help:    "Time a plan sync took, fetches and writes included.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}),
+		googleCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strengthsync_google_api_calls_total",
+			Help: "Requests to Google by API method (events.list, events.insert, oauth.token, …) and HTTP status (\"error\" when no answer came).",
+		}, []string{"method", "status"}),
+		sourceFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strengthsync_source_fetches_total",
+			Help: "Outcome of reading a plan's sources, once per sync: unchanged, changed, transient_error, permanent_error.",
+		}, []string{"result"}),
+		feedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strengthsync_feed_requests_total",
+			Help: "Feed requests (GET and HEAD /feeds/{token}.ics) by HTTP status.",
+		}, []string{"status"}),
+	}
+	m.Registry.MustRegister(m.syncs, m.syncDuration, m.googleCalls, m.sourceFetches, m.feedRequests,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if q != nil {
+		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "strengthsync_queue_depth",
+			Help: "Sync jobs waiting or in flight (-1 when the queue cannot be reached).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := q.Depth(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
+	}
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// Syncer wraps s so every sync is counted and timed. Wrap the worker's
+// syncer too, so scheduled syncs show up, not only those the API starts.
+func (m *Metrics) Syncer(s Syncer) Syncer { return instrumented{s: s, m: m} }
+
+type instrumented struct {
+	s Syncer
+	m *Metrics
+}
+
+func (i instrumented) SyncPlan(ctx context.Context, id string) (sync.SyncResult, error) {
+	start := time.Now()
+	res, err := i.s.SyncPlan(ctx, id)
+	i.m.ObserveSync(res, err, time.Since(start))
+	return res, err
+}
+
+// ObserveSync records one sync's outcome and duration.
+func (m *Metrics) ObserveSync(res sync.SyncResult, err error, took time.Duration) {
+	var fe *fetch.Error
+	switch {
+	case errors.Is(err, sync.ErrLocked):
+		m.syncs.WithLabelValues("locked").Inc()
+		return // nothing was read: the other sync counts
+	case errors.Is(err, sync.ErrNotFound):
+		m.syncs.WithLabelValues("error").Inc()
+		return
+	case errors.As(err, &fe):
+		m.syncs.WithLabelValues("error").Inc()
+		m.sourceFetches.WithLabelValues(fe.Kind().String() + "_error").Inc()
+	case err != nil:
+		m.syncs.WithLabelValues("error").Inc()
+	case res.Skipped:
+		m.syncs.WithLabelValues("unchanged").Inc()
+		m.sourceFetches.WithLabelValues("unchanged").Inc()
+	default:
+		m.syncs.WithLabelValues("ok").Inc()
+		m.sourceFetches.WithLabelValues("changed").Inc()
+	}
+	m.syncDuration.Observe(took.Seconds())
+}
+
+// GoogleTransport counts every request to Google that passes through it by
+// API method and status. Put it under the OAuth transport, so token
+// refreshes are counted too.
+func (m *Metrics) GoogleTransport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return countingTransport{base: base, m: m}
+}
+
+type countingTransport struct {
+	base http.RoundTripper
+	m    *Metrics
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.base.RoundTrip(r)
+	status := "error"
+	if err == nil {
+		status = strconv.Itoa(res.StatusCode)
+	}
+	t.m.googleCalls.WithLabelValues(googleMethod(r.Method, r.URL.EscapedPath()), status).Inc()
+	return res, err
+}
+
+// googleMethod names a Calendar API v3 request as Google's reference does
+// (https://developers.google.com/calendar/api/v3/reference). The path may
+// come with or without the /calendar/v3 prefix (a fake endpoint drops it).
+func googleMethod(method, path string) string {
+	if strings.HasSuffix(path, "/token") {
+		return "oauth.token"
+	}
+	if strings.HasSuffix(path, "/revoke") {
+		return "oauth.revoke"
+	}
+	path = strings.TrimPrefix(path, "/calendar/v3")
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	verb := map[string]string{http.MethodGet: "get", http.MethodPost: "insert", http.MethodPatch: "patch",
+		http.MethodPut: "update", http.MethodDelete: "delete"}[method]
+	switch {
+	case len(seg) == 1 && seg[0] == "freeBusy":
+		return "freebusy.query"
+	case len(seg) == 1 && seg[0] == "calendars":
+		return "calendars.insert"
+	case len(seg) == 2 && seg[0] == "calendars":
+		return "calendars." + verb
+	case len(seg) == 3 && seg[0] == "calendars" && seg[2] == "events":
+		if method == http.MethodGet {
+			return "events.list"
+		}
+		return "events.insert"
+	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events":
+		if seg[3] == "watch" {
+			return "events.watch"
+		}
+		return "events." + verb
+	case len(seg) >= 2 && seg[0] == "users" && seg[1] == "me":
+		return "calendarList." + verb
+	}
+	return "other"
+}

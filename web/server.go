@@ -1,0 +1,281 @@
+// Package web is strengthsync's HTTP side: the JSON API that creates and
+// manages plans, the iCal feeds calendar apps subscribe to, the small HTML
+// pages a runner uses without JavaScript, the Google consent flow, and the
+// operational endpoints (/healthz, /readyz, /metrics).
+//
+// It serves what the worker stored and never plans on a request path (the
+// first sync of a new plan is the one bounded exception). It owns the
+// bearer tokens' life cycle — made, shown once, kept as hashes — and never
+// lets a token into a log line: logs name route patterns, not paths.
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/seal"
+)
+
+// Syncer syncs one stored plan now; *sync.Service is one.
+type Syncer interface {
+	SyncPlan(ctx context.Context, id string) (sync.SyncResult, error)
+}
+
+// Queue takes "sync this plan" jobs for the worker; sync/queue's Local and
+// Redis are two.
+type Queue interface {
+	Enqueue(ctx context.Context, planID string) error
+	Depth(ctx context.Context) (int, error)
+}
+
+// GoogleUnlinker removes what a Google-connected plan made in the runner's
+// account (our calendar) when the plan is deleted. A calendar already gone
+// is not an error.
+type GoogleUnlinker interface {
+	Unlink(ctx context.Context, p *sync.PlanRecord) error
+}
+
+// Limit is a per-client rate limit: Rate requests a second on average,
+// bursts of Burst.
+type Limit struct {
+	Rate  rate.Limit
+	Burst int
+}
+
+// Server is the HTTP service. Fill the fields, then call Handler once.
+// Store, Syncer, Queue, Sealer and Zone are required.
+type Server struct {
+	Store  sync.Store
+	Syncer Syncer
+	Queue  Queue
+	Sealer *seal.Sealer
+	// Zone resolves a time zone name (ical.LoadLocation).
+	Zone func(name string) (*time.Location, error)
+	// PublicURL is where runners reach the service ("https://strength.example"),
+	// used for feed and manage links and Google's redirect. Empty means the
+	// request's own host over http, which suits local use only.
+	PublicURL string
+	Now       func() time.Time
+	Log       *slog.Logger
+	Metrics   *Metrics
+	// Google enables "connect Google" (nil: the home page offers URLs only).
+	Google *GoogleAuth
+	// Unlink deletes a Google-connected plan's calendar on DELETE; nil
+	// leaves the calendar in place (logged).
+	Unlink GoogleUnlinker
+
+	// FirstSyncWait bounds how long creating a plan waits for its first
+	// sync before answering "syncing" [10s]. The sync goes on regardless.
+	FirstSyncWait time.Duration
+	// FeedLimit and APILimit are per client IP: feeds are polled by calendar
+	// apps [5/s, burst 60]; API calls and pages cost more [2/s, burst 20].
+	FeedLimit, APILimit Limit
+	// MaxClients bounds each rate limiter's table of client IPs [10000];
+	// the least recently seen client is forgotten first.
+	MaxClients int
+	// MaxSources caps sources and busy calendars per plan [10].
+	MaxSources int
+
+	once     stdsync.Once
+	handler  http.Handler
+	pages    *template.Template
+	feedLim  *limiter
+	apiLim   *limiter
+	gz       *gzipCache
+	mux      *http.ServeMux
+	bg       stdsync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Handler returns the service's routes. It is built once; later calls return
+// the same handler.
+func (s *Server) Handler() http.Handler {
+	s.once.Do(s.init)
+	return s.handler
+}
+
+func (s *Server) init() {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics(s.Queue)
+	}
+	if s.FirstSyncWait <= 0 {
+		s.FirstSyncWait = 10 * time.Second
+	}
+	if s.FeedLimit.Rate == 0 {
+		s.FeedLimit = Limit{Rate: 5, Burst: 60}
+	}
+	if s.APILimit.Rate == 0 {
+		s.APILimit = Limit{Rate: 2, Burst: 20}
+	}
+	if s.MaxClients <= 0 {
+		s.MaxClients = 10000
+	}
+	if s.MaxSources <= 0 {
+		s.MaxSources = 10
+	}
+	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
+	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
+	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
+	s.gz = newGzipCache(64)
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
+
+	mux := http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.apiLim, h)) }
+	feed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.feedLim, h)) }
+
+	api("POST /api/plans", s.apiCreate)
+	api("GET /api/plans/{id}", s.apiGet)
+	api("PATCH /api/plans/{id}", s.apiPatch)
+	api("DELETE /api/plans/{id}", s.apiDelete)
+	api("POST /api/plans/{id}/sync", s.apiSync)
+	api("POST /api/plans/{id}/feed-token", s.apiRotate)
+	feed("GET /feeds/{file}", s.serveFeed)
+
+	mux.HandleFunc("GET /{$}", s.pageHome)
+	api("POST /plans", s.pageCreate)
+	api("GET /plans/{id}", s.pagePlan)
+	api("POST /plans/{id}/settings", s.pageSettings)
+	api("POST /plans/{id}/sync", s.pageSync)
+	api("POST /plans/{id}/feed-token", s.pageRotate)
+	api("POST /plans/{id}/delete", s.pageDelete)
+	api("GET /auth/google/start", s.googleStart)
+	api("GET /auth/google/callback", s.googleCallback)
+
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.Metrics.Handler())
+	mux.HandleFunc("/", s.notFound)
+	s.mux = mux
+
+	s.handler = s.observe(mux)
+}
+
+// Drain waits for the first syncs still running after their create
+// requests answered, or gives up and cancels them when ctx ends. Call it
+// after http.Server.Shutdown.
+func (s *Server) Drain(ctx context.Context) error {
+	s.once.Do(s.init)
+	done := make(chan struct{})
+	go func() { s.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.bgCancel()
+		<-done
+		return ctx.Err()
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.Store.Ping(ctx); err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "store not reachable", slog.Any("error", err))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("store not reachable\n"))
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// notFound answers what no route took. The catch-all route hides the
+// mux's own 405s, so it asks the mux whether another method would match.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		if isAPI(r) {
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed", "")
+		} else {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+		return
+	}
+	if isAPI(r) {
+		writeError(w, http.StatusNotFound, "not found", "")
+		return
+	}
+	http.Error(w, "not found", http.StatusNotFound)
+}
+
+// base is the public origin for links: PublicURL, or the request's host.
+func (s *Server) base(r *http.Request) string {
+	if s.PublicURL != "" {
+		return s.PublicURL
+	}
+	return "http://" + r.Host
+}
+
+// secure reports whether cookies must be Secure: the public URL is https.
+func (s *Server) secure() bool { return strings.HasPrefix(strings.ToLower(s.PublicURL), "https://") }
+
+func (s *Server) feedURL(r *http.Request, token string) string {
+	return s.base(r) + "/feeds/" + token + ".ics"
+}
+
+// webcalURL is the feed with the webcal scheme, which calendar apps open
+// as "subscribe" (SPEC §6).
+func webcalURL(feed string) string {
+	u, err := url.Parse(feed)
+	if err != nil {
+		return feed
+	}
+	u.Scheme = "webcal"
+	return u.String()
+}
+
+func (s *Server) manageURL(r *http.Request, id, token string) string {
+	return s.base(r) + "/plans/" + id + "?token=" + token
+}
+
+// background runs f after the request that started it has answered,
+// bounded by Drain.
+func (s *Server) background(f func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		f(s.bgCtx)
+	}()
+}
+
