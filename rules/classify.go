@@ -131,6 +131,9 @@ type clsMatch struct {
 	start, end int // in the normalised text
 	seg        int // which alternative ("Rest or cross-train") it is in
 	first      bool
+	// run marks words that say running: "Tempo run", "Erholungslauf",
+	// "jog", as opposed to "Tempo" or "Easy", which a bike ride can be.
+	run bool
 }
 
 // matchAt returns the longest phrase starting at token i and the number of
@@ -258,7 +261,8 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 		c.fillLength(&out, &meta, hasDist || hasDur)
 		return out, meta
 	}
-	if days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1; days >= clsSummaryDays {
+	if ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && ev.LastDate(loc).Sub(ev.FirstDate(loc))+1 >= clsSummaryDays {
+		days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
 		out.Kind = KindOther
 		out.Reason = "entry over " + strconv.Itoa(days) + " days: a summary, not a workout"
 		return out, meta
@@ -297,7 +301,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 // fillLength sets Duration from a timed event's length when the text states
 // neither a duration nor a distance and the event is a workout.
 func (c *Classifier) fillLength(out *Classified, meta *clsMeta, stated bool) {
-	if out.Duration > 0 || stated || out.AllDay || !out.Kind.IsRun() && out.Kind != KindStrength {
+	if out.Duration > 0 || stated || out.AllDay || out.Kind == KindOther || out.Kind == KindRest {
 		return
 	}
 	if d := out.End.Sub(out.Start); d > 0 && d <= 24*time.Hour {
@@ -569,6 +573,11 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			continue
 		}
 		m := clsMatch{clsEntry: e, kind: e.kind, sig: e.sig, start: tk.start, end: t.toks[i+n-1].end, first: i == 0}
+		if e.kind != KindCross {
+			for _, rt := range t.toks[i : i+n] {
+				m.run = m.run || clsRunWord(rt.s)
+			}
+		}
 		if i > 0 && clsSlashBetween(t, i) {
 			w.seps = append(w.seps, tk.start)
 		}
@@ -636,7 +645,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		if m.seg != seg {
 			continue
 		}
-		run = run || m.flags&clsRun != 0
+		run = run || m.run || m.flags&clsRun != 0
 		hansonsRun = hansonsRun || !gym && m.flags&clsRacePace != 0
 	}
 	for i := range w.matches {
@@ -655,6 +664,18 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			bestWeak = m
 		}
 	}
+	// With a cross-training or gym activity and no word of running, an
+	// intensity describes that activity: "Easy bike", "Bike intervals",
+	// "Long ride 3h", "Easy strength".
+	activity := false
+	if best != nil && !run && !hansons && (best.kind == KindLong || best.kind == KindHard || best.kind == KindEasy) {
+		for _, k := range [...]Kind{KindCross, KindStrength} {
+			if o := clsFirstStrong(w.matches, seg, k); o != nil {
+				best, activity = o, true
+				break
+			}
+		}
+	}
 	v := clsVerdict{ok: true, sig: clsStrong}
 	m := best
 	if m == nil {
@@ -671,7 +692,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		}
 	}
 	quote := t.quote(m.start, m.end)
-	if alt {
+	if alt || activity {
 		quote = t.all()
 	}
 	switch {
@@ -686,6 +707,28 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		v.reason = "\"" + quote + "\"" + f.label() + " is " + m.what
 	}
 	return v
+}
+
+// clsFirstStrong returns the first strong match of kind k in segment seg.
+func clsFirstStrong(ms []clsMatch, seg int, k Kind) *clsMatch {
+	for i := range ms {
+		if ms[i].seg == seg && ms[i].sig == clsStrong && ms[i].kind == k {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// clsRunWord reports whether w says running itself, in one of the
+// vocabulary's languages, including German and Dutch compounds
+// ("Tempodauerlauf", "Herstelloop").
+func clsRunWord(w string) bool {
+	switch w {
+	case "run", "runs", "running", "jog", "jogging", "footing", "rodaje", "trote", "corsa", "pied", "continua",
+		"hardlopen", "hardloop", "treadmill", "laufband", "trail", "trailrun", "laufen", "lauf":
+		return true
+	}
+	return strings.HasSuffix(w, "lauf") || strings.HasSuffix(w, "laufe") || strings.HasSuffix(w, "loop")
 }
 
 // Entries for repeats found by the unit scanner rather than by words.

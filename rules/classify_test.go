@@ -292,6 +292,29 @@ func TestClassifyEmpty(t *testing.T) {
 	}
 }
 
+// TestClassifyConcurrent checks that one Classifier serves many goroutines
+// (run with -race).
+func TestClassifyConcurrent(t *testing.T) {
+	c := rules.NewClassifier(rules.Keywords{rules.KindHard: {"club night"}})
+	var evs []rules.Event
+	for i, tc := range clCases {
+		evs = append(evs, clEvent(i%28, tc.title, tc.desc, tc.cats, tc.length))
+	}
+	want := c.Classify(evs, time.UTC)
+	done := make(chan []rules.Classified)
+	for range 4 {
+		go func() { done <- c.Classify(evs, time.UTC) }()
+	}
+	for range 4 {
+		got := <-done
+		for i := range got {
+			if got[i].Kind != want[i].Kind || got[i].Reason != want[i].Reason {
+				t.Fatalf("event %d: %s %q, then %s %q", i, want[i].Kind, want[i].Reason, got[i].Kind, got[i].Reason)
+			}
+		}
+	}
+}
+
 // BenchmarkClassify classifies a year of a realistic plan: seven entries a
 // week drawn from the case table, with descriptions.
 func BenchmarkClassify(b *testing.B) {

@@ -79,8 +79,10 @@ var clsVocabulary = [...]clsDef{
 	// a race only when nothing else is said ("Course 10 km", not "course
 	// lente").
 	{phrases: "course|carrera|corrida", kind: KindRace, sig: clsWeak, what: "a race"},
+	// French "Semi de Boulogne" is a half marathon.
+	{phrases: "semi", kind: KindRace, sig: clsWeak, what: "a half marathon", km: clsHalfKm},
 	// "Race" words that are not a race.
-	{phrases: "pre race|post race|after race|after the race|before race|before the race|day after race|race week|race prep|race preparation|race recovery|race rehearsal|race plan|race kit|race pack|race packet|packet pickup|bib pickup|race registration|marathon training|marathon plan|marathon week|marathon prep|half marathon training|training plan|nach dem wettkampf|vor dem wettkampf|apres course|avant course|apres la course|post carrera|despues de la carrera", sig: clsNull},
+	{phrases: "pre race|post race|after race|after the race|before race|before the race|day after race|race week|race prep|race preparation|race rehearsal|recovery week|marathon recovery week|rest week|taper week|deload week|cutback week|cut back week|down week|base week|build week|peak week|race plan|race kit|race pack|race packet|packet pickup|bib pickup|race registration|marathon training|marathon plan|marathon week|marathon prep|half marathon training|training plan|nach dem wettkampf|vor dem wettkampf|apres course|avant course|apres la course|post carrera|despues de la carrera", sig: clsNull},
 
 	// Paces: a race distance as an intensity is hard, not a race.
 	{phrases: "marathon pace|marathon effort|marathon tempo|marathon specific|marathon simulation|marathon sim|goal marathon pace|marathon pace run|mp|gmp|mrp|m pace|at marathon|marathontempo|marathonrenntempo|mrt|allure marathon|ritmo maraton|ritmo de maraton|ritmo maratona|tempo maratona|marathon paced", kind: KindHard, flags: clsRacePace, what: "marathon-pace work"},
@@ -113,11 +115,13 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "speed|speedwork|speed work|speed session|speed intervals|schnelligkeit|vitesse|velocidad|velocita|snelheid|sprint|sprints|sprinttraining", kind: KindHard, what: "speed work"},
 	{phrases: "progression|progression run|progressive|progressive run|progressif|progressiv|progressiver dauerlauf|progressivo|progresivo|progresiva|negative split|fast finish|endbeschleunigung", kind: KindHard, what: "a progression run"},
 	{phrases: "z4|z5|z5a|z5b|z5c|zone 4|zone 5|zona 4|zona 5|zone4|zone5|hr zone 4|hr zone 5", kind: KindHard, what: "zone 4–5 work"},
+	{phrases: "time trial|tt|time trial 5k|benchmark|benchmark run|cooper test|test cooper|vma test|test vma|field test|fitness test|zeitlauf|leistungstest|contre la montre|prueba de esfuerzo", kind: KindHard, what: "a time trial (a race effort)"},
+	{phrases: "fast|fast run|fast miles|fast km|schnell|rapide|rapido|veloce", kind: KindHard, sig: clsWeak, what: "a fast run"},
 	{phrases: "hard|hard run|hard session|quality|quality session|key workout|key session|sos|harte einheit|intensiv|intensive|intense|qualitat", kind: KindHard, what: "a hard session"},
 
 	// Easy running.
 	{phrases: "easy|easy run|easy jog|easy running|easy miles|easy km|conversational|comfortable|relaxed|slow|lento|lenta|lent|facile|suave|rodaje|rodaje suave|trote|trote suave|locker|lockerer|lockerer lauf|lockerer dauerlauf|locker laufen|ruhig|ruhiger|ruhiger dauerlauf|ruhiger lauf|leichter lauf|rustig|rustige|rustige duurloop|corsa lenta|carrera continua|carrera suave|footing|footing leger|jog|jogging|trot|dauerlauf|duurloop|defaticante", kind: KindEasy, what: "an easy run"},
-	{phrases: "recovery|recovery run|recup|recuperation|recuperacion|recuperacion activa|regeneration*|regenerativ*|rigenerante|rigenerativo|erholung*|herstel*|active recovery|shakeout|shake out|shakeout run|shake out run|pre race shakeout|pre race jog", kind: KindEasy, what: "a recovery run"},
+	{phrases: "recovery|recovery run|recup|recuperation|recuperacion|recuperacion activa|regeneration*|regenerativ*|rigenerante|rigenerativo|erholung*|herstel*|active recovery|shakeout|shake out|shakeout run|shake out run|pre race shakeout|pre race jog|race recovery|post race recovery|marathon recovery", kind: KindEasy, what: "a recovery run"},
 	{phrases: "general aerobic|ga|ga1|ga 1|aerobic|aerobic run|aerob|aerobe|base|base run|endurance|endurance run|endurance fondamentale|ef|grundlage*|foundation|z1|z2|zone 1|zone 2|zona 1|zona 2|zone1|zone2|hr zone 2|general aerobic speed|ga speed|aerobic speed|ga plus speed|general aerobic plus speed", kind: KindEasy, what: "an aerobic run"},
 	{phrases: "strides|stride|steigerung*|accelerations|lignes droites|lignes|progresiones|pickups|pick ups|allunghi|versnellingen|drills|running drills|lauf abc|laufschule|gammes|educativos|easy strides|easy plus strides", kind: KindEasy, flags: clsStrides, what: "strides and drills (easy)"},
 	{phrases: "run walk|walk run|run walk intervals|jog walk|walk jog|run walk run", kind: KindEasy, what: "run/walk (easy)"},
@@ -138,7 +142,7 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "ski|skiing|cross country skiing|xc ski|xc skiing|nordic ski|nordic skiing|langlauf|skating|skate|inline|ski de fond|esqui|tennis|football|soccer|basketball|climbing|bouldering|klettern|escalade|squash|padel|triathlon|brick", kind: KindCross, what: "another sport (cross-training)"},
 
 	// Rest.
-	{phrases: "rest|rest day|day off|off day|complete rest|total rest|full rest|ruhetag|ruhe|trainingsfrei|lauffrei|repos|jour de repos|repos complet|descanso|dia de descanso|descanso total|descanso activo|riposo|rust|rustdag", kind: KindRest, what: "a rest day"},
+	{phrases: "rest|rest day|day off|off day|complete rest|total rest|full rest|ruhetag|ruhe|trainingsfrei|lauffrei|repos|jour de repos|repos complet|descanso|dia de descanso|descanso total|descanso activo|riposo|rust|rustdag|rest and recovery|rest and stretch|rest and mobility", kind: KindRest, what: "a rest day"},
 	{phrases: "off|pause|frei|libre|mobility|stretching|stretch|foam roll|foam rolling|dehnen|beweglichkeit|etirements|estiramientos|stretching and mobility", kind: KindRest, sig: clsWeak, what: "a rest day"},
 
 	// Gym work already in the plan. "Strength" alone may be Hansons'
@@ -147,7 +151,7 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "strength training|strength and conditioning|s and c|strength circuit|strength work|strength and mobility|gym|gym session|weights|weight training|weightlifting|lifting|lift|core|core work|core strength|core stability|abs|krafttraining|kraft*|stabi*|rumpf*|athletik|athletiktraining|musculation|muscu|renforcement|renforcement musculaire|renfo|ppg|gainage|fuerza|entrenamiento de fuerza|gimnasio|pesas|palestra|forza|potenziamento|pesi|kracht*|kettlebell|kettlebells|circuit|circuit training|bodyweight|body weight|plyometrics|plyometric|plyo|plyos|pliometria|crossfit|hyrox|trx|squat|squats|deadlift|deadlifts|lunges|functional training|bootcamp|hiit|leg day|strengthen|strengthening|stretch and strengthen", kind: KindStrength, flags: clsGym, what: "a gym session"},
 
 	// Not workouts.
-	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|holiday|vacation|urlaub|vacances|vacaciones|flight|travel|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
+	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|holiday|vacation|urlaub|vacances|vacaciones|flight|travel|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|volunteer|volunteering|marshal|marshalling|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "note|notes|nota|notiz|hinweis|remarque|reminder|fyi|todo|info", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a note, not a workout"},
 
 	// parkrun is a hard effort unless it says otherwise ("parkrun (easy)",
