@@ -14,15 +14,18 @@ import (
 //
 // Recurrences follow RFC 5545 §3.8.5: RRULE, RDATE and EXDATE, with
 // RECURRENCE-ID overrides replacing their instance (and moving it into or
-// out of the window). Rules expand in the event's own wall time, so a
-// weekly 07:00 run stays at 07:00 across DST. Cancelled events and
+// out of the window). Rules expand in the event's own wall time (its
+// TZID's zone; loc for floating times and dates), so a weekly 07:00 run
+// stays at 07:00 across DST; a start written in UTC ("…Z") recurs at the
+// same UTC time, as RFC 5545 §3.3.10 says and calendar apps show it. Cancelled events and
 // instances are dropped, and so are the events strengthsync wrote (any
 // X-STRENGTHSYNC-* property). Floating times and all-day dates are placed
 // in loc; a TZID that is neither a known zone nor described by a usable
 // VTIMEZONE in the file is also read in loc, without error.
 //
 // An event with more than 5,000 instances in the window is an *Error
-// naming its RRULE line.
+// naming its RRULE line; so are more than 200,000 events in all (a
+// decade of daily runs is under 4,000).
 func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -84,6 +87,10 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 			return nil, err
 		}
 		out = append(out, got...)
+		if len(out) > maxEvents {
+			return nil, &Error{Source: c.Source, Msg: fmt.Sprintf("more than %d events between %s and %s",
+				maxEvents, from.In(loc).Format("2006-01-02"), to.In(loc).Format("2006-01-02"))}
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -296,6 +296,47 @@ func TestUnreachableRuleIsEmpty(t *testing.T) {
 	}
 }
 
+// TestImpossibleDayFilterIsEmpty: day filters that select no day ever
+// (RFC 5545 §3.3.10 allows writing them) give no instances beyond DTSTART.
+func TestImpossibleDayFilterIsEmpty(t *testing.T) {
+	for _, rule := range []string{"FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=SECONDLY;BYMONTH=4;BYMONTHDAY=31;BYHOUR=7",
+		"FREQ=DAILY;BYYEARDAY=366;BYMONTH=1", "FREQ=DAILY;BYWEEKNO=1;BYMONTH=7"} {
+		c, err := Parse("t.ics", calendar("BEGIN:VEVENT", "UID:a", "DTSTART:20260301T070000Z", "RRULE:"+rule, "SUMMARY:x", "END:VEVENT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := c.Events(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), time.UTC)
+		if err != nil || len(evs) != 1 {
+			t.Errorf("%s: %d events, %v; want only DTSTART's", rule, len(evs), err)
+		}
+	}
+	// A filter that does match, rarely, must still match.
+	c, err := Parse("t.ics", calendar("BEGIN:VEVENT", "UID:a", "DTSTART:20250301T070000Z", "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29", "END:VEVENT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := c.Events(time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 12, 31, 0, 0, 0, 0, time.UTC), time.UTC)
+	if err != nil || len(evs) != 1 || evs[0].Start.Format("2006-01-02") != "2028-02-29" {
+		t.Errorf("leap day rule: %v, %v; want 2028-02-29", evs, err)
+	}
+}
+
+func TestTooManyEventsInAll(t *testing.T) {
+	lines := []string{}
+	for i := 0; i < 50; i++ {
+		lines = append(lines, "BEGIN:VEVENT", "UID:u"+strconv.Itoa(i), "DTSTART:20260101T000000Z", "RRULE:FREQ=HOURLY", "END:VEVENT")
+	}
+	c, err := Parse("t.ics", calendar(lines...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50 hourly events over six months: each under the 5,000 cap, too many in all.
+	_, err = c.Events(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.UTC)
+	if want := "t.ics: more than 200000 events between 2026-01-01 and 2026-07-01"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.ics")

@@ -13,6 +13,9 @@ const (
 	// maxOccurrences caps the instances one event may have in a window:
 	// a plan window holds a few dozen; more means a broken or hostile feed.
 	maxOccurrences = 5000
+	// maxEvents caps all instances of all events in one window, so many
+	// events each just under maxOccurrences cannot exhaust memory.
+	maxEvents = 200_000
 	// maxWalk bounds how many periods or occurrences rrule-go may step
 	// through before reaching the window.
 	maxWalk = 200_000
@@ -102,7 +105,7 @@ func expandRule(r rule, dtstart, after, before time.Time, zone *time.Location) (
 			return nil, nil
 		}
 	}
-	if dtstart.After(before) || dtstart.IsZero() || !reachable(opt, dtstart) {
+	if dtstart.After(before) || dtstart.IsZero() || !reachable(opt, dtstart) || !everMatches(opt) {
 		return nil, nil
 	}
 	if opt.Interval < 1 {
@@ -197,6 +200,35 @@ func fillDefaults(opt *rrule.ROption, dt time.Time) {
 	if len(opt.Bysecond) == 0 && opt.Freq < rrule.SECONDLY {
 		opt.Bysecond = []int{dt.Second()}
 	}
+}
+
+// probeFrom starts a 400-year Gregorian cycle (146,097 days, a whole
+// number of weeks) that ends at rrule-go's last year: any day-level
+// pattern that ever occurs, occurs in it.
+var probeFrom = time.Date(rrule.MAXYEAR-400, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// everMatches reports whether a DAILY or finer rule's day filters
+// (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO, BYDAY) can ever select a
+// day. When they cannot (BYMONTH=2;BYMONTHDAY=30), rrule-go steps day by
+// day to the year 9999 before giving up, about 0.1 s per rule: a hostile
+// feed could repeat that thousands of times. A yearly rule with the same
+// filters walks one 400-year cycle instead. Rules that can never match
+// for other reasons (INTERVAL alignment, BYSETPOS) still walk.
+func everMatches(opt rrule.ROption) bool {
+	if opt.Freq < rrule.DAILY || len(opt.Bymonth)+len(opt.Bymonthday)+len(opt.Byyearday)+len(opt.Byweekno)+len(opt.Byeaster) == 0 {
+		return true
+	}
+	probe := rrule.ROption{Freq: rrule.YEARLY, Dtstart: probeFrom, Count: 1,
+		Bymonth: opt.Bymonth, Bymonthday: opt.Bymonthday, Byyearday: opt.Byyearday, Byweekno: opt.Byweekno,
+		Byeaster: opt.Byeaster, Byhour: []int{0}, Byminute: []int{0}, Bysecond: []int{0}}
+	for _, w := range opt.Byweekday {
+		probe.Byweekday = append(probe.Byweekday, weekdays[(w.Day()+1)%7]) // any week, as DAILY reads BYDAY
+	}
+	r, err := rrule.NewRRule(probe)
+	if err != nil {
+		return true
+	}
+	return len(r.Between(probeFrom, time.Date(rrule.MAXYEAR, 12, 31, 0, 0, 0, 0, time.UTC), true)) > 0
 }
 
 // periodLength is the fixed length of one step of the rule, or 0 for
