@@ -122,6 +122,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 var ErrQuotaExceeded = errors.New("Google Calendar usage limits exceeded (403 quotaExceeded): stopped; " +
 	"nothing is lost, run again later (the daily quota resets at midnight Pacific time)")
 
+// ErrScope is Google's 403 insufficientPermissions: the runner did not
+// grant the scope the call needs.
+var ErrScope = errors.New("Google did not grant the access this needs (403 insufficientPermissions): " +
+	"run `strengthsync connect google` again and allow everything it asks for")
+
 // EventID is the Google event ID of the session with uid: base32hex,
 // lowercase, without padding, which is Google's alphabet for client IDs
 // (a-v, 0-9, 5 to 1024 characters; reference/events/insert, "id"). The
@@ -157,7 +162,9 @@ func call[T any](ctx context.Context, c *Client, what string, f func(...googleap
 			return v, nil
 		}
 		retry, after, final := classify(err)
-		if final != nil {
+		if errors.Is(final, ErrScope) {
+			return v, fmt.Errorf("%s: %w", what, final)
+		} else if final != nil {
 			return v, final
 		}
 		if !retry || attempt >= c.o.MaxAttempts || ctx.Err() != nil {
@@ -194,6 +201,8 @@ func classify(err error) (retry bool, after time.Duration, final error) {
 		switch {
 		case ge.Code == http.StatusForbidden && (reason == "quotaExceeded" || reason == "dailyLimitExceeded"):
 			return false, 0, ErrQuotaExceeded
+		case ge.Code == http.StatusForbidden && reason == "insufficientPermissions":
+			return false, 0, ErrScope
 		case ge.Code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded"):
 			return true, after, nil
 		case ge.Code == http.StatusTooManyRequests, ge.Code >= 500:

@@ -476,10 +476,10 @@ func (s *Sink) upsert(ctx context.Context, st *sinkState, sess rules.Session, wa
 		r = &record{UID: sess.UID, Week: sess.Week, Ordinal: sess.Ordinal}
 		st.Records[id] = r
 	}
+	// No intent is saved first: if the insert lands and the run dies
+	// before the record is saved, the next run's list shows the event
+	// with our mark and adopts it.
 	r.Pending, r.Deleting = viewOf(want), false
-	if err := s.save(ctx, st); err != nil {
-		return err
-	}
 	ev, err := call(ctx, s.c, "events.insert", s.c.svc.Events.Insert(st.CalendarID, want).Context(ctx).Do)
 	for try := 0; status(err) == http.StatusConflict || (try > 0 && status(err) == http.StatusPreconditionFailed); try++ {
 		if try == 3 {

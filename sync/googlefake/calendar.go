@@ -660,6 +660,11 @@ func (s *Server) freebusy(w http.ResponseWriter, r *http.Request, a *accessToken
 		writeError(w, http.StatusBadRequest, "calendar", "timeRangeEmpty", "The specified time range is empty.")
 		return
 	}
+	// Not in the reference, but Google answers longer spans this way.
+	if tmax.Sub(tmin) > 90*24*time.Hour {
+		writeError(w, http.StatusBadRequest, "calendar", "timeRangeTooLong", "The requested time range is too long.")
+		return
+	}
 	if len(req.Items) > 50 {
 		writeError(w, http.StatusBadRequest, "calendar", "tooManyCalendarsRequested", "The number of calendars requested is too large.")
 		return
