@@ -123,14 +123,15 @@ func (v *clsVocab) sort() {
 	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
 }
 
-// clsMatch is a phrase (or a repeat) found in a text.
+// clsMatch is a phrase (or a repeat) found in a text. Its kind and sig
+// start as the entry's; Hansons' "Strength" turns hard.
 type clsMatch struct {
 	*clsEntry
 	kind       Kind
 	sig        clsSig
-	start, end int // in the normalised text
-	seg        int // which alternative ("Rest or cross-train") it is in
-	first      bool
+	start, end int  // in the normalised text
+	seg        int  // which alternative ("Rest or cross-train") it is in
+	first      bool // the text's first word: "Note:" counts only there
 	// run marks words that say running: "Tempo run", "Erholungslauf",
 	// "jog", as opposed to "Tempo" or "Easy", which a bike ride can be.
 	run bool
@@ -258,49 +259,55 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 	if k, tag, ok := clsTag(ev.Summary, ev.Description); ok {
 		out.Kind, out.Reason = k, "tagged #"+tag
 		meta.locked = true
-		c.fillLength(&out, &meta, hasDist || hasDur)
+		clsFillLength(&out, &meta, hasDist || hasDur)
 		return out, meta
 	}
 	if ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && ev.LastDate(loc).Sub(ev.FirstDate(loc))+1 >= clsSummaryDays {
 		days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
 		out.Kind = KindOther
 		out.Reason = "entry over " + strconv.Itoa(days) + " days: a summary, not a workout"
+		out.DistanceKm, out.Duration = 0, 0
 		return out, meta
 	}
 	if v, ok := c.userVerdict(w); ok {
 		out.Kind, out.Reason = v.kind, v.reason
 		meta.locked = true
-		c.fillLength(&out, &meta, hasDist || hasDur)
+		clsFillLength(&out, &meta, hasDist || hasDur)
 		return out, meta
 	}
 
 	v := c.builtinVerdict(w)
-	if !v.ok {
+	switch {
+	case !v.ok:
 		out.Kind = KindOther
 		out.Reason = "\"" + w.text[clsTitle].all() + "\": no workout words"
 		if w.text[clsTitle].all() == "" {
 			out.Reason = "no title and no workout words"
 		}
-		return out, meta
-	}
-	out.Kind, out.Reason = v.kind, v.reason
-	if v.kind == KindRace {
+	case v.kind == KindRace:
+		out.Kind, out.Reason = v.kind, v.reason
 		out.DistanceKm = clsRaceKm(v.km, out.DistanceKm)
-		c.fillLength(&out, &meta, hasDist || hasDur)
+	default:
+		out.Kind, out.Reason = v.kind, v.reason
+		if v.km > 0 && !hasDist {
+			out.DistanceKm = v.km
+			meta.dist = clsFormatNum(v.km) + " km"
+		}
+	}
+	if out.Kind == KindOther {
+		// Not a workout: no planned distance or duration either ("Team
+		// meeting 2h", "Training Week 3 Distance: 33 mi").
+		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
 		return out, meta
 	}
-	if v.km > 0 && !hasDist {
-		out.DistanceKm = v.km
-		meta.dist = clsFormatNum(v.km) + " km"
-	}
-	c.fillLength(&out, &meta, hasDist || hasDur)
+	clsFillLength(&out, &meta, hasDist || hasDur)
 	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
 	return out, meta
 }
 
-// fillLength sets Duration from a timed event's length when the text states
-// neither a duration nor a distance and the event is a workout.
-func (c *Classifier) fillLength(out *Classified, meta *clsMeta, stated bool) {
+// clsFillLength sets Duration from a timed event's length when the text
+// states neither a duration nor a distance and the event is a workout.
+func clsFillLength(out *Classified, meta *clsMeta, stated bool) {
 	if out.Duration > 0 || stated || out.AllDay || out.Kind == KindOther || out.Kind == KindRest {
 		return
 	}
@@ -426,7 +433,7 @@ func (w *clsWork) planned(pick func(*unitScan) (unitQty, bool)) (unitQty, bool) 
 // clsLabels start description lines that state the plan.
 var clsLabels = [...]string{"planned", "plan:", "duration", "distance", "total", "geplant", "dauer", "distanz",
 	"umfang", "prevu", "prévu", "duree", "durée", "duracion", "duración", "distancia", "durata", "distanza",
-	"afstand", "tijd", "time:", "zeit:", "temps", "tiempo", "target", "goal:", "objectif", "ziel"}
+	"afstand", "tijd", "time:", "zeit:", "temps", "tiempo"}
 
 func clsLabelled(line string) bool {
 	line = strings.TrimLeft(line, " \t-•*·")
@@ -442,22 +449,24 @@ func clsLabelled(line string) bool {
 // #strength, #other) in the title, else the description.
 func clsTag(title, desc string) (Kind, string, bool) {
 	for _, s := range [2]string{title, desc} {
-		for i := strings.IndexByte(s, '#'); i >= 0; {
+		for i := 0; i < len(s); i++ {
+			if s[i] != '#' {
+				continue
+			}
+			if r, _ := utf8.DecodeLastRuneInString(s[:i]); i > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				continue // "C#rest": the # must start a word
+			}
 			j := i + 1
 			for j < len(s) && ('a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z') {
 				j++
 			}
+			if j == i+1 || !clsTagEnds(s, j) {
+				continue
+			}
 			word := strings.ToLower(s[i+1 : j])
-			if word != "" && clsTagEnds(s, j) {
-				if k, err := ParseKind(word); err == nil {
-					return k, word, true
-				}
+			if k, err := ParseKind(word); err == nil {
+				return k, word, true
 			}
-			next := strings.IndexByte(s[j:], '#')
-			if next < 0 {
-				break
-			}
-			i = j + next
 		}
 	}
 	return 0, "", false

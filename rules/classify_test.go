@@ -211,6 +211,9 @@ func TestClassifyOverrides(t *testing.T) {
 		{"tag cross", rules.Event{Summary: "Hike #cross"}, clCross, "tagged #cross"},
 		{"not a tag", rules.Event{Summary: "Easy #hardest"}, clEasy, "Easy"},
 		{"hashtag of no kind", rules.Event{Summary: "Easy #sunny"}, clEasy, "Easy"},
+		{"# inside a word", rules.Event{Summary: "Easy run C#rest"}, clEasy, `"Easy run" is`},
+		{"second tag counts when the first is no kind", rules.Event{Summary: "Run #sunny #long"}, clLong, "tagged #long"},
+		{"tag strength", rules.Event{Summary: "Session #strength"}, clStrength, "tagged #strength"},
 		{"keyword", rules.Event{Summary: "Club night"}, clHard, "your keyword for hard"},
 		{"keyword in description", rules.Event{Summary: "Thursday", Description: "club night at the track"}, clHard, "your keyword for hard"},
 		{"keyword beats built-in", rules.Event{Summary: "Pilates"}, clRest, "your keyword for rest"},
@@ -272,6 +275,10 @@ func TestClassifyDurations(t *testing.T) {
 		{clEvent(0, "Run", "Planned: 1:05:00, 12 km", nil, 0), 65 * time.Minute},
 		{clEvent(0, "Easy 5 mi @ 8:30/mi", "", nil, 0), 0},
 		{clEvent(0, "Sortie longue 1h45", "", nil, 0), 105 * time.Minute},
+		{clEvent(0, "Team meeting 2h", "", nil, 0), 0},
+		{clEvent(0, "Easy 8 km", "Goal: 3:30 marathon", nil, 0), 0},
+		{clEvent(0, "Rest", "", nil, time.Hour), 0},
+		{clEvent(0, "Gym", "", nil, time.Hour), time.Hour},
 	} {
 		got := c.Classify([]rules.Event{tc.ev}, time.UTC)[0]
 		if got.Duration != tc.want {

@@ -390,6 +390,24 @@ func unitPrecededByAt(t string, i int) bool {
 	return false
 }
 
+// unitPrecededByGoal reports whether the word before i announces a target
+// time: "goal", "target", "sub", "PB", "Ziel", "objectif", "objetivo".
+func unitPrecededByGoal(t string, i int) bool {
+	j := i
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '-') {
+		j--
+	}
+	k := j
+	for k > 0 && 'a' <= t[k-1] && t[k-1] <= 'z' {
+		k--
+	}
+	switch t[k:j] {
+	case "goal", "target", "sub", "pb", "pr", "ziel", "zielzeit", "objectif", "objetivo", "obiettivo", "doel":
+		return true
+	}
+	return false
+}
+
 func unitIsPaceWord(w string) bool {
 	switch w {
 	case "pace", "effort", "tempo", "rhythm", "allure", "ritmo", "intensity", "speed":
@@ -563,6 +581,11 @@ func (sc *unitScan) clockAt(t string, start int, n float64, k int) int {
 		q.kind = unitPace
 		sc.add(q)
 		return q.end
+	}
+	if unitPrecededByGoal(t, start) {
+		// "Goal: 3:30", "sub 3:30", "PB 45:00": a race time, not how long
+		// the session lasts.
+		q.ref = true
 	}
 	switch {
 	case hasC:
