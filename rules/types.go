@@ -195,6 +195,10 @@ type Settings struct {
 	Taper    int // H3: days before a race with no session [7]
 	Recovery int // H3: days after a race with no session [2]
 	Level    Level
+	// Started is when the runner began strength training with this plan;
+	// a beginner's stages (body weight, bands, weights) count from it. Zero
+	// means the plan's start, which moves when the plan is made again later.
+	Started Date
 	// FiveRM and OneRM map a lift name ("back squat") to kilograms; when
 	// given, loads are written in kg rounded to 2.5 kg.
 	FiveRM   map[string]float64

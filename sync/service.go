@@ -210,6 +210,11 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if err != nil {
 		return SyncResult{}, fmt.Errorf("timezone: %w", err)
 	}
+	if settings.Started.IsZero() && !p.Created.IsZero() {
+		// A beginner's stages count from the day the plan was made, not
+		// from each sync's today.
+		settings.Started = rules.DateOf(p.Created.In(loc))
+	}
 	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
 		Settings: settings, Namespace: p.ID}
 	for _, spec := range p.Sources {

@@ -26,6 +26,8 @@ type SettingsJSON struct {
 	Taper    *int     `json:"taper,omitempty"`
 	Recovery *int     `json:"recovery,omitempty"`
 	Level    *string  `json:"level,omitempty"`
+	// Started (YYYY-MM-DD) anchors a beginner's progression.
+	Started *string `json:"started,omitempty"`
 	// FiveRM and OneRM map lift names to kilograms.
 	FiveRM map[string]float64 `json:"five_rm,omitempty"`
 	OneRM  map[string]float64 `json:"one_rm,omitempty"`
@@ -111,6 +113,13 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 		}
 		s.Level = l
 	}
+	if j.Started != nil {
+		d, err := rules.ParseDate(*j.Started)
+		if err != nil {
+			return s, bad("started", "%v", err)
+		}
+		s.Started = d
+	}
 	if j.FiveRM != nil {
 		s.FiveRM = lowerKeys(j.FiveRM)
 	}
@@ -150,6 +159,10 @@ func FromSettings(s rules.Settings) SettingsJSON {
 	per, taper, rec := s.PerWeek, s.Taper, s.Recovery
 	j := SettingsJSON{PerWeek: &per, Policy: &policy, At: &at, Duration: &dur, Gap: &gap, Window: &window,
 		Taper: &taper, Recovery: &rec, Level: &level, FiveRM: s.FiveRM, OneRM: s.OneRM}
+	if !s.Started.IsZero() {
+		started := s.Started.String()
+		j.Started = &started
+	}
 	for d, ok := range s.Weekdays {
 		if ok {
 			j.Weekdays = append(j.Weekdays, strings.ToLower(time.Weekday(d).String()[:3]))

@@ -27,12 +27,12 @@ type planFlags struct {
 	allowPrivate bool
 
 	// settings, applied over the config file only when given.
-	perWeek, taper, recovery       int
-	policy, at, duration, gap      string
-	window, level, weekdays        string
-	fiveRM, oneRM                  []string
-	maxBytes                       int64
-	fetchTimeout, fetchConnTimeout time.Duration
+	perWeek, taper, recovery         int
+	policy, at, duration, gap        string
+	window, level, weekdays, started string
+	fiveRM, oneRM                    []string
+	maxBytes                         int64
+	fetchTimeout, fetchConnTimeout   time.Duration
 }
 
 func (f *planFlags) register(cmd *cobra.Command, withTo bool) {
@@ -60,6 +60,7 @@ func (f *planFlags) register(cmd *cobra.Command, withTo bool) {
 	fl.IntVar(&f.taper, "taper", 7, "days before a race without strength")
 	fl.IntVar(&f.recovery, "recovery", 2, "days after a race without strength")
 	fl.StringVar(&f.level, "level", "intermediate", "beginner, intermediate or advanced")
+	fl.StringVar(&f.started, "started", "", "when you began strength training with this plan, YYYY-MM-DD (beginner stages count from it)")
 	fl.StringArrayVar(&f.fiveRM, "5rm", nil, `a 5-rep max, "back squat=80" (kg; repeatable)`)
 	fl.StringArrayVar(&f.oneRM, "1rm", nil, `a 1-rep max, "deadlift=120" (kg; repeatable)`)
 	fl.Int64Var(&f.maxBytes, "source-max-bytes", 10<<20, "largest calendar accepted from a file or URL")
@@ -112,6 +113,9 @@ func (f *planFlags) settings(cmd *cobra.Command) (rules.Settings, string, error)
 	}
 	if changed("level") {
 		j.Level = &f.level
+	}
+	if changed("started") {
+		j.Started = &f.started
 	}
 	var err error
 	if j.FiveRM, err = parseMaxes("5rm", f.fiveRM); err != nil {
