@@ -17,11 +17,12 @@ import (
 // out of the window). Rules expand in the event's own wall time (its
 // TZID's zone; loc for floating times and dates), so a weekly 07:00 run
 // stays at 07:00 across DST; a start written in UTC ("…Z") recurs at the
-// same UTC time, as RFC 5545 §3.3.10 says and calendar apps show it. Cancelled events and
-// instances are dropped, and so are the events strengthsync wrote (any
-// X-STRENGTHSYNC-* property). Floating times and all-day dates are placed
-// in loc; a TZID that is neither a known zone nor described by a usable
-// VTIMEZONE in the file is also read in loc, without error.
+// same UTC time, as RFC 5545 §3.3.10 says and calendar apps show it.
+// Cancelled events and instances are dropped, and so are the events
+// strengthsync wrote (any X-STRENGTHSYNC-* property). Floating times and
+// all-day dates are placed in loc; a TZID that is neither a known zone nor
+// described by a usable VTIMEZONE in the file is also read in loc,
+// without error. Start and End are returned in loc.
 //
 // An event with more than 5,000 instances in the window is an *Error
 // naming its RRULE line; so are more than 200,000 events in all (a
@@ -50,7 +51,7 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 		if m == nil {
 			continue
 		}
-		zone, _ := c.expansionZone(m, loc)
+		zone := c.expansionZone(m, loc)
 		if overridden[ev.uid] == nil {
 			overridden[ev.uid] = map[time.Time]bool{}
 		}
@@ -70,15 +71,15 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 			}
 			var id string
 			if m != nil {
-				zone, _ := c.expansionZone(m, loc)
+				zone := c.expansionZone(m, loc)
 				id = instanceID(ev.uid, c.key(ev.recurID, m.start.kind == dateOnly, zone, loc), m.start.kind == dateOnly)
 			} else {
 				id = instanceID(ev.uid, ev.recurID.wall, ev.recurID.kind == dateOnly)
 			}
-			zone, _ := c.expansionZone(ev, loc)
+			zone := c.expansionZone(ev, loc)
 			s, e := c.span(ev, ev.start.wall, zone, loc, rdate{})
 			if overlaps(s, e, from, to) {
-				out = append(out, c.event(ev, id, s, e))
+				out = append(out, c.event(ev, id, s, e, loc))
 			}
 			continue
 		}
@@ -109,16 +110,8 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 
 // expansionZone is the zone whose wall clock the event recurs in: its
 // TZID's zone, UTC for a UTC start (§3.3.5 form #2), else the runner's.
-func (c *Calendar) expansionZone(ev *vevent, loc *time.Location) (*time.Location, bool) {
-	switch ev.start.kind {
-	case utcTime:
-		return time.UTC, true
-	case zoned:
-		if z := c.zones[ev.start.tzid]; z != nil {
-			return z, true
-		}
-	}
-	return loc, false
+func (c *Calendar) expansionZone(ev *vevent, loc *time.Location) *time.Location {
+	return c.zoneOf(ev.start, loc)
 }
 
 // zoneOf is the zone a single value's wall time is read in.
@@ -229,7 +222,7 @@ func overlaps(s, e, from, to time.Time) bool {
 	return e.After(from)
 }
 
-func (c *Calendar) event(ev *vevent, id string, s, e time.Time) rules.Event {
+func (c *Calendar) event(ev *vevent, id string, s, e time.Time, loc *time.Location) rules.Event {
 	return rules.Event{
 		ID:          id,
 		Source:      c.Source,
@@ -237,8 +230,8 @@ func (c *Calendar) event(ev *vevent, id string, s, e time.Time) rules.Event {
 		Summary:     ev.summary,
 		Description: ev.description,
 		Categories:  ev.categories,
-		Start:       s,
-		End:         e,
+		Start:       s.In(loc),
+		End:         e.In(loc),
 		AllDay:      ev.start.kind == dateOnly,
 	}
 }
@@ -246,7 +239,7 @@ func (c *Calendar) event(ev *vevent, id string, s, e time.Time) rules.Event {
 // expand lists a master event's instances overlapping [from, to).
 func (c *Calendar) expand(ev *vevent, from, to time.Time, loc *time.Location, overridden map[time.Time]bool) ([]rules.Event, error) {
 	allDay := ev.start.kind == dateOnly
-	zone, _ := c.expansionZone(ev, loc)
+	zone := c.expansionZone(ev, loc)
 	if allDay {
 		zone = loc
 	}
@@ -259,7 +252,7 @@ func (c *Calendar) expand(ev *vevent, from, to time.Time, loc *time.Location, ov
 		if !overlaps(s, e, from, to) {
 			return nil, nil
 		}
-		return []rules.Event{c.event(ev, ev.uid, s, e)}, nil
+		return []rules.Event{c.event(ev, ev.uid, s, e, loc)}, nil
 	}
 
 	// Expand on the wall clock, over the window widened by the event's
@@ -317,7 +310,7 @@ func (c *Calendar) expand(ev *vevent, from, to time.Time, loc *time.Location, ov
 		if !overlaps(s, e, from, to) {
 			continue
 		}
-		out = append(out, c.event(ev, instanceID(ev.uid, in.w, allDay), s, e))
+		out = append(out, c.event(ev, instanceID(ev.uid, in.w, allDay), s, e, loc))
 		if len(out) > maxOccurrences {
 			return nil, c.tooMany(ev, errTooMany, from, to, loc)
 		}

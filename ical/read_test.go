@@ -330,3 +330,29 @@ func TestEventsRFC5545(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsConcurrent: a Calendar is immutable after Parse, so callers
+// may expand it from several goroutines (run with -race).
+func TestEventsConcurrent(t *testing.T) {
+	c, err := Parse("t.ics", calendar("BEGIN:VEVENT", "UID:w@x", "DTSTART;TZID=Europe/London:20260302T070000",
+		"RRULE:FREQ=DAILY", "EXDATE;TZID=Europe/London:20260303T070000", "SUMMARY:Run", "END:VEVENT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := mustLoad(t, london)
+	done := make(chan int)
+	for i := 0; i < 4; i++ {
+		go func() {
+			evs, err := c.Events(time.Date(2026, 3, 1, 0, 0, 0, 0, loc), time.Date(2026, 4, 1, 0, 0, 0, 0, loc), loc)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- len(evs)
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if n := <-done; n != 29 { // 2–31 March less the 3rd
+			t.Errorf("got %d events, want 29", n)
+		}
+	}
+}
