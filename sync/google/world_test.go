@@ -292,3 +292,18 @@ func stateCalendar(t *testing.T, w *world) string {
 	}
 	return id
 }
+
+// checkHand asserts the sink reports exactly want sessions of the
+// runner's: a write of ours mistaken for the runner's hand would show here
+// (and would otherwise pass for a session the runner placed).
+func (w *world) checkHand(c *google.Client, want int) {
+	w.t.Helper()
+	from, to := window()
+	hand, err := c.Sink("new").Hand(context.Background(), from, to)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if len(hand) != want {
+		w.t.Errorf("the runner's hand: %+v; want %d sessions", hand, want)
+	}
+}
