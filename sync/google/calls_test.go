@@ -32,7 +32,7 @@ func TestAPICallTable(t *testing.T) {
 		{"first sync", nil},
 		{"nothing changed", nil},
 		{"the coach moved one run", func(w *world) {
-			fri := start.AddDays(7 + 4).At(8*60, london)
+			fri := start.AddDays(7+4).At(8*60, london)
 			if err := w.srv.MoveEvent("primary", w.runs["W2 long"], fri, fri.Add(150*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
