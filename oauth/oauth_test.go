@@ -240,7 +240,7 @@ func connected(t *testing.T, s *googlefake.Server) (oauth.TokenFile, oauth.Crede
 		t.Fatal(err)
 	}
 	f := oauth.TokenFile{Path: filepath.Join(t.TempDir(), "strengthsync", oauth.TokenFileName)}
-	if err := f.Save(g.Token, g.Granted); err != nil {
+	if err := f.Save(&oauth.Saved{Token: g.Token, Scopes: g.Granted, Client: cred}); err != nil {
 		t.Fatal(err)
 	}
 	return f, cred
@@ -248,15 +248,15 @@ func connected(t *testing.T, s *googlefake.Server) (oauth.TokenFile, oauth.Crede
 
 func expire(t *testing.T, f oauth.TokenFile) *oauth2.Token {
 	t.Helper()
-	tok, scopes, err := f.Load()
+	saved, err := f.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok.Expiry = time.Now().Add(-time.Minute)
-	if err := f.Save(tok, scopes); err != nil {
+	saved.Token.Expiry = time.Now().Add(-time.Minute)
+	if err := f.Save(saved); err != nil {
 		t.Fatal(err)
 	}
-	return tok
+	return saved.Token
 }
 
 func TestRefreshedTokenIsSaved(t *testing.T) {
@@ -269,12 +269,12 @@ func TestRefreshedTokenIsSaved(t *testing.T) {
 	old := expire(t, f)
 
 	ctx := context.Background()
-	hc, scopes, err := oauth.Client(ctx, cred, fakeEndpoints(s), f)
+	hc, saved, err := oauth.Client(ctx, fakeEndpoints(s), f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(scopes) != 3 {
-		t.Errorf("scopes read back %v", scopes)
+	if len(saved.Scopes) != 3 || saved.Client != cred {
+		t.Errorf("read back scopes %v, client %+v", saved.Scopes, saved.Client)
 	}
 	svc, _ := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
 	if _, err := svc.Events.List("primary").Do(); err != nil {
@@ -286,11 +286,11 @@ func TestRefreshedTokenIsSaved(t *testing.T) {
 	if n := s.Count("oauth.token"); n != 2 { // the exchange, then one refresh
 		t.Errorf("%d token requests, want 2 (one refresh for two calls)", n)
 	}
-	got, _, err := f.Load()
+	after, err := f.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.AccessToken == old.AccessToken || got.RefreshToken != old.RefreshToken || !got.Expiry.After(time.Now()) {
+	if got := after.Token; got.AccessToken == old.AccessToken || got.RefreshToken != old.RefreshToken || !got.Expiry.After(time.Now()) {
 		t.Errorf("saved token %+v: want a new access token, the same refresh token, a future expiry", got)
 	}
 	if fi, _ := os.Stat(f.Path); fi.Mode().Perm() != 0o600 {
@@ -305,7 +305,7 @@ func TestRevokedAccess(t *testing.T) {
 	expire(t, f)
 	s.RevokeAll()
 	ctx := context.Background()
-	hc, _, err := oauth.Client(ctx, cred, fakeEndpoints(s), f)
+	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,8 @@ func TestRevoke(t *testing.T) {
 	s := googlefake.New(googlefake.Options{})
 	defer s.Close()
 	f, _ := connected(t, s)
-	tok, _, _ := f.Load()
+	saved, _ := f.Load()
+	tok := saved.Token
 	ctx := context.Background()
 	if err := oauth.Revoke(ctx, nil, s.RevokeURL(), tok); err != nil {
 		t.Fatal(err)
@@ -343,12 +344,12 @@ func TestRevoke(t *testing.T) {
 func TestTokenFile(t *testing.T) {
 	dir := t.TempDir()
 	f := oauth.TokenFile{Path: filepath.Join(dir, "a", "b", oauth.TokenFileName)}
-	if _, _, err := f.Load(); !errors.Is(err, oauth.ErrNotConnected) {
+	if _, err := f.Load(); !errors.Is(err, oauth.ErrNotConnected) {
 		t.Fatalf("missing file: %v, want ErrNotConnected", err)
 	}
 	os.MkdirAll(filepath.Dir(f.Path), 0o700)
 	os.WriteFile(f.Path, []byte("{"), 0o600)
-	if _, _, err := f.Load(); err == nil || !strings.Contains(err.Error(), "connect google") {
+	if _, err := f.Load(); err == nil || !strings.Contains(err.Error(), "connect google") {
 		t.Fatalf("damaged file: %v", err)
 	}
 	if err := f.Delete(); err != nil {

@@ -40,6 +40,16 @@ func DefaultTokenPath() (string, error) {
 // only (0600), in a directory only the user can enter.
 type TokenFile struct{ Path string }
 
+// Saved is what the token file holds: the token, the scopes Google
+// granted with it, and the OAuth client it was issued to (refreshing needs
+// the same client; an installed app's client secret is not a secret, see
+// the native-app guide).
+type Saved struct {
+	Token  *oauth2.Token
+	Scopes []string
+	Client Credentials
+}
+
 // storedToken is the file's format. Scope keeps what Google granted, which
 // the oauth2.Token type only holds in an unexported field.
 type storedToken struct {
@@ -48,34 +58,38 @@ type storedToken struct {
 	RefreshToken string    `json:"refresh_token"`
 	Expiry       time.Time `json:"expiry,omitzero"`
 	Scope        string    `json:"scope,omitempty"`
+	ClientID     string    `json:"client_id,omitempty"`
+	ClientSecret string    `json:"client_secret,omitempty"`
 }
 
-// Load reads the token and the scopes granted with it. A missing file is
-// ErrNotConnected.
-func (f TokenFile) Load() (*oauth2.Token, []string, error) {
+// Load reads the file. A missing file is ErrNotConnected.
+func (f TokenFile) Load() (*Saved, error) {
 	b, err := os.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, ErrNotConnected
+		return nil, ErrNotConnected
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("oauth: %w", err)
+		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	var st storedToken
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, nil, fmt.Errorf("oauth: %s is damaged (%v): run `strengthsync connect google` again", f.Path, err)
+		return nil, fmt.Errorf("oauth: %s is damaged (%v): run `strengthsync connect google` again", f.Path, err)
 	}
 	if st.RefreshToken == "" && st.AccessToken == "" {
-		return nil, nil, fmt.Errorf("oauth: %s holds no token: run `strengthsync connect google` again", f.Path)
+		return nil, fmt.Errorf("oauth: %s holds no token: run `strengthsync connect google` again", f.Path)
 	}
-	tok := &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType, RefreshToken: st.RefreshToken, Expiry: st.Expiry}
-	return tok, strings.Fields(st.Scope), nil
+	return &Saved{
+		Token:  &oauth2.Token{AccessToken: st.AccessToken, TokenType: st.TokenType, RefreshToken: st.RefreshToken, Expiry: st.Expiry},
+		Scopes: strings.Fields(st.Scope),
+		Client: Credentials{ClientID: st.ClientID, ClientSecret: st.ClientSecret},
+	}, nil
 }
 
-// Save writes the token atomically with mode 0600. scopes are those
-// granted.
-func (f TokenFile) Save(tok *oauth2.Token, scopes []string) error {
+// Save writes the file atomically with mode 0600.
+func (f TokenFile) Save(s *Saved) error {
+	tok := s.Token
 	st := storedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType, RefreshToken: tok.RefreshToken,
-		Expiry: tok.Expiry, Scope: strings.Join(scopes, " ")}
+		Expiry: tok.Expiry, Scope: strings.Join(s.Scopes, " "), ClientID: s.Client.ClientID, ClientSecret: s.Client.ClientSecret}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("oauth: %w", err)
@@ -119,25 +133,26 @@ func (f TokenFile) Delete() error {
 	return nil
 }
 
-// TokenSource returns a token source that refreshes tok through cfg and
-// saves every new token to file, so the next run starts from it. Refreshes
-// use ctx for their HTTP client but not for cancellation: the source
-// outlives the call that built it. A refused refresh (invalid_grant) is
-// ErrRevoked.
-func TokenSource(ctx context.Context, cfg *oauth2.Config, file TokenFile, tok *oauth2.Token, scopes []string) oauth2.TokenSource {
+// TokenSource returns a token source that refreshes saved.Token through
+// cfg and saves every new token to file, so the next run starts from it.
+// Refreshes use ctx for their HTTP client but not for cancellation: the
+// source outlives the call that built it. A refused refresh
+// (invalid_grant) is ErrRevoked.
+func TokenSource(ctx context.Context, cfg *oauth2.Config, file TokenFile, saved *Saved) oauth2.TokenSource {
 	long := context.WithoutCancel(ctx)
-	s := &savingSource{src: cfg.TokenSource(long, tok), file: file, last: tok.AccessToken, scopes: scopes}
+	cp := *saved
+	s := &savingSource{src: cfg.TokenSource(long, saved.Token), file: file, last: saved.Token.AccessToken, saved: &cp}
 	// oauth2 has no refresh hook: savingSource sees every token, and the
 	// outer ReuseTokenSource keeps it from being asked on each request.
-	return oauth2.ReuseTokenSource(tok, s)
+	return oauth2.ReuseTokenSource(saved.Token, s)
 }
 
 type savingSource struct {
-	mu     stdsync.Mutex
-	src    oauth2.TokenSource
-	file   TokenFile
-	last   string
-	scopes []string
+	mu    stdsync.Mutex
+	src   oauth2.TokenSource
+	file  TokenFile
+	last  string
+	saved *Saved
 }
 
 func (s *savingSource) Token() (*oauth2.Token, error) {
@@ -149,9 +164,10 @@ func (s *savingSource) Token() (*oauth2.Token, error) {
 	}
 	if t.AccessToken != s.last {
 		if sc, ok := t.Extra("scope").(string); ok && sc != "" {
-			s.scopes = strings.Fields(sc)
+			s.saved.Scopes = strings.Fields(sc)
 		}
-		if err := s.file.Save(t, s.scopes); err != nil {
+		s.saved.Token = t
+		if err := s.file.Save(s.saved); err != nil {
 			// The token works for this run; only the next run pays by
 			// refreshing again.
 			return t, nil
@@ -171,13 +187,20 @@ func classify(err error) error {
 }
 
 // Client returns an HTTP client authorised with the saved token, for the
-// Calendar API. Requests fail with ErrRevoked (wrapped by net/http) when
-// Google refuses the refresh token. It also returns the granted scopes.
-func Client(ctx context.Context, c Credentials, e Endpoints, file TokenFile) (*http.Client, []string, error) {
-	tok, scopes, err := file.Load()
+// Calendar API, and what was saved. cred, when not nil, replaces the OAuth
+// client saved with the token. Requests fail with ErrRevoked (wrapped by
+// net/http) when Google refuses the refresh token.
+func Client(ctx context.Context, e Endpoints, file TokenFile, cred *Credentials) (*http.Client, *Saved, error) {
+	saved, err := file.Load()
 	if err != nil {
 		return nil, nil, err
 	}
-	ts := TokenSource(ctx, Config(c, e, ""), file, tok, scopes)
-	return oauth2.NewClient(ctx, ts), scopes, nil
+	if cred != nil {
+		saved.Client = *cred
+	}
+	if saved.Client.ClientID == "" {
+		return nil, nil, ErrNoClient
+	}
+	ts := TokenSource(ctx, Config(saved.Client, e, ""), file, saved)
+	return oauth2.NewClient(ctx, ts), saved, nil
 }
