@@ -432,8 +432,9 @@ func diagnose(source string, data []byte, cause error) error {
 	e := &Error{Source: source, Msg: "cannot parse: " + cause.Error(), err: cause}
 	var me *ics.MalformedError
 	if errors.As(cause, &me) && me.HasLine && me.Line-1 < len(lines) {
-		e.Line = lines[me.Line-1].line
-		e.Msg = "cannot parse: " + me.Err.Error()
+		l := lines[me.Line-1]
+		e.Line, e.Field = l.line, strings.ToUpper(propName(l.text))
+		e.Msg = "cannot parse " + quote(l.text) + ": " + me.Err.Error()
 	}
 	return e
 }

@@ -198,6 +198,8 @@ var badInputs = []struct {
 		"bad.ics:2: BEGIN: a VCALENDAR inside a VCALENDAR"},
 	{"control character in a component name", "BEGIN:VCALENDAR\r\nBEGIN:\r0\r\n",
 		`bad.ics:2: "\r0": truncated file: no END:"\r0"`},
+	{"golang-ical error mapped to the physical line", "BEGIN:VCALENDAR\r\n\r\nBEGIN:VEVENT\r\nDTSTART:20260303\r\nEND;X=1:VEVENT\r\nSUMMARY:x\r\n  y\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		`bad.ics:8: END: cannot parse "END:VEVENT": expected a end`},
 	{"nested too deep", "BEGIN:VCALENDAR\r\n" + strings.Repeat("BEGIN:X\r\n", 60),
 		"bad.ics:51: BEGIN: components nested more than 50 deep"},
 }
