@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	stdsync "sync"
 	"time"
@@ -167,18 +166,21 @@ return 0`)
 
 	// heartbeatScript resets the idle time of the consumer's jobs that it
 	// still owns; one taken over meanwhile is not taken back. It returns
-	// the IDs kept.
+	// the IDs now pending on another consumer.
 	// KEYS: stream. ARGV: group, consumer, entry IDs...
 	heartbeatScript = redis.NewScript(`
-local kept = {}
+local lost = {}
 for i = 3, #ARGV do
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
-  if #p == 1 and p[1][2] == ARGV[2] then
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
-    kept[#kept + 1] = ARGV[i]
+  if #p == 1 then
+    if p[1][2] == ARGV[2] then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    else
+      lost[#lost + 1] = ARGV[i]
+    end
   end
 end
-return kept`)
+return lost`)
 
 	// forgetScript removes other consumers that hold nothing and have been
 	// idle at least the given time. It checks and deletes in one step,
@@ -534,16 +536,16 @@ func (w *redisWorker) heartbeat(ctx context.Context) {
 		}
 		args := append([]any{w.q.o.Group, w.consumer}, anySlice(ids)...)
 		callCtx, cancel := context.WithTimeout(ctx, opTimeout)
-		kept, err := heartbeatScript.Run(callCtx, w.q.c, []string{w.q.stream}, args...).StringSlice()
+		lost, err := heartbeatScript.Run(callCtx, w.q.c, []string{w.q.stream}, args...).StringSlice()
 		cancel()
 		if err != nil {
 			w.log.Debug("heartbeat failed", slog.Any("error", err))
 			continue
 		}
-		for _, id := range ids {
-			if !slices.Contains(kept, id) {
-				w.log.Info("a job in flight was taken over by another worker", slog.String("entry_id", id))
-			}
+		for _, id := range lost {
+			// It went quiet for MinIdle (a pause, a Redis outage): both
+			// copies run, which the plan lock and the idempotent sync allow.
+			w.log.Info("a job in flight was taken over by another worker", slog.String("entry_id", id))
 		}
 	}
 }
