@@ -68,6 +68,10 @@ type clsVocab struct {
 	byFirst map[string][]*clsEntry
 	// prefixes holds single-word prefix phrases, longest first.
 	prefixes []*clsEntry
+	// inside holds the prefix phrases in Chinese and Japanese script,
+	// longest first: with no spaces between words, "北京马拉松" (Beijing
+	// Marathon) holds its word in the middle of a run of characters.
+	inside []*clsEntry
 }
 
 // NewClassifier returns a classifier with the built-in vocabulary plus the
@@ -97,11 +101,10 @@ func (v *clsVocab) add(d clsDef) {
 	if v.byFirst == nil {
 		v.byFirst = map[string][]*clsEntry{}
 	}
-	var buf clsBuf
 	var t clsText
 	for p := range strings.SplitSeq(d.phrases, "|") {
 		prefix := strings.HasSuffix(p, "*")
-		buf.normalize(&t, strings.TrimSuffix(p, "*"))
+		t.normalize(strings.TrimSuffix(p, "*"))
 		if len(t.toks) == 0 {
 			continue
 		}
@@ -111,6 +114,9 @@ func (v *clsVocab) add(d clsDef) {
 		}
 		if prefix && len(e.toks) == 1 {
 			v.prefixes = append(v.prefixes, e)
+			if r, _ := utf8.DecodeRuneInString(e.toks[0]); r >= 0x2E80 {
+				v.inside = append(v.inside, e)
+			}
 		}
 		v.byFirst[e.toks[0]] = append(v.byFirst[e.toks[0]], e)
 	}
@@ -121,6 +127,7 @@ func (v *clsVocab) sort() {
 		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks) - len(a.toks) })
 	}
 	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+	slices.SortStableFunc(v.inside, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
 }
 
 // clsMatch is a phrase (or a repeat) found in a text. Its kind and sig
@@ -163,6 +170,13 @@ func (v *clsVocab) matchAt(toks []clsToken, i int) (*clsEntry, int) {
 			return e, 1
 		}
 	}
+	if w[0] >= utf8.RuneSelf {
+		for _, e := range v.inside {
+			if strings.Contains(w, e.toks[0]) {
+				return e, 1
+			}
+		}
+	}
 	return nil, 0
 }
 
@@ -198,18 +212,22 @@ type clsVerdict struct {
 
 // clsWork is the scratch space of one Classify call.
 type clsWork struct {
-	buf     clsBuf
 	text    [clsFieldCount]clsText
 	scan    [clsFieldCount]unitScan
 	has     [clsFieldCount]bool
-	label   clsText
 	lscan   unitScan
 	matches []clsMatch
 	seps    []int
-	// descSplit is where the description's second line starts in its
+	// descRaw is the description, read lazily: descLoaded says whether
+	// text[clsDesc] holds it yet.
+	descRaw    string
+	descLoaded bool
+	// descSplit is where the description's first line ends in its
 	// normalised text: the workout is named on the first line, and later
 	// lines often refer to other days ("Sunday: long run").
 	descSplit int
+	// line and lscan read single description lines for planned quantities.
+	line clsText
 }
 
 // clsMeta is what the week pass needs beyond Classified.
@@ -246,8 +264,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 		return out, meta
 	}
 	w.load(ev)
-	dist, hasDist := w.distance()
-	dur, hasDur := w.duration()
+	dist, hasDist, dur, hasDur := w.planned()
 	if hasDist {
 		out.DistanceKm = dist.km
 		meta.dist = clsFormatNum(dist.num) + " " + dist.unit
@@ -361,82 +378,108 @@ func clsRaceKm(named, stated float64) float64 {
 	return stated
 }
 
-// load normalises and scans the fields of ev.
+// load normalises and scans the title and categories of ev. The
+// description is read only as far as it is needed: its plan lines for
+// quantities (planned), all of it when no title decides (desc).
 func (w *clsWork) load(ev Event) {
-	for f := range w.has {
-		w.has[f] = false
-	}
+	w.has = [clsFieldCount]bool{}
 	w.set(clsTitle, clsCap(ev.Summary, clsMaxTitle))
 	if len(ev.Categories) > 0 {
 		w.set(clsCategories, clsCap(strings.Join(ev.Categories, ", "), clsMaxTitle))
 	}
-	desc := strings.TrimLeft(clsCap(ev.Description, clsMaxDescription), " \t\r\n")
-	w.set(clsDesc, desc)
-	w.descSplit = len(w.text[clsDesc].norm)
-	if nl := strings.IndexByte(desc, '\n'); nl >= 0 {
-		t := &w.text[clsDesc]
-		w.descSplit, _ = slices.BinarySearch(t.start, int32(nl))
+	w.descRaw = strings.TrimLeft(clsCap(ev.Description, clsMaxDescription), " \t\r\n")
+	w.descLoaded = false
+	w.has[clsDesc] = strings.TrimSpace(w.descRaw) != ""
+}
+
+// desc normalises and scans the whole description, once per event.
+func (w *clsWork) desc() {
+	if w.descLoaded {
+		return
+	}
+	w.descLoaded = true
+	w.set(clsDesc, w.descRaw)
+	norm := w.text[clsDesc].norm
+	if w.descSplit = strings.IndexByte(norm, '\n'); w.descSplit < 0 {
+		w.descSplit = len(norm)
 	}
 }
 
 func (w *clsWork) set(f clsField, s string) {
+	t := &w.text[f]
 	if strings.TrimSpace(s) == "" {
-		w.text[f] = clsText{toks: w.text[f].toks[:0], start: w.text[f].start[:0], end: w.text[f].end[:0]}
+		t.orig, t.norm, t.toks, t.start = "", "", t.toks[:0], t.start[:0]
 		w.scan[f].qty, w.scan[f].reps = w.scan[f].qty[:0], w.scan[f].reps[:0]
+		w.has[f] = false
 		return
 	}
-	w.buf.normalize(&w.text[f], s)
-	w.scan[f].scan(w.text[f].norm)
+	t.normalize(s)
+	w.scan[f].scan(t.norm)
 	w.has[f] = true
 }
 
-// distance finds the planned distance: in the title, else on a labelled
-// description line ("Planned: 1:30:00, 18 km"), else on the first
-// description line.
-func (w *clsWork) distance() (unitQty, bool) {
-	return w.planned(func(sc *unitScan) (unitQty, bool) { return sc.distance() })
+// planned finds the planned distance and duration, each in the first place
+// that states it: the title, a labelled description line ("Planned:
+// 1:30:00, 18 km, TSS 120"), the description's first line. Later lines
+// hold warm-ups, notes and other days.
+func (w *clsWork) planned() (dist unitQty, okDist bool, dur unitQty, okDur bool) {
+	take := func(sc *unitScan) bool {
+		if !okDist {
+			dist, okDist = sc.distance()
+		}
+		if !okDur {
+			dur, okDur = sc.duration()
+		}
+		return okDist && okDur
+	}
+	if take(&w.scan[clsTitle]) || !w.has[clsDesc] {
+		return
+	}
+	line := func(s string) bool {
+		w.line.normalize(s)
+		w.lscan.scan(w.line.norm)
+		return take(&w.lscan)
+	}
+	first, firstLabelled := "", false
+	for i, l := range clsLines(w.descRaw) {
+		if i == 0 {
+			first = l
+		}
+		if clsLabelled(l) {
+			firstLabelled = firstLabelled || i == 0
+			if line(l) {
+				return
+			}
+		}
+	}
+	if !firstLabelled {
+		line(first)
+	}
+	return
 }
 
-// duration finds the planned duration, in the same places as distance.
-func (w *clsWork) duration() (unitQty, bool) {
-	return w.planned(func(sc *unitScan) (unitQty, bool) { return sc.duration() })
-}
-
-func (w *clsWork) planned(pick func(*unitScan) (unitQty, bool)) (unitQty, bool) {
-	if q, ok := pick(&w.scan[clsTitle]); ok {
-		return q, true
-	}
-	if !w.has[clsDesc] {
-		return unitQty{}, false
-	}
-	for line := range strings.SplitSeq(w.text[clsDesc].orig, "\n") {
-		if !clsLabelled(line) {
-			continue
-		}
-		w.buf.normalize(&w.label, line)
-		w.lscan.scan(w.label.norm)
-		if q, ok := pick(&w.lscan); ok {
-			return q, true
+// clsLines yields the lines of s with their index.
+func clsLines(s string) func(yield func(int, string) bool) {
+	return func(yield func(int, string) bool) {
+		for i := 0; s != ""; i++ {
+			l, rest, _ := strings.Cut(s, "\n")
+			if !yield(i, l) {
+				return
+			}
+			s = rest
 		}
 	}
-	// The first line only: later lines hold warm-ups, notes and other days.
-	sc := &w.scan[clsDesc]
-	w.lscan.qty = w.lscan.qty[:0]
-	for _, q := range sc.qty {
-		if q.end <= w.descSplit {
-			w.lscan.qty = append(w.lscan.qty, q)
-		}
-	}
-	return pick(&w.lscan)
 }
 
 // clsLabels start description lines that state the plan.
 var clsLabels = [...]string{"planned", "plan:", "duration", "distance", "total", "geplant", "dauer", "distanz",
-	"umfang", "prevu", "prévu", "duree", "durée", "duracion", "duración", "distancia", "durata", "distanza",
+	"umfang", "prévu", "prevu", "durée", "duree", "duración", "duracion", "distancia", "durata", "distanza",
 	"afstand", "tijd", "time:", "zeit:", "temps", "tiempo"}
 
+// clsLabelled reports whether a description line states the plan:
+// "Planned: 1:30:00, 18 km, TSS 120", "• Dauer: 1:05 h".
 func clsLabelled(line string) bool {
-	line = strings.TrimLeft(line, " \t-•*·")
+	line = strings.TrimLeft(line, " \t-*•·")
 	for _, l := range clsLabels {
 		if len(line) >= len(l) && strings.EqualFold(line[:len(l)], l) {
 			return true
@@ -489,6 +532,9 @@ func (c *Classifier) userVerdict(w *clsWork) (clsVerdict, bool) {
 		return clsVerdict{}, false
 	}
 	for f := clsTitle; f < clsFieldCount; f++ {
+		if f == clsDesc {
+			w.desc()
+		}
 		if !w.has[f] {
 			continue
 		}
@@ -523,6 +569,9 @@ func (c *Classifier) userVerdict(w *clsWork) (clsVerdict, bool) {
 func (c *Classifier) builtinVerdict(w *clsWork) clsVerdict {
 	var weak clsVerdict
 	for f := clsTitle; f < clsFieldCount; f++ {
+		if f == clsDesc {
+			w.desc()
+		}
 		if !w.has[f] {
 			continue
 		}
@@ -556,6 +605,11 @@ func clsRank(k Kind) int {
 // judge reads one field.
 func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	t, sc := &w.text[f], &w.scan[f]
+	// Reasons quote a whole title, but only a description's first line.
+	whole := t.all
+	if f == clsDesc {
+		whole = func() string { return t.quote(0, w.descSplit) }
+	}
 	w.matches = w.matches[:0]
 	w.seps = w.seps[:0]
 	title := f == clsTitle || f == clsCategories
@@ -627,7 +681,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	if len(w.matches) == 0 {
 		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
 			return clsVerdict{kind: KindEasy, sig: clsWeak, ok: true,
-				reason: "\"" + t.all() + "\"" + f.label() + " is a run with no intensity given: easy"}
+				reason: "\"" + whole() + "\"" + f.label() + " is a run with no intensity given: easy"}
 		}
 		return clsVerdict{}
 	}
@@ -702,16 +756,16 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	}
 	quote := t.quote(m.start, m.end)
 	if alt || activity {
-		quote = t.all()
+		quote = whole()
 	}
 	switch {
 	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
-		v.reason = "\"" + t.all() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
+		v.reason = "\"" + whole() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
 	case v.sig == clsStrong && (m.kind == KindCross || m.kind == KindStrength) && run:
 		v.kind = KindEasy
-		v.reason = "\"" + t.all() + "\"" + f.label() + " includes a run"
+		v.reason = "\"" + whole() + "\"" + f.label() + " includes a run"
 	case v.sig == clsWeak && m.flags&clsRun != 0:
-		v.reason = "\"" + t.all() + "\"" + f.label() + " is a run with no intensity given: easy"
+		v.reason = "\"" + whole() + "\"" + f.label() + " is a run with no intensity given: easy"
 	default:
 		v.reason = "\"" + quote + "\"" + f.label() + " is " + m.what
 	}
@@ -734,7 +788,11 @@ func clsFirstStrong(ms []clsMatch, seg int, k Kind) *clsMatch {
 func clsRunWord(w string) bool {
 	switch w {
 	case "run", "runs", "running", "jog", "jogging", "footing", "rodaje", "trote", "corsa", "pied", "continua",
-		"hardlopen", "hardloop", "treadmill", "laufband", "trail", "trailrun", "laufen", "lauf":
+		"hardlopen", "hardloop", "treadmill", "laufband", "trail", "trailrun", "laufen", "lauf", "lopning",
+		"loping", "laf", "lafen", "бег", "пробежка":
+		return true
+	}
+	if strings.Contains(w, "跑") {
 		return true
 	}
 	return strings.HasSuffix(w, "lauf") || strings.HasSuffix(w, "laufe") || strings.HasSuffix(w, "loop")
@@ -821,11 +879,12 @@ func clsWeekContext(out []Classified, meta []clsMeta, loc *time.Location) {
 			continue
 		}
 		d := c.FirstDate(loc)
-		wk := weeks[d.Monday()]
+		mon := d.Monday()
+		wk := weeks[mon]
 		if wk == nil {
 			wk = &week{}
-			weeks[d.Monday()] = wk
-			order = append(order, d.Monday())
+			weeks[mon] = wk
+			order = append(order, mon)
 		}
 		if c.Kind == KindLong {
 			wk.hasLong = true

@@ -482,6 +482,31 @@ var clCases = []clCase{
 	{title: "Fietsen", want: clCross},
 	{title: "Herstelloop 5 km", want: clEasy},
 
+	// Titles seen in real feeds in other languages: Swedish, Norwegian,
+	// Russian, Chinese, Luxembourgish.
+	{title: "Långpass lugnt", want: clLong},
+	{title: "Lugnt distanspass 10 km", want: clEasy},
+	{title: "Intervaller 6x1000m", want: clHard},
+	{title: "Vilodag", want: clRest},
+	{title: "Styrketräning", want: clStrength},
+	{title: "Halvmaraton", want: clRace, km: 21.0975},
+	{title: "Langtur rolig 20 km", want: clLong},
+	{title: "Terskel 4x8 min", want: clHard},
+	{title: "Интервалы 5×1 км", want: clHard, why: `"Интервалы"`},
+	{title: "Лёгкий бег 8 км", want: clEasy, km: 8},
+	{title: "Длительная 25 км", want: clLong},
+	{title: "Отдых", want: clRest},
+	{title: "Силовая тренировка", want: clStrength},
+	{title: "Московский марафон", want: clRace, km: 42.195},
+	{title: "轻松跑 – 有氧", want: clEasy, why: `"轻松跑"`},
+	{title: "长距离慢跑 25公里", want: clLong},
+	{title: "间歇跑 6x800米", want: clHard},
+	{title: "休息", want: clRest},
+	{title: "力量训练", want: clStrength},
+	{title: "北京马拉松", want: clRace},
+	{title: "Laf a Rou – Lëtzebuerg", want: clEasy},
+	{title: "Gemittlech lafen 8 km", want: clEasy},
+
 	// Categories and descriptions deciding when the title does not.
 	{title: "Morning", cats: []string{"Long Run"}, want: clLong, why: "(category)"},
 	{title: "Sat", cats: []string{"Run"}, want: clEasy},
@@ -494,4 +519,6 @@ var clCases = []clCase{
 	{title: "Run", length: 105 * time.Minute, want: clLong, why: "lasts 1:45:00"},
 	{title: "Easy run", desc: "Easy 5 mi", length: 2 * time.Hour, want: clEasy},
 	{title: "Run", length: 45 * time.Minute, want: clEasy},
+	{title: "轻松", desc: "Planned: 0:40:00, 7.0 km, TSS 40\n\n保持轻松配速，心率二区。", want: clEasy, why: "轻松"},
+	{title: "Session", desc: "Planned: 0:40:00, 7.0 km\n\nFeel good", want: clEasy, why: `"Planned: 0:40:00, 7.0 km" (description) is a run`},
 }

@@ -6,17 +6,17 @@ import (
 	"unicode/utf8"
 )
 
-// clsText is one field of an event (title, categories, a description line)
-// after normalisation: lowercase, accents stripped, ×/dashes/bullets unified,
-// emoji for sports turned into words. It keeps, for every normalised byte,
-// the original rune it came from, so reasons can quote what the runner wrote
-// rather than our folded form.
+// clsText is one field of an event (title, categories, description) after
+// normalisation: lowercase, accents stripped, ×/dashes/bullets unified,
+// emoji for sports turned into words, line breaks kept. It keeps, for every
+// normalised byte, the original rune it came from, so reasons can quote
+// what the runner wrote rather than our folded form.
 type clsText struct {
 	orig  string
 	norm  string
 	start []int32 // original byte offset of the rune each normalised byte came from
-	end   []int32 // original byte offset just after that rune
 	toks  []clsToken
+	buf   []byte // reused for norm between events
 }
 
 // clsToken is a word of the normalised text: a run of letters or digits.
@@ -31,15 +31,21 @@ func (t *clsText) quote(a, b int) string {
 	if a < 0 || b > len(t.norm) || a >= b {
 		return ""
 	}
-	return clsShorten(strings.TrimSpace(t.orig[t.start[a]:t.end[b-1]]))
+	last := int(t.start[b-1])
+	_, size := utf8.DecodeRuneInString(t.orig[last:])
+	return clsShorten(strings.TrimSpace(t.orig[t.start[a] : last+size]))
 }
 
 // all returns the whole original field, trimmed, for reasons that quote it.
 func (t *clsText) all() string { return clsShorten(strings.TrimSpace(t.orig)) }
 
-// clsShorten keeps quoted text readable in a one-line reason.
+// clsShorten keeps quoted text readable in a one-line reason: one line,
+// single spaces, at most 60 characters.
 func clsShorten(s string) string {
 	const limit = 60
+	if strings.ContainsAny(s, "\n\r\t") || strings.Contains(s, "  ") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
 	if utf8.RuneCountInString(s) <= limit {
 		return s
 	}
@@ -53,69 +59,55 @@ func clsShorten(s string) string {
 	return s
 }
 
-// clsBuf holds reusable buffers so classifying many events does not
-// allocate per event for normalisation.
-type clsBuf struct {
-	b     []byte
-	start []int32
-	end   []int32
-}
-
-// normalize fills t from s. The normalised text is ASCII for Latin scripts;
-// other scripts are lowercased and kept, so their words simply match nothing.
-func (buf *clsBuf) normalize(t *clsText, s string) {
-	buf.b = buf.b[:0]
-	buf.start = buf.start[:0]
-	buf.end = buf.end[:0]
-	emit := func(str string, a, b int) {
-		for i := 0; i < len(str); i++ {
-			buf.b = append(buf.b, str[i])
-			buf.start = append(buf.start, int32(a))
-			buf.end = append(buf.end, int32(b))
-		}
-	}
-	emitByte := func(c byte, a, b int) {
-		buf.b = append(buf.b, c)
-		buf.start = append(buf.start, int32(a))
-		buf.end = append(buf.end, int32(b))
-	}
+// normalize fills t from s, reusing t's buffers. The normalised text is
+// ASCII for Latin scripts; other scripts are lowercased and kept, so their
+// words simply match nothing unless the vocabulary has them. Line breaks
+// stay, so no quantity or phrase spans two lines.
+func (t *clsText) normalize(s string) {
+	b, start := t.buf[:0], t.start[:0]
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
 			case 'A' <= c && c <= 'Z':
-				emitByte(c+'a'-'A', i, i+1)
+				c += 'a' - 'A'
 			case c == '@':
 				// "@ MP", "@5:00/km": the same as "at".
-				emit(" at ", i, i+1)
+				b = append(b, " at "...)
+				start = append(start, int32(i), int32(i), int32(i), int32(i))
+				i++
+				continue
 			case c == '&':
 				// "S&C", "Strength & Conditioning".
-				emit(" and ", i, i+1)
-			case c == '\t' || c == '\r' || c == '\n' || c == '|' || c == '_':
-				emitByte(' ', i, i+1)
-			default:
-				emitByte(c, i, i+1)
+				b = append(b, " and "...)
+				start = append(start, int32(i), int32(i), int32(i), int32(i), int32(i))
+				i++
+				continue
+			case c == '\t' || c == '\r' || c == '|' || c == '_':
+				c = ' '
 			}
+			b = append(b, c)
+			start = append(start, int32(i))
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		n := len(b)
 		if rep, ok := clsRuneFold(r); ok {
-			emit(rep, i, i+size)
+			b = append(b, rep...)
 		} else if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			var enc [utf8.UTFMax]byte
-			n := utf8.EncodeRune(enc[:], unicode.ToLower(r))
-			emit(string(enc[:n]), i, i+size)
+			b = utf8.AppendRune(b, unicode.ToLower(r))
 		} else {
 			// Bullets, emoji, symbols and exotic spaces all separate words.
-			emitByte(' ', i, i+size)
+			b = append(b, ' ')
+		}
+		for range len(b) - n {
+			start = append(start, int32(i))
 		}
 		i += size
 	}
-	t.orig = s
-	t.norm = string(buf.b)
-	t.start = append(t.start[:0], buf.start...)
-	t.end = append(t.end[:0], buf.end...)
+	t.orig, t.buf, t.start = s, b, start
+	t.norm = string(b)
 	t.tokenize()
 }
 

@@ -75,10 +75,11 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "ultramarathon|ultra marathon|ultra race|ultratrail|ultra trail", kind: KindRace, what: "an ultra"},
 	{phrases: "parkrun race|park run race|parkrun pb attempt", kind: KindRace, what: "a parkrun race", km: 5},
 	{phrases: "race|races|raceday|race day|a race|b race|c race|goal race|target race|tune up|tuneup|tune up race|turkey trot|track meet|wettkampf|wettkampfe|wettkampftag|volkslauf|competition|competicion|competencia|competizione|gara|wedstrijd|hardloopwedstrijd", kind: KindRace, what: "a race"},
-	// French "course" and Spanish "carrera" mean a run as often as a race:
+	// French "course", Spanish "carrera" and Danish "løb" mean a run as
+	// often as a race:
 	// a race only when nothing else is said ("Course 10 km", not "course
 	// lente").
-	{phrases: "course|carrera|corrida", kind: KindRace, sig: clsWeak, what: "a race"},
+	{phrases: "course|carrera|corrida|lob", kind: KindRace, sig: clsWeak, what: "a race"},
 	// French "Semi de Boulogne" is a half marathon.
 	{phrases: "semi", kind: KindRace, sig: clsWeak, what: "a half marathon", km: clsHalfKm},
 	// "Race" words that are not a race.
@@ -153,6 +154,20 @@ var clsVocabulary = [...]clsDef{
 	// Not workouts.
 	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|holiday|vacation|urlaub|vacances|vacaciones|flight|travel|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|volunteer|volunteering|marshal|marshalling|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "note|notes|nota|notiz|hinweis|remarque|reminder|fyi|todo|info", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a note, not a workout"},
+
+	// Scandinavian, Russian, Chinese and Luxembourgish titles, seen in real
+	// feeds. Chinese has no spaces, so its words match as prefixes of the
+	// run of characters ("长距离慢跑" is a long slow run).
+	{phrases: "langpass|langpass lugnt|langtur|langdistans|длительная|длительный|длинная|длительная пробежка|长距离*|长跑*|长距离跑|lsd跑", kind: KindLong, what: "a long run"},
+	{phrases: "lugnt|lugn|distanspass|rolig|roligt|rolig tur|lett|лёгкий|легкий|лёгкая|легкая|восстановительный|восстановительная|восстановление|轻松*|慢跑*|有氧*|恢复跑*|gemittlech", kind: KindEasy, what: "an easy run"},
+	{phrases: "intervaller|intervallpass|troskel|troskelpass|terskel|terskelokt|backintervaller|backar|bakker|интервалы|интервальная|интервальный|темповый|темповая|темп|фартлек|горки|пороговый|间歇*|节奏跑*|乳酸阈*|阈值*|变速跑*|坡道*|tempolaf", kind: KindHard, what: "a hard session"},
+	{phrases: "vila|vilodag|hvile|hviledag|отдых|день отдыха|休息*", kind: KindRest, what: "a rest day"},
+	{phrases: "styrka|styrketraning|styrke|styrketrening|силовая|силовая тренировка|силовые|力量*|健身*", kind: KindStrength, flags: clsGym, what: "a gym session"},
+	{phrases: "tavling|lopp|konkurranse|забег|соревнование|соревнования|比赛*", kind: KindRace, what: "a race"},
+	{phrases: "марафон|马拉松*|全马*|全程马拉松*", kind: KindRace, what: "a marathon", km: clsMarathonKm},
+	{phrases: "halvmaraton|halvmarathon|полумарафон|半马*|半程马拉松*", kind: KindRace, what: "a half marathon", km: clsHalfKm},
+	{phrases: "lopning|lopetur|loping|lobetur|бег|пробежка|跑步*|laf|lafen", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+	{phrases: "cykel|cykling|sykkel|sykling|simning|svomming|велосипед|плавание|骑行*|游泳*|单车*", kind: KindCross, what: "cross-training"},
 
 	// parkrun is a hard effort unless it says otherwise ("parkrun (easy)",
 	// "parkrun race").

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Units as runners write them in titles and descriptions.
@@ -87,9 +89,8 @@ const (
 // range "10-12 km", a main set and a warm-up) the largest wins. ok is false
 // when s states no distance.
 func ParseDistanceKm(s string) (km float64, ok bool) {
-	var buf clsBuf
 	var t clsText
-	buf.normalize(&t, s)
+	t.normalize(s)
 	var sc unitScan
 	sc.scan(t.norm)
 	q, ok := sc.distance()
@@ -103,9 +104,8 @@ func ParseDistanceKm(s string) (km float64, ok bool) {
 // durations (a range "45m - 50m") the longest wins. ok is false when s
 // states no duration.
 func ParseDuration(s string) (time.Duration, bool) {
-	var buf clsBuf
 	var t clsText
-	buf.normalize(&t, s)
+	t.normalize(s)
 	var sc unitScan
 	sc.scan(t.norm)
 	q, ok := sc.duration()
@@ -275,6 +275,9 @@ func unitWithUnit(t string, start int, n float64, j int) (unitQty, int, bool) {
 		k++
 	}
 	w, e := unitLetters(t, k)
+	if w == "" {
+		w, e = unitCyrillic(t, k)
+	}
 	if w == "" {
 		return unitQty{}, j, false
 	}
@@ -767,6 +770,20 @@ func unitLetters(t string, i int) (string, int) {
 		return "", i
 	}
 	return t[i:j], j
+}
+
+// unitCyrillic reads the Russian units "км", "мин", "ч" and "м" at i and
+// returns their Latin equivalents (Russian plans never mean miles by "м").
+func unitCyrillic(t string, i int) (string, int) {
+	for _, u := range [...]struct{ cyr, lat string }{{"км", "km"}, {"мин", "min"}, {"ч", "h"}, {"м", "mtr"}} {
+		if strings.HasPrefix(t[i:], u.cyr) {
+			e := i + len(u.cyr)
+			if r, _ := utf8.DecodeRuneInString(t[e:]); e == len(t) || !unicode.IsLetter(r) {
+				return u.lat, e
+			}
+		}
+	}
+	return "", i
 }
 
 // unitSpaces skips spaces at i.

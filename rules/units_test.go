@@ -31,6 +31,8 @@ func TestParseDistanceKm(t *testing.T) {
 		{"Intervals • 6.5km • 45m - 50m", 6.5}, // TrainingPeaks: the "m"s are minutes
 		{"Planned: 1:30:00, 18 km, TSS 120", 18},
 		{"5-K Race", 5}, // Higdon's hyphen
+		{"Лёгкий бег 8 км", 8},
+		{"Интервалы 5×1 км", 0}, // a repeat
 		{"100-mile", 100 * clMile},
 		// Miles.
 		{"5 mi", 5 * clMile},
@@ -91,6 +93,7 @@ func TestParseDuration(t *testing.T) {
 		{"45min", 45 * m},
 		{"40 Minuten", 40 * m},
 		{"45mn", 45 * m}, // French
+		{"Бег 40 мин", 40 * m},
 		{"1 h", h},
 		{"1h", h},
 		{"1 hr", h},
