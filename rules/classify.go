@@ -75,7 +75,10 @@ type clsVocab struct {
 }
 
 // NewClassifier returns a classifier with the built-in vocabulary plus the
-// user's keywords.
+// user's keywords. A keyword matches whole words, whatever their case and
+// accents ("bahn" matches "Bahn"); a trailing "*" matches the start of a
+// word ("Intervall*" matches "Intervalltraining"). When keywords of several
+// kinds match one field, the strongest kind wins.
 func NewClassifier(kw Keywords) *Classifier {
 	c := &Classifier{}
 	for _, d := range clsVocabulary {

@@ -193,6 +193,7 @@ func TestClassifyOverrides(t *testing.T) {
 		rules.KindEasy: {"Sunday social"},
 		rules.KindRest: {"Pilates"},
 		rules.KindLong: {"big one"},
+		rules.KindCross: {"Aqua*"},
 	}
 	c := rules.NewClassifier(kw)
 	for _, tc := range []struct {
@@ -220,6 +221,7 @@ func TestClassifyOverrides(t *testing.T) {
 		{"keyword folded", rules.Event{Summary: "SUNDAY SOCIAL 10 km"}, clEasy, `"SUNDAY SOCIAL"`},
 		{"keyword whole words only", rules.Event{Summary: "Bigger one"}, clOther, ""},
 		{"strongest keyword wins", rules.Event{Summary: "Sunday social: the big one"}, clLong, "your keyword for long"},
+		{"prefix keyword", rules.Event{Summary: "Aquafit"}, clCross, `"Aquafit" is your keyword for cross`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := tc.ev
