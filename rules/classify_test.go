@@ -189,10 +189,10 @@ func TestClassifyWeekInZone(t *testing.T) {
 // and multi-day summaries, and their order.
 func TestClassifyOverrides(t *testing.T) {
 	kw := rules.Keywords{
-		rules.KindHard: {"Club night"},
-		rules.KindEasy: {"Sunday social"},
-		rules.KindRest: {"Pilates"},
-		rules.KindLong: {"big one"},
+		rules.KindHard:  {"Club night"},
+		rules.KindEasy:  {"Sunday social"},
+		rules.KindRest:  {"Pilates"},
+		rules.KindLong:  {"big one"},
 		rules.KindCross: {"Aqua*"},
 	}
 	c := rules.NewClassifier(kw)
