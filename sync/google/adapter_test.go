@@ -473,3 +473,16 @@ func TestQuotaStops(t *testing.T) {
 	}
 	w.checkHolds(w.ourCalendar(), plan)
 }
+
+// TestNotWritable: with calendar.app.created, google:primary as the
+// destination is refused by Google; the runner is told to use google:new.
+func TestNotWritable(t *testing.T) {
+	w := newWorld(t)
+	_, _, err := syncOnce(context.Background(), w.client(), "primary", "primary")
+	if !errors.Is(err, google.ErrNotWritable) || !strings.Contains(err.Error(), "google:new") {
+		t.Fatalf("err = %v, want ErrNotWritable", err)
+	}
+	if w.srv.Count("events.insert") != 1 {
+		t.Errorf("%s: want one refused insert, no retries", w.srv.CountsString())
+	}
+}

@@ -60,6 +60,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MaxAttempts bounds the tries of one request [8].
 	MaxAttempts int
+	// Backoff is the first pause between tries [1s]; pauses double, up
+	// to 32 times this, each ±50%.
+	Backoff time.Duration
 	// PageSize is events.list's maxResults [250].
 	PageSize int
 	// CalendarName names the calendar google:new creates ["Strength training"].
@@ -88,6 +91,9 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 8
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 250
@@ -127,6 +133,11 @@ var ErrQuotaExceeded = errors.New("Google Calendar usage limits exceeded (403 qu
 var ErrScope = errors.New("Google did not grant the access this needs (403 insufficientPermissions): " +
 	"run `strengthsync connect google` again and allow everything it asks for")
 
+// ErrNotWritable is Google's 403 on writing to a calendar strengthsync
+// may not write: with calendar.app.created it writes only to calendars it
+// created itself.
+var ErrNotWritable = errors.New("strengthsync may only write to calendars it created: use --to google:new")
+
 // EventID is the Google event ID of the session with uid: base32hex,
 // lowercase, without padding, which is Google's alphabet for client IDs
 // (a-v, 0-9, 5 to 1024 characters; reference/events/insert, "id"). The
@@ -152,9 +163,9 @@ func EventID(uid string) string {
 // exact words.
 func call[T any](ctx context.Context, c *Client, what string, f func(...googleapi.CallOption) (T, error)) (T, error) {
 	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = time.Second
+	b.InitialInterval = c.o.Backoff
 	b.Multiplier = 2
-	b.MaxInterval = 32 * time.Second
+	b.MaxInterval = 32 * c.o.Backoff
 	b.Reset()
 	for attempt := 1; ; attempt++ {
 		v, err := f()
@@ -162,7 +173,7 @@ func call[T any](ctx context.Context, c *Client, what string, f func(...googleap
 			return v, nil
 		}
 		retry, after, final := classify(err)
-		if errors.Is(final, ErrScope) {
+		if errors.Is(final, ErrScope) || errors.Is(final, ErrNotWritable) {
 			return v, fmt.Errorf("%s: %w", what, final)
 		} else if final != nil {
 			return v, final
@@ -203,6 +214,8 @@ func classify(err error) (retry bool, after time.Duration, final error) {
 			return false, 0, ErrQuotaExceeded
 		case ge.Code == http.StatusForbidden && reason == "insufficientPermissions":
 			return false, 0, ErrScope
+		case ge.Code == http.StatusForbidden && (reason == "requiredAccessLevel" || reason == "forbidden"):
+			return false, 0, ErrNotWritable
 		case ge.Code == http.StatusForbidden && (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded"):
 			return true, after, nil
 		case ge.Code == http.StatusTooManyRequests, ge.Code >= 500:
