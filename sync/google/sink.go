@@ -127,6 +127,11 @@ func (s *Sink) refresh(ctx context.Context, from time.Time) (*sinkState, error) 
 	if st.Records == nil {
 		st.Records = map[string]*record{}
 	}
+	for id, r := range st.Records {
+		if r == nil { // a damaged entry: forget it rather than fail every run
+			delete(st.Records, id)
+		}
+	}
 	if s.spec != "new" {
 		st.CalendarID = s.spec
 	}
