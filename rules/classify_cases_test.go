@@ -87,6 +87,14 @@ var clCases = []clCase{
 	{title: "Note: long run moved to Sunday", want: clOther, why: "note"},
 	{title: "Week 12 summary", want: clOther},
 	{title: "Team meeting", length: 2 * time.Hour, want: clOther},
+	// A club's evening out is not a three-hour long run (a runner's own
+	// Google calendar).
+	{title: "Running club social", length: 3 * time.Hour, want: clOther, why: "social"},
+	{title: "Marathon expo – bib pickup", length: 2 * time.Hour, want: clOther},
+	{title: "Lauftreff Stammtisch", length: 2 * time.Hour, want: clOther},
+	// …while a social or pub run is still a run.
+	{title: "Social run 8km", want: clEasy},
+	{title: "Pub run", length: time.Hour, want: clEasy},
 	{title: "✓ Tempo 8 km", want: clHard},
 	{title: "✔ Easy 5 mi", want: clEasy},
 	{title: "3 m run", want: clEasy, km: 3 * 1.609344},
