@@ -563,16 +563,17 @@ func testDuePlans(t *testing.T, s sync.Store) {
 		id   string
 		next time.Time
 	}{
-		// Created out of order so insertion order cannot pass for sorting.
-		{"due-6", base.Add(24 * time.Hour)},
-		{"due-3b", base.Add(-time.Hour)},
-		{"due-4", base},
-		{"due-1", base.Add(-2 * time.Hour)},
-		{"due-5", base.Add(time.Millisecond)},
-		{"due-3a", base.Add(-time.Hour)},
+		// IDs run against time (but for the tie) and plans are created out
+		// of order, so neither ID nor insertion order passes for sorting.
+		{"p-a", base.Add(24 * time.Hour)},
+		{"p-d2", base.Add(-time.Hour)},
+		{"p-c", base},
+		{"p-f", base.Add(-2 * time.Hour)},
+		{"p-b", base.Add(time.Millisecond)},
+		{"p-d1", base.Add(-time.Hour)},
 		// The zero time is the earliest instant there is: a plan that was
 		// never scheduled is due at once.
-		{"due-0", time.Time{}},
+		{"p-g", time.Time{}},
 	}
 	for _, p := range plans {
 		rec := NewPlan(p.id)
@@ -585,14 +586,14 @@ func testDuePlans(t *testing.T, s sync.Store) {
 		limit int
 		want  []string
 	}{
-		{"at an instant: inclusive, earliest first, ties by ID", base, 100, []string{"due-0", "due-1", "due-3a", "due-3b", "due-4"}},
-		{"limit", base, 2, []string{"due-0", "due-1"}},
-		{"limit splits a tie", base, 3, []string{"due-0", "due-1", "due-3a"}},
-		{"one millisecond before", base.Add(-time.Millisecond), 100, []string{"due-0", "due-1", "due-3a", "due-3b"}},
-		{"one millisecond after", base.Add(time.Millisecond), 100, []string{"due-0", "due-1", "due-3a", "due-3b", "due-4", "due-5"}},
-		{"sub-millisecond t rounds down", base.Truncate(time.Millisecond).Add(999 * time.Microsecond), 100, []string{"due-0", "due-1", "due-3a", "due-3b", "due-4"}},
-		{"only the never-scheduled", base.Add(-3 * time.Hour), 100, []string{"due-0"}},
-		{"everything", base.Add(48 * time.Hour), 100, []string{"due-0", "due-1", "due-3a", "due-3b", "due-4", "due-5", "due-6"}},
+		{"at an instant: inclusive, earliest first, ties by ID", base, 100, []string{"p-g", "p-f", "p-d1", "p-d2", "p-c"}},
+		{"limit", base, 2, []string{"p-g", "p-f"}},
+		{"limit splits a tie", base, 3, []string{"p-g", "p-f", "p-d1"}},
+		{"one millisecond before", base.Add(-time.Millisecond), 100, []string{"p-g", "p-f", "p-d1", "p-d2"}},
+		{"one millisecond after", base.Add(time.Millisecond), 100, []string{"p-g", "p-f", "p-d1", "p-d2", "p-c", "p-b"}},
+		{"sub-millisecond t rounds down", base.Truncate(time.Millisecond).Add(999 * time.Microsecond), 100, []string{"p-g", "p-f", "p-d1", "p-d2", "p-c"}},
+		{"only the never-scheduled", base.Add(-3 * time.Hour), 100, []string{"p-g"}},
+		{"everything", base.Add(48 * time.Hour), 100, []string{"p-g", "p-f", "p-d1", "p-d2", "p-c", "p-b", "p-a"}},
 		{"limit zero", base, 0, nil},
 		{"negative limit", base, -1, nil},
 	}
@@ -919,7 +920,7 @@ func testLockContention(t *testing.T, s sync.Store) {
 func testConcurrentState(t *testing.T, s sync.Store) {
 	ctx := ctxOf(t)
 	mustCreate(t, s, NewPlan("c"))
-	const workers, keys = 50, 10
+	const workers, keys = 50, 4
 	var wg stdsync.WaitGroup
 	errc := make(chan error, workers)
 	for w := range workers {
