@@ -67,11 +67,8 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 
-	fp := fingerprint(cals, req)
-	if fp != "" && req.Unchanged != nil && req.Unchanged(fp) {
-		return &Result{Fingerprint: fp, Skipped: true}, nil
-	}
-
+	// An explicit zone keeps the sources unparsed until they are needed;
+	// otherwise the first calendar's own zone is read from its content.
 	zone := req.TimeZone
 	if zone == "" {
 		zone = cals[0].TimeZone()
@@ -85,6 +82,21 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	loc, err := e.Zone(zone)
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
+	}
+
+	// The runner's hand in the destination is an input like the sources:
+	// a session moved or deleted there must be planned around, even when no
+	// run changed.
+	var hand []rules.HandSession
+	winFrom, winTo := req.Start.In(loc), req.Start.AddDays(7*req.Weeks).In(loc)
+	if req.Sink != nil {
+		if hand, err = req.Sink.Hand(ctx, winFrom, winTo); err != nil {
+			return nil, named(req.Sink.Name(), err)
+		}
+	}
+	fp := fingerprint(cals, req, hand)
+	if fp != "" && req.Unchanged != nil && req.Unchanged(fp) {
+		return &Result{Fingerprint: fp, Skipped: true}, nil
 	}
 
 	in := rules.Input{Start: req.Start, Weeks: req.Weeks, Loc: loc, Settings: req.Settings, Namespace: req.Namespace}
@@ -101,12 +113,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		in.Events = append(in.Events, evs...)
 	}
-	winFrom, winTo := req.Start.In(loc), req.Start.AddDays(7*req.Weeks).In(loc)
-	if req.Sink != nil {
-		if in.Hand, err = req.Sink.Hand(ctx, winFrom, winTo); err != nil {
-			return nil, named(req.Sink.Name(), err)
-		}
-	}
+	in.Hand = hand
 	plan, err := rules.Make(in)
 	if err != nil {
 		return nil, err
@@ -150,7 +157,7 @@ func loadAll(ctx context.Context, srcs []Source, from, to time.Time) ([]Calendar
 // choices, the window and the settings. A source that cannot fingerprint
 // itself (Google) makes it empty: unknown, never falsely equal. It is taken
 // before parsing, so the calendars' own zones count through their content.
-func fingerprint(cals []Calendar, req Request) string {
+func fingerprint(cals []Calendar, req Request, hand []rules.HandSession) string {
 	h := sha256.New()
 	for _, c := range cals {
 		f := c.Fingerprint()
@@ -161,6 +168,9 @@ func fingerprint(cals []Calendar, req Request) string {
 	}
 	fmt.Fprintf(h, "%d %d %s|%s|%s|%d|%s|%s\n", len(req.Sources), len(req.Busy), req.TimeZone, req.DefaultZone,
 		req.Start, req.Weeks, req.Namespace, settingsKey(FromSettings(req.Settings)))
+	for _, hs := range hand {
+		fmt.Fprintf(h, "hand %s %d %v %d %d\n", hs.Week, hs.Ordinal, hs.Deleted, hs.Start.Unix(), hs.End.Unix())
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
