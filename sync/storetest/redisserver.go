@@ -31,9 +31,9 @@ type RedisOptions struct {
 // RedisServer is a real redis-server on a free 127.0.0.1 port, stopped when
 // the test ends. Its files live in Dir.
 type RedisServer struct {
-	Addr string
-	Dir  string
-	Opts RedisOptions
+	Addr string       // host:port on 127.0.0.1
+	Dir  string       // the server's working directory: snapshots, AOF
+	Opts RedisOptions // as started
 
 	bin  string
 	port int
