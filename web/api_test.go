@@ -315,7 +315,6 @@ func TestAuthIndistinguishable(t *testing.T) {
 func TestPatchPlan(t *testing.T) {
 	e := newEnv(t)
 	c := e.create()
-	e.queue.take()
 	p := "/api/plans/" + c.ID
 
 	res := e.do(http.MethodPatch, p, c.ManageToken, map[string]any{"settings": map[string]any{"per_week": 1, "level": "beginner"}})
@@ -324,12 +323,7 @@ func TestPatchPlan(t *testing.T) {
 	if *v.Settings.PerWeek != 1 || *v.Settings.Level != "beginner" || *v.Settings.Policy != "stack" || *v.Settings.At != "18:00" {
 		t.Errorf("settings after PATCH = %s; want per_week 1, level beginner, the rest kept", fmtJSON(v.Settings))
 	}
-	if jobs := e.queue.take(); len(jobs) != 1 || jobs[0] != c.ID {
-		t.Errorf("PATCH enqueued %v, want one sync of %s", jobs, c.ID)
-	} else {
-		e.queue.jobs = jobs
-	}
-	e.drain()
+	e.waitSynced(c.ID)
 	res = e.do(http.MethodGet, p, c.ManageToken, nil)
 	if v := decode[planView](t, res); len(v.Sessions) != 8 {
 		t.Errorf("after per_week 1 and a sync: %d sessions, want 8", len(v.Sessions))
@@ -376,18 +370,18 @@ func TestPatchPlan(t *testing.T) {
 func TestSyncEndpoint(t *testing.T) {
 	e := newEnv(t)
 	c := e.create()
-	e.queue.take()
+	e.clock.Add(time.Hour)
 	res := e.do(http.MethodPost, "/api/plans/"+c.ID+"/sync", c.ManageToken, nil)
 	wantStatus(t, res, http.StatusAccepted)
 	if got := decode[map[string]string](t, res); got["status"] != "queued" || got["id"] != c.ID {
 		t.Errorf("answer = %v", got)
 	}
-	if jobs := e.queue.take(); len(jobs) != 1 || jobs[0] != c.ID {
-		t.Errorf("queued %v", jobs)
+	e.waitSynced(c.ID)
+	if p, _ := e.store.GetPlan(t.Context(), c.ID); !p.LastSync.Equal(monday.Add(time.Hour)) {
+		t.Errorf("last sync %v, want the one asked for at %v", p.LastSync, monday.Add(time.Hour))
 	}
-	e.queue.mu.Lock()
-	e.queue.fail = errors.New("redis is down")
-	e.queue.mu.Unlock()
+	// A queue that is gone (stopped here) is a 503, not a lost request.
+	e.stopQueue()
 	res = e.do(http.MethodPost, "/api/plans/"+c.ID+"/sync", c.ManageToken, nil)
 	wantStatus(t, res, http.StatusServiceUnavailable)
 	if res.Header.Get("Retry-After") == "" {

@@ -21,13 +21,14 @@ import (
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
 	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/queue"
 	"github.com/strengthsync/strengthsync/sync/seal"
 	"github.com/strengthsync/strengthsync/sync/sqlite"
 )
 
 // The tests run the real Server on the real SQLite store and the real
-// sync.Service, against a calendar served on 127.0.0.1. The queue is the
-// one stand-in: it records jobs and a test drains them, as the worker would.
+// sync.Service and the in-process queue, against a calendar served on
+// 127.0.0.1: nothing of ours is faked.
 
 // clock is the test's controlled time.
 type clock struct {
@@ -78,7 +79,7 @@ type calServer struct {
 	requests int
 }
 
-func newCalServer(t *testing.T) *calServer {
+func newCalServer(t testing.TB) *calServer {
 	c := &calServer{body: runsICS(false), status: http.StatusOK}
 	c.Server = httptest.NewServer(http.HandlerFunc(c.serve))
 	t.Cleanup(c.Close)
@@ -136,54 +137,26 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// recordQueue keeps the plan IDs enqueued; drain syncs them like a worker.
-type recordQueue struct {
-	mu   stdsync.Mutex
-	jobs []string
-	fail error
-}
-
-func (q *recordQueue) Enqueue(ctx context.Context, id string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.fail != nil {
-		return q.fail
-	}
-	q.jobs = append(q.jobs, id)
-	return nil
-}
-
-func (q *recordQueue) Depth(ctx context.Context) (int, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.jobs), nil
-}
-
-func (q *recordQueue) take() []string {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	jobs := q.jobs
-	q.jobs = nil
-	return jobs
-}
-
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	ts    *httptest.Server
 	store *sqlite.Store
 	svc   *sync.Service
 	cal   *calServer
-	queue *recordQueue
+	queue *queue.Local
 	clock *clock
-	logs  *syncBuffer
-	key   []byte
+	// synced hears the plan ID of every sync the queue's worker ran.
+	synced    chan string
+	stopQueue func()
+	logs      *syncBuffer
+	key       []byte
 
 	transport *http.Transport
 }
 
 // newEnv boots a server; opts adjust it before its handler is built.
-func newEnv(t *testing.T, opts ...func(*env)) *env {
+func newEnv(t testing.TB, opts ...func(*env)) *env {
 	t.Helper()
 	ctx := t.Context()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "strengthsync.db"))
@@ -196,7 +169,7 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: store, cal: newCalServer(t), queue: &recordQueue{}, clock: &clock{t: monday},
+	e := &env{t: t, store: store, cal: newCalServer(t), clock: &clock{t: monday},
 		logs: &syncBuffer{}, key: key}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fopts := fetch.DefaultOptions()
@@ -205,6 +178,20 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	fopts.Logger = log
 	e.svc = &sync.Service{Store: store, Engine: &sync.Engine{Zone: ical.LoadLocation, Log: log}, Fetch: fetch.New(fopts),
 		Now: e.clock.Now, Log: log, Every: 15 * time.Minute}
+	e.queue = queue.NewLocal(2, log)
+	e.synced = make(chan string, 1000)
+	qctx, cancel := context.WithCancel(context.Background())
+	qdone := make(chan struct{})
+	go func() {
+		defer close(qdone)
+		e.queue.Run(qctx, queue.HandlerFunc(func(ctx context.Context, id string) error {
+			_, err := e.svc.SyncPlan(ctx, id)
+			e.synced <- id
+			return err
+		}))
+	}()
+	e.stopQueue = stdsync.OnceFunc(func() { cancel(); <-qdone })
+	t.Cleanup(e.stopQueue)
 	e.srv = &Server{Store: store, Syncer: e.svc, Queue: e.queue, Sealer: sealer, Zone: ical.LoadLocation,
 		Now: e.clock.Now, Log: log,
 		// Generous limits: only the rate limit test meets them.
@@ -227,12 +214,18 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	return e
 }
 
-// drain runs the queued syncs, as the worker would.
-func (e *env) drain() {
+// waitSynced waits for the worker to sync plan id.
+func (e *env) waitSynced(id string) {
 	e.t.Helper()
-	for _, id := range e.queue.take() {
-		if _, err := e.svc.SyncPlan(e.t.Context(), id); err != nil {
-			e.t.Logf("sync %s: %v", id, err)
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case got := <-e.synced:
+			if got == id {
+				return
+			}
+		case <-timeout:
+			e.t.Fatalf("plan %s was not synced by the worker", id)
 		}
 	}
 }
@@ -295,7 +288,7 @@ func (e *env) form(path string, vals url.Values) *http.Response {
 	return res
 }
 
-func readBody(t *testing.T, res *http.Response) []byte {
+func readBody(t testing.TB, res *http.Response) []byte {
 	t.Helper()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
@@ -304,7 +297,7 @@ func readBody(t *testing.T, res *http.Response) []byte {
 	return b
 }
 
-func decode[T any](t *testing.T, res *http.Response) T {
+func decode[T any](t testing.TB, res *http.Response) T {
 	t.Helper()
 	var v T
 	b := readBody(t, res)
@@ -314,7 +307,7 @@ func decode[T any](t *testing.T, res *http.Response) T {
 	return v
 }
 
-func wantStatus(t *testing.T, res *http.Response, want int) {
+func wantStatus(t testing.TB, res *http.Response, want int) {
 	t.Helper()
 	if res.StatusCode != want {
 		b, _ := io.ReadAll(res.Body)
@@ -341,7 +334,7 @@ func (e *env) create() created {
 }
 
 // path returns the path and query of an absolute URL of the server.
-func path(t *testing.T, abs string) string {
+func path(t testing.TB, abs string) string {
 	t.Helper()
 	u, err := url.Parse(abs)
 	if err != nil {
@@ -353,7 +346,7 @@ func path(t *testing.T, abs string) string {
 	return u.Path
 }
 
-func feedToken(t *testing.T, feedURL string) string {
+func feedToken(t testing.TB, feedURL string) string {
 	t.Helper()
 	p := path(t, feedURL)
 	tok, ok := strings.CutPrefix(strings.TrimSuffix(p, ".ics"), "/feeds/")

@@ -27,8 +27,30 @@ const feedCacheControl = "private, max-age=300"
 // serveFeed answers GET and HEAD /feeds/{token}.ics (SPEC §6) from the
 // stored calendar; it never plans.
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
-	status := s.feed(w, r)
-	s.Metrics.feedRequests.WithLabelValues(strconv.Itoa(status)).Inc()
+	s.feed(&countingWriter{ResponseWriter: w, m: s.Metrics}, r)
+}
+
+// countingWriter counts a feed answer by status as its header goes out,
+// before the client can see it: a scrape right after a response sees it.
+type countingWriter struct {
+	http.ResponseWriter
+	m       *Metrics
+	counted bool
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	if !c.counted {
+		c.counted = true
+		c.m.feedRequests.WithLabelValues(strconv.Itoa(code)).Inc()
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	if !c.counted {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.ResponseWriter.Write(b)
 }
 
 func (s *Server) feed(w http.ResponseWriter, r *http.Request) int {

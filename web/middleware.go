@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	stdsync "sync"
 	"time"
@@ -98,7 +99,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.Log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("request_id", id),
-					slog.String("route", route(r)), slog.Any("panic", v))
+					slog.String("route", route(r)), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				if rec.status == 0 {
 					http.Error(rec, "internal error", http.StatusInternalServerError)
 				}
@@ -148,14 +149,14 @@ func clientIP(r *http.Request) string {
 func (s *Server) limit(l *limiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if wait := l.allow(clientIP(r), time.Now()); wait > 0 {
+			if r.Pattern == "GET /feeds/{file}" {
+				s.Metrics.feedRequests.WithLabelValues(strconv.Itoa(http.StatusTooManyRequests)).Inc()
+			}
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			if isAPI(r) {
 				writeError(w, http.StatusTooManyRequests, "too many requests: slow down", "")
 			} else {
 				http.Error(w, "too many requests: slow down", http.StatusTooManyRequests)
-			}
-			if r.Pattern == "GET /feeds/{file}" {
-				s.Metrics.feedRequests.WithLabelValues(strconv.Itoa(http.StatusTooManyRequests)).Inc()
 			}
 			return
 		}

@@ -53,16 +53,18 @@ type homeData struct {
 
 // planPage is the manage page of one plan.
 type planPage struct {
-	Title      string
-	ID         string
-	Token      string
-	Status     string
-	LastSync   string
-	NextSync   string
-	LastError  string
-	Google     bool
-	FeedURL    string
-	WebcalURL  string
+	Title     string
+	ID        string
+	Token     string
+	Status    string
+	LastSync  string
+	NextSync  string
+	LastError string
+	Google    bool
+	FeedURL   string
+	// WebcalURL is trusted: html/template would blank a webcal: link, and
+	// this one is built from PublicURL and a token of ours.
+	WebcalURL  template.URL
 	Notice     string
 	Error      string
 	Weeks      []gridWeek
@@ -110,9 +112,9 @@ type gridSession struct {
 }
 
 type messagePage struct {
-	Title   string
-	Message string
-	Link    string
+	Title    string
+	Message  string
+	Link     string
 	LinkText string
 }
 
@@ -296,7 +298,7 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	}
 	d := &planPage{Title: "Your strength plan", ID: p.ID, Token: token, Status: p.Status, LastError: p.LastError,
 		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok)}
-	d.WebcalURL = webcalURL(d.FeedURL)
+	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
 	if d.Status == sync.StatusNew {
 		d.Status = sync.StatusSyncing
 	}

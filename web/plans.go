@@ -60,7 +60,7 @@ type planInput struct {
 }
 
 // validate checks every field and names the first bad one.
-func (s *Server) validate(in *planInput, google bool) *apiError {
+func (s *Server) validate(in *planInput, google bool) error {
 	var err *apiError
 	if in.Sources, err = s.checkSources("sources", in.Sources, google, 1); err != nil {
 		return err
@@ -241,9 +241,9 @@ func bearer(r *http.Request) string {
 
 // planPatch is a change to a plan; nil fields stay as they are.
 type planPatch struct {
-	Sources  []string          `json:"sources"`
-	Busy     []string          `json:"busy"`
-	TimeZone *string           `json:"timezone"`
+	Sources  []string           `json:"sources"`
+	Busy     []string           `json:"busy"`
+	TimeZone *string            `json:"timezone"`
 	Settings *sync.SettingsJSON `json:"settings"`
 }
 

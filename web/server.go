@@ -278,4 +278,3 @@ func (s *Server) background(f func(ctx context.Context)) {
 		f(s.bgCtx)
 	}()
 }
-
