@@ -166,6 +166,17 @@ func lockedSync(store sync.Store, work func(ctx context.Context, planID string) 
 
 var errBoom = errors.New("boom")
 
+// wait blocks a test handler until ch closes, or until its context is
+// cancelled, so a failing test cannot hang its drain.
+func wait(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func planIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {

@@ -16,6 +16,7 @@ import (
 func newTestLocal(t *testing.T, workers int) *Local {
 	l := NewLocal(workers, testLog(t))
 	l.Retry = fastRetry()
+	l.DrainTimeout = 5 * time.Second // a failing test ends instead of hanging
 	return l
 }
 
@@ -61,7 +62,9 @@ func TestLocalConcurrencyLimit(t *testing.T) {
 			var started atomic.Int32
 			rec := newRecorder(func(ctx context.Context, _ string, _ int) error {
 				started.Add(1)
-				<-gate
+				if err := wait(ctx, gate); err != nil {
+					return err
+				}
 				return nil
 			})
 			ids := planIDs(10)
@@ -119,7 +122,9 @@ func TestLocalCoalescing(t *testing.T) {
 		rec := newRecorder(func(ctx context.Context, _ string, call int) error {
 			if call == 1 {
 				close(inFirst)
-				<-release
+				if err := wait(ctx, release); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
@@ -154,7 +159,9 @@ func TestLocalDrainWaitsForJobInFlight(t *testing.T) {
 	var finished atomic.Bool
 	h := HandlerFunc(func(ctx context.Context, _ string) error {
 		close(inJob)
-		<-release
+		if err := wait(ctx, release); err != nil {
+			return err
+		}
 		jobCtxErr.Store(fmt.Sprint(ctx.Err()))
 		finished.Store(true)
 		return nil

@@ -31,7 +31,7 @@ func testRedisOptions(t testing.TB) RedisOptions {
 		Workers:      2,
 		MinIdle:      time.Second,
 		Block:        50 * time.Millisecond,
-		DrainTimeout: 10 * time.Second,
+		DrainTimeout: 5 * time.Second,
 		Retry:        fastRetry(),
 		Log:          testLog(t),
 	}
@@ -166,10 +166,12 @@ func TestRedisDepthCountsJobsInFlight(t *testing.T) {
 	srv := storetest.StartRedis(t, storetest.RedisOptions{})
 	q := newTestRedis(t, srv.Addr, func(o *RedisOptions) { o.Workers = 1 })
 	inA, release := make(chan struct{}), make(chan struct{})
-	rec := newRecorder(func(_ context.Context, id string, _ int) error {
+	rec := newRecorder(func(ctx context.Context, id string, _ int) error {
 		if id == "a" {
 			close(inA)
-			<-release
+			if err := wait(ctx, release); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -205,7 +207,9 @@ func TestRedisRequestDuringSyncIsNotLost(t *testing.T) {
 	rec := newRecorder(func(ctx context.Context, _ string, call int) error {
 		if call == 1 {
 			close(inFirst)
-			<-release
+			if err := wait(ctx, release); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -408,7 +412,9 @@ func TestRedisRestart(t *testing.T) {
 		rec := newRecorder(func(ctx context.Context, id string, call int) error {
 			if id == "in-flight" && call == 1 {
 				close(inFlight)
-				<-restarted
+				if err := wait(ctx, restarted); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
