@@ -235,7 +235,8 @@ const opTimeout = 5 * time.Second
 // Run works on jobs with h until ctx is cancelled: up to Workers at once,
 // new ones and, every MinIdle/2, jobs left by dead workers. Redis errors
 // (a restart, a failover) are logged and retried; they never end Run. Once
-// ctx is cancelled Run reads no more jobs, waits for those in flight (their
+// ctx is cancelled Run starts no more reads (one in progress, at most Block
+// long, still hands over what it got), waits for the jobs in flight (their
 // contexts are not cancelled) for up to DrainTimeout, then cancels what is
 // left and waits for it. Jobs abandoned that way stay pending and another
 // worker takes them over. Run returns nil after a clean drain, or an error
@@ -249,6 +250,7 @@ func (q *Redis) Run(ctx context.Context, h Handler) error {
 		consumer: q.o.Consumer + "-" + randomHex(4),
 		slots:    make(chan struct{}, q.o.Workers),
 		inflight: make(map[string]struct{}),
+		cursor:   "0-0",
 	}
 	w.log = q.log.With(slog.String("consumer", w.consumer))
 	w.runner = runner{h: h, retry: q.o.Retry, log: w.log}
@@ -266,7 +268,8 @@ type redisWorker struct {
 	mu       stdsync.Mutex
 	inflight map[string]struct{} // entry IDs being worked on
 
-	failing bool // the last Redis call of the loop failed
+	failing bool   // the last Redis call of the loop failed
+	cursor  string // where the next XAUTOCLAIM starts in the pending list
 }
 
 func (w *redisWorker) run(ctx context.Context) error {
@@ -423,15 +426,22 @@ func (w *redisWorker) claim(ctx context.Context, n int) ([]redis.XMessage, error
 	defer cancel()
 	q := w.q
 	var out []redis.XMessage
-	cursor := "0-0"
-	for len(out) < n {
+	// XAUTOCLAIM looks at no more than ten times Count entries per call:
+	// a pass makes a few calls, walking on through the pending list past
+	// jobs still alive, and the next pass resumes where this one stopped.
+	for range 10 {
+		if len(out) >= n {
+			break
+		}
 		msgs, next, err := q.c.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 			Stream: q.stream, Group: q.o.Group, Consumer: w.consumer,
-			MinIdle: q.o.MinIdle, Start: cursor, Count: int64(n - len(out)),
+			MinIdle: q.o.MinIdle, Start: w.cursor, Count: int64(n - len(out)),
 		}).Result()
 		if err != nil {
+			w.cursor = "0-0"
 			return out, fmt.Errorf("queue: claim: %w", err)
 		}
+		w.cursor = next
 		for _, m := range msgs {
 			if m.Values == nil {
 				continue // deleted from the stream meanwhile; Redis dropped it from the group
@@ -443,10 +453,9 @@ func (w *redisWorker) claim(ctx context.Context, n int) ([]redis.XMessage, error
 				slog.Any("plan_id", m.Values["plan"]))
 			out = append(out, m)
 		}
-		if next == "0-0" || len(msgs) == 0 {
+		if next == "0-0" {
 			break
 		}
-		cursor = next
 	}
 	err := forgetScript.Run(ctx, q.c, []string{q.stream}, q.o.Group, w.consumer, q.o.ForgetIdle.Milliseconds()).Err()
 	if err != nil {

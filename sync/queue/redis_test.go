@@ -560,12 +560,12 @@ func TestRedisLongSyncIsNotTakenOver(t *testing.T) {
 	// A live worker refreshes its jobs, so a sync that runs for several
 	// MinIdle is not taken over by another live worker.
 	srv := storetest.StartRedis(t, storetest.RedisOptions{})
-	edit := func(o *RedisOptions) { o.MinIdle = 200 * time.Millisecond; o.Workers = 1 }
+	edit := func(o *RedisOptions) { o.MinIdle = time.Second; o.Workers = 1 }
 	q1, q2 := newTestRedis(t, srv.Addr, edit), newTestRedis(t, srv.Addr, edit)
 	inLong := make(chan struct{})
 	rec1 := newRecorder(func(context.Context, string, int) error {
 		close(inLong)
-		time.Sleep(time.Second) // five times MinIdle
+		time.Sleep(3 * time.Second) // three times MinIdle
 		return nil
 	})
 	rec2 := newRecorder(nil)
@@ -578,5 +578,36 @@ func TestRedisLongSyncIsNotTakenOver(t *testing.T) {
 	run2.stop()
 	if got := rec2.callCount("long"); got != 0 {
 		t.Errorf("the other worker ran the long sync %d times, want 0", got)
+	}
+}
+
+func TestRedisClaimWalksPastLiveJobs(t *testing.T) {
+	// One XAUTOCLAIM call looks at ten entries per job asked for; a dead
+	// worker's job behind many live ones must still be found.
+	srv := storetest.StartRedis(t, storetest.RedisOptions{})
+	c := newClient(t, srv.Addr)
+	ctx := t.Context()
+	stream := "{" + testQueueName + "}:stream"
+	c.XGroupCreateMkStream(ctx, stream, "workers", "0")
+	var live []string
+	for i := range 35 {
+		live = append(live, c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"plan", fmt.Sprintf("live-%d", i)}}).Val())
+	}
+	c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"plan", "dead"}})
+	c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: "elsewhere", Streams: []string{stream, ">"}, Block: -1})
+	time.Sleep(time.Second)
+	// The live worker's heartbeat; the dead one's job stays idle.
+	c.XClaimJustID(ctx, &redis.XClaimArgs{Stream: stream, Group: "workers", Consumer: "elsewhere", Messages: live})
+
+	// One claim pass, by hand, right away: the dead job has been idle a
+	// second, the live ones an instant.
+	q := newTestRedis(t, srv.Addr, func(o *RedisOptions) { o.MinIdle = 500 * time.Millisecond })
+	w := &redisWorker{q: q, consumer: "survivor", cursor: "0-0", log: testLog(t)}
+	msgs, err := w.claim(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Values["plan"] != "dead" {
+		t.Errorf("claimed %v, want the dead worker's job", msgs)
 	}
 }
