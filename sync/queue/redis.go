@@ -120,8 +120,9 @@ func (o RedisOptions) withDefaults() RedisOptions {
 //
 // After a Redis restart the client reconnects and Run recreates the group
 // when it is missing. With persistence on, waiting and pending jobs survive;
-// without it they are lost, but no plan misses its schedule, because due
-// times live in the store and the Scheduler enqueues due plans again.
+// without it they are lost, but no plan misses its schedule as long as the
+// store kept its plans: due times live there, and the Scheduler enqueues
+// due plans again.
 type Redis struct {
 	c      redis.UniversalClient
 	o      RedisOptions
