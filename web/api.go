@@ -161,6 +161,9 @@ func (s *Server) view(r *http.Request, p *sync.PlanRecord) (*planView, error) {
 		Settings: sync.FromSettings(settings), Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, tok),
 		Sessions: []sync.SessionJSON{}, Days: []sync.DayJSON{}, ShortWeeks: []sync.ShortWeekJSON{}}
 	v.WebcalURL = webcalURL(v.FeedURL)
+	if v.Status == sync.StatusNew {
+		v.Status = sync.StatusSyncing // as the create answer and the page say
+	}
 	pj, err := s.planJSON(r.Context(), p.ID)
 	if err != nil {
 		return nil, err

@@ -53,27 +53,30 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-func (s *Server) feed(w http.ResponseWriter, r *http.Request) int {
+func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 	if !ok || !plausibleToken(token) {
 		http.Error(w, "not found", http.StatusNotFound)
-		return http.StatusNotFound
+		return
 	}
 	ctx := r.Context()
 	p, err := s.Store.PlanByFeedToken(ctx, seal.HashToken(token))
 	if errors.Is(err, sync.ErrNotFound) {
 		http.Error(w, "not found", http.StatusNotFound)
-		return http.StatusNotFound
+		return
 	}
 	if err != nil {
-		return s.unavailable(w, r, "feed lookup", err)
+		s.unavailable(w, r, "feed lookup", err)
+		return
 	}
 	f, err := s.Store.GetFeed(ctx, p.ID)
 	if errors.Is(err, sync.ErrNotFound) {
-		return s.syncingFeed(w, r)
+		s.syncingFeed(w, r)
+		return
 	}
 	if err != nil {
-		return s.unavailable(w, r, "feed read", err)
+		s.unavailable(w, r, "feed read", err)
+		return
 	}
 
 	h := w.Header()
@@ -93,7 +96,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) int {
 	}
 	if notModified(r, f) {
 		w.WriteHeader(http.StatusNotModified)
-		return http.StatusNotModified
+		return
 	}
 	body := f.ICS
 	if gz {
@@ -107,17 +110,17 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) int {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-	return http.StatusOK
 }
 
 // syncingFeed is a valid, empty calendar for a plan whose first sync has
 // not finished: a calendar app that subscribes at once gets a calendar, not
 // an error it might remember.
-func (s *Server) syncingFeed(w http.ResponseWriter, r *http.Request) int {
+func (s *Server) syncingFeed(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	err := ical.Write(&buf, nil, ical.WriteOptions{Name: SyncingName, Now: s.Now().UTC(), RefreshInterval: 15 * time.Minute})
 	if err != nil {
-		return s.unavailable(w, r, "syncing feed", err)
+		s.unavailable(w, r, "syncing feed", err)
+		return
 	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-cache")
@@ -127,14 +130,12 @@ func (s *Server) syncingFeed(w http.ResponseWriter, r *http.Request) int {
 	if r.Method != http.MethodHead {
 		w.Write(buf.Bytes())
 	}
-	return http.StatusOK
 }
 
-func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) int {
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.Log.LogAttrs(r.Context(), slog.LevelError, what+" failed", slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
 	w.Header().Set("Retry-After", "30")
 	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-	return http.StatusServiceUnavailable
 }
 
 // plausibleToken rejects what seal.NewToken cannot have made before any

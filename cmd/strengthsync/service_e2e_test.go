@@ -656,6 +656,14 @@ func TestServiceSQLite(t *testing.T) {
 	})
 	g.check(t, s, gp)
 	t.Logf("Google plan: %d sessions; %s", len(first), g.fake.CountsString())
+	_, metrics := svcDo(t, http.MethodGet, s.base+"/metrics", "", nil)
+	for _, want := range []string{`strengthsync_google_api_calls_total{method="events.insert",status="200"}`,
+		`strengthsync_google_api_calls_total{method="oauth.token",status="200"}`, `strengthsync_syncs_total{result="ok"}`,
+		`strengthsync_feed_requests_total{status="304"}`, `strengthsync_queue_depth`} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if g.fake.Grants() != 1 {
 		t.Fatalf("grants = %d, want 1", g.fake.Grants())
 	}
