@@ -442,6 +442,28 @@ func TestMutationWaitsForSync(t *testing.T) {
 	res := <-done
 	defer res.Body.Close()
 	wantStatus(t, res, http.StatusOK)
+
+	// A sync that holds on past LockWait: 503 with Retry-After, nothing changed.
+	e.srv.LockWait = 50 * time.Millisecond
+	unlock, err = e.store.Lock(t.Context(), "sync:"+c.ID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock(t.Context())
+	for _, r := range []struct {
+		method, suffix string
+		body           any
+	}{{http.MethodPatch, "", map[string]any{"settings": map[string]any{"per_week": 1}}}, {http.MethodPost, "/feed-token", nil},
+		{http.MethodDelete, "", nil}} {
+		res := e.do(r.method, "/api/plans/"+c.ID+r.suffix, c.ManageToken, r.body)
+		wantStatus(t, res, http.StatusServiceUnavailable)
+		if res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: 503 without Retry-After", r.method)
+		}
+	}
+	if p, err := e.store.GetPlan(t.Context(), c.ID); err != nil || *p.Settings.PerWeek != 2 {
+		t.Errorf("plan changed while locked: %v", err)
+	}
 }
 
 func TestDeletePlan(t *testing.T) {

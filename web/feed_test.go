@@ -177,6 +177,15 @@ func TestFeedStoreDown(t *testing.T) {
 		t.Error("503 without Retry-After")
 	}
 	wantStatus(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable)
+	// The API answers 500 with the request ID and logs the cause once.
+	res = e.do(http.MethodGet, "/api/plans/"+c.ID, c.ManageToken, nil, "X-Request-ID", "req-store-down")
+	wantStatus(t, res, http.StatusInternalServerError)
+	if got := decode[map[string]string](t, res); got["error"] != "internal error (request req-store-down)" {
+		t.Errorf("500 body = %v", got)
+	}
+	if !strings.Contains(e.logs.String(), `"msg":"request failed","request_id":"req-store-down"`) {
+		t.Error("the failure was not logged with its request ID")
+	}
 	wantStatus(t, e.do(http.MethodGet, "/healthz", "", nil), http.StatusOK)
 }
 

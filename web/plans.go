@@ -352,13 +352,10 @@ func (s *Server) mutate(ctx context.Context, id string, f func(p *sync.PlanRecor
 	return nil
 }
 
-// lockWait is how long a change waits for a running sync of its plan.
-const lockWait = 15 * time.Second
-
 // lockPlan takes "sync:<id>", the lease Service.SyncPlan holds while it
-// syncs, waiting up to lockWait for a sync in flight to end.
+// syncs, waiting up to LockWait for a sync in flight to end.
 func (s *Server) lockPlan(ctx context.Context, id string) (func(context.Context) error, error) {
-	deadline := time.Now().Add(lockWait)
+	deadline := time.Now().Add(s.LockWait)
 	for delay := 20 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
 		unlock, err := s.Store.Lock(ctx, "sync:"+id, time.Minute)
 		if err == nil {

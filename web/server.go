@@ -86,6 +86,9 @@ type Server struct {
 	MaxClients int
 	// MaxSources caps sources and busy calendars per plan [10].
 	MaxSources int
+	// LockWait is how long a change to a plan waits for a sync of it in
+	// flight before answering 503 [15s].
+	LockWait time.Duration
 
 	once     stdsync.Once
 	handler  http.Handler
@@ -136,6 +139,9 @@ func (s *Server) init() {
 	}
 	if s.MaxSources <= 0 {
 		s.MaxSources = 10
+	}
+	if s.LockWait <= 0 {
+		s.LockWait = 15 * time.Second
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
