@@ -144,19 +144,31 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 		return SyncResult{}, err
 	}
 	res, syncErr := s.syncLocked(ctx, p)
-	now := s.Now()
-	p.LastSync = now
-	p.Updated = now
-	if syncErr != nil {
-		p.Status, p.LastError = StatusError, oneLine(syncErr.Error())
-		// Back off on failure, but never slower than the normal schedule.
-		p.NextSync = now.Add(min(s.every(), 2*time.Minute))
-	} else {
-		p.Status, p.LastError, p.NextSync = StatusOK, "", now.Add(s.every())
+	// Record the outcome on a fresh copy: the record may have been edited
+	// (settings, a rotated feed token) while the sync ran, and only the
+	// sync's own fields are ours to write. A plan deleted meanwhile stays
+	// deleted.
+	rctx := context.WithoutCancel(ctx)
+	fresh, err := s.Store.GetPlan(rctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return res, syncErr
 	}
-	if err := s.Store.UpdatePlan(context.WithoutCancel(ctx), p); err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil {
 		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
 	}
+	now := s.Now()
+	fresh.LastSync, fresh.Updated = now, now
+	if syncErr != nil {
+		fresh.Status, fresh.LastError = StatusError, oneLine(syncErr.Error())
+		// Back off on failure, but never slower than the normal schedule.
+		fresh.NextSync = now.Add(min(s.every(), 2*time.Minute))
+	} else {
+		fresh.Status, fresh.LastError, fresh.NextSync = StatusOK, "", now.Add(s.every())
+	}
+	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
+		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+	}
+	p = fresh
 	if s.Log != nil {
 		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
 		if syncErr != nil {

@@ -1,0 +1,134 @@
+package sync_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
+	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/sqlite"
+)
+
+// newService is a Service on a real SQLite store, fetching from loopback.
+func newService(t *testing.T, now time.Time) (*sync.Service, sync.Store) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	opts := fetch.DefaultOptions()
+	opts.AllowPrivate = true
+	return &sync.Service{Store: st, Engine: &sync.Engine{Zone: ical.LoadLocation}, Fetch: fetch.New(opts),
+		Now: func() time.Time { return now }}, st
+}
+
+func TestSyncPlanPublishesSkipsAndKeepsEditsMadeMeanwhile(t *testing.T) {
+	body, err := os.ReadFile("../examples/runna-weekly.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	svc, st := newService(t, now)
+	var onRequest atomic.Value // func()
+	onRequest.Store(func() {})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		onRequest.Load().(func())()
+		w.Header().Set("Content-Type", "text/calendar")
+		w.Write(body)
+	}))
+	defer srv.Close()
+
+	p := &sync.PlanRecord{ID: "p1", ManageTokenHash: []byte("m-hash"), FeedTokenHash: []byte("f-hash-1"),
+		Sources: []string{srv.URL + "/runs.ics"}, TimeZone: "Europe/London", Status: sync.StatusNew,
+		Created: now, Updated: now}
+	if err := st.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.SyncPlan(ctx, "p1")
+	if err != nil || res.Skipped || res.Sessions == 0 {
+		t.Fatalf("first sync: %+v, %v", res, err)
+	}
+	feed, err := st.GetFeed(ctx, "p1")
+	if err != nil || !strings.Contains(string(feed.ICS), "BEGIN:VEVENT") || feed.ETag == "" {
+		t.Fatalf("feed after the first sync: %v", err)
+	}
+	got, _ := st.GetPlan(ctx, "p1")
+	if got.Status != sync.StatusOK || !got.NextSync.Equal(now.Add(15*time.Minute)) {
+		t.Errorf("after sync: status %q next %v", got.Status, got.NextSync)
+	}
+
+	// Same source, same day: nothing parsed or planned, the feed untouched.
+	res, err = svc.SyncPlan(ctx, "p1")
+	if err != nil || !res.Skipped {
+		t.Fatalf("second sync: %+v, %v; want skipped", res, err)
+	}
+	again, _ := st.GetFeed(ctx, "p1")
+	if again.ETag != feed.ETag {
+		t.Error("an unchanged sync changed the feed's ETag")
+	}
+
+	// The runner rotates the feed token while a sync is fetching: the sync
+	// must not write the old token back.
+	onRequest.Store(func() {
+		q, err := st.GetPlan(ctx, "p1")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		q.FeedTokenHash = []byte("f-hash-2")
+		if err := st.UpdatePlan(ctx, q); err != nil {
+			t.Error(err)
+		}
+	})
+	body = append([]byte(nil), body...) // a new body: the sync plans again
+	body = []byte(strings.Replace(string(body), "Easy Run • 6km", "Easy Run • 7km", 1))
+	if _, err := svc.SyncPlan(ctx, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.GetPlan(ctx, "p1")
+	if string(got.FeedTokenHash) != "f-hash-2" {
+		t.Errorf("the sync wrote back the feed token it read before the rotation")
+	}
+	if _, err := st.PlanByFeedToken(ctx, []byte("f-hash-1")); err == nil {
+		t.Error("the rotated-away token still resolves")
+	}
+}
+
+func TestSyncPlanRecordsErrors(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	svc, st := newService(t, now)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body>Please sign in</body></html>"))
+	}))
+	defer srv.Close()
+	p := &sync.PlanRecord{ID: "p2", ManageTokenHash: []byte("m"), FeedTokenHash: []byte("f"),
+		Sources: []string{srv.URL + "/ical/8f14e45fceea167a5a36dedd4bea2543/runs.ics"}, TimeZone: "Europe/London", Created: now, Updated: now}
+	if err := st.CreatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SyncPlan(ctx, "p2"); err == nil {
+		t.Fatal("want an error for an HTML page")
+	}
+	got, _ := st.GetPlan(ctx, "p2")
+	if got.Status != sync.StatusError || !strings.Contains(got.LastError, "not a calendar") {
+		t.Errorf("status %q, last error %q", got.Status, got.LastError)
+	}
+	if strings.Contains(got.LastError, "8f14e45f") {
+		t.Errorf("the stored error shows the feed's secret path: %q", got.LastError)
+	}
+	if !got.NextSync.After(now) || got.NextSync.After(now.Add(15*time.Minute)) {
+		t.Errorf("next sync %v: want a retry soon", got.NextSync)
+	}
+}
