@@ -10,13 +10,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	stdsync "sync"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
 	"github.com/strengthsync/strengthsync/rules"
+	"github.com/strengthsync/strengthsync/sync/filestate"
 )
 
 // icalCalendar adapts .ics bytes to Calendar. It parses on first use, so
@@ -155,7 +155,7 @@ func (s FileSink) Apply(ctx context.Context, sessions []rules.Session, from, to 
 	if bytes.Equal(buf.Bytes(), old) {
 		return changes, nil
 	}
-	return changes, writeAtomic(s.Path, buf.Bytes())
+	return changes, filestate.WriteFile(s.Path, buf.Bytes(), 0o644)
 }
 
 // diffWritten compares what a destination holds with the plan, by UID.
@@ -185,32 +185,6 @@ func diffWritten(prev []ical.Written, sessions []rules.Session) Changes {
 		}
 	}
 	return c
-}
-
-// writeAtomic replaces path with data through a synced temporary file.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // readFile reads a whole file, refusing one over maxBytes (0 means

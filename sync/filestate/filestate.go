@@ -105,32 +105,44 @@ func (s *Store) write(m map[string]json.RawMessage) error {
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".*")
-	if err != nil {
+	if err := WriteFile(s.path, b, 0o600); err != nil {
 		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
+// WriteFile replaces path with data atomically: a temporary file in the same
+// directory is written, synced and renamed over path, and the directory is
+// synced, so a crash leaves either the old file or the new one, never a torn
+// or empty one.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
-		return fmt.Errorf("state: %w", err)
+		return err
 	}
-	if _, err := tmp.Write(b); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("state: %w", err)
+		return err
 	}
 	// Sync before rename: otherwise a power cut can leave the new name
 	// pointing at an empty file.
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("state: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("state: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("state: %w", err)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
 	}
-	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
+	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
