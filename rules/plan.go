@@ -23,6 +23,10 @@ type Input struct {
 	Hand []HandSession
 	// Namespace keeps the session UIDs of different plans apart.
 	Namespace string
+	// Classifier, when set, must have been built by NewClassifier with
+	// Settings.Keywords; a service planning many calendars builds it once
+	// instead of once per plan. Nil builds one.
+	Classifier *Classifier
 }
 
 // Range is the span of instants the events must cover: a week before the
@@ -62,7 +66,11 @@ func Make(in Input) (Plan, error) {
 			events = append(events, e)
 		}
 	}
-	cs := NewClassifier(in.Settings.Keywords).Classify(events, in.Loc)
+	c := in.Classifier
+	if c == nil {
+		c = NewClassifier(in.Settings.Keywords)
+	}
+	cs := c.Classify(events, in.Loc)
 	races := FindRaces(cs, in.Loc)
 
 	// Placement looks a week back (spacing, recovery after a race) and past

@@ -198,12 +198,20 @@ func readFile(path string, maxBytes int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	size := int64(0)
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, &ical.Error{Source: path, Msg: "is a directory, not a calendar file"}
-	} else if err == nil && fi.Mode().IsRegular() && fi.Size() > maxBytes {
-		return nil, &ical.Error{Source: path, Msg: fmt.Sprintf("file is larger than the %d MB limit", maxBytes>>20)}
+	} else if err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > maxBytes {
+			return nil, &ical.Error{Source: path, Msg: fmt.Sprintf("file is larger than the %d MB limit", maxBytes>>20)}
+		}
+		size = fi.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
+	// Sized from stat, so a regular file is read in one allocation; the
+	// limit still holds for a file that grows, or a pipe.
+	buf := bytes.NewBuffer(make([]byte, 0, size+512))
+	_, err = buf.ReadFrom(io.LimitReader(f, maxBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

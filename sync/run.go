@@ -20,6 +20,20 @@ type Engine struct {
 	// Zone resolves a zone name (IANA, Windows, Mozilla forms).
 	Zone func(name string) (*time.Location, error)
 	Log  *slog.Logger
+
+	// plain is the classifier for settings without keywords of their own,
+	// built once: compiling the vocabulary costs more than classifying a
+	// plan's worth of events.
+	plainOnce stdsync.Once
+	plain     *rules.Classifier
+}
+
+func (e *Engine) classifier(s rules.Settings) *rules.Classifier {
+	if len(s.Keywords) > 0 {
+		return rules.NewClassifier(s.Keywords)
+	}
+	e.plainOnce.Do(func() { e.plain = rules.NewClassifier(nil) })
+	return e.plain
 }
 
 // Request is one plan or sync.
@@ -99,7 +113,8 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		return &Result{Fingerprint: fp, Skipped: true}, nil
 	}
 
-	in := rules.Input{Start: req.Start, Weeks: req.Weeks, Loc: loc, Settings: req.Settings, Namespace: req.Namespace}
+	in := rules.Input{Start: req.Start, Weeks: req.Weeks, Loc: loc, Settings: req.Settings, Namespace: req.Namespace,
+		Classifier: e.classifier(req.Settings)}
 	from, to := in.Range()
 	for i, c := range cals {
 		evs, err := c.Events(from, to, loc)
