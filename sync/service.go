@@ -168,11 +168,10 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
 		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
 	}
-	p = fresh
 	if s.Log != nil {
 		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
 		if syncErr != nil {
-			s.Log.Warn("sync failed", append(attrs, slog.String("error", p.LastError))...)
+			s.Log.Warn("sync failed", append(attrs, slog.String("error", fresh.LastError))...)
 		} else {
 			s.Log.Info("synced", attrs...)
 		}
