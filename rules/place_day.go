@@ -122,7 +122,7 @@ func (p *placer) dateRules(d Date) []placeBlock {
 		case delta < 0 && -delta <= p.s.Taper:
 			bs = append(bs, placeBlock{"H3", fmt.Sprintf("taper before %s (%s)", name, when),
 				fmt.Sprintf("in the taper before %s (%s)", name, when)})
-		case delta > 0 && delta <= p.s.Recovery:
+		case delta > 0 && delta <= max(p.s.Recovery, 2): // TODO(coaching): recovery by distance
 			bs = append(bs, placeBlock{"H3", fmt.Sprintf("recovery after %s (%s)", name, when),
 				fmt.Sprintf("in the recovery after %s (%s)", name, when)})
 		}

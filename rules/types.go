@@ -11,11 +11,15 @@ import (
 // race > long > hard > easy > cross > rest (SPEC §3).
 type Kind int
 
-// Kinds, weakest first. KindOther and KindStrength never raise a day's kind:
-// a day whose only entry is a gym session or a meeting is a rest day for running.
+// Kinds, weakest first. KindOther, KindAway and KindStrength never raise a
+// day's kind: a day whose only entry is a gym session, a meeting or a trip is
+// a rest day for running.
 const (
-	KindOther    Kind = iota // not a workout: meetings, notes, weekly summaries, busy time
-	KindStrength             // strength or gym work already in the calendar
+	KindOther Kind = iota // not a workout: errands, life events, notes, weekly summaries, busy time
+	// KindAway is an entry saying the runner is away or unable to train
+	// ("Ski trip", "Sick", #away): no strength on any of its days (SPEC §3).
+	KindAway
+	KindStrength // strength or gym work already in the calendar
 	KindRest
 	KindCross
 	KindEasy
@@ -24,7 +28,7 @@ const (
 	KindRace
 )
 
-var kindNames = [...]string{"other", "strength", "rest", "cross", "easy", "hard", "long", "race"}
+var kindNames = [...]string{"other", "away", "strength", "rest", "cross", "easy", "hard", "long", "race"}
 
 // String returns the lowercase name used in JSON and the terminal.
 func (k Kind) String() string {
@@ -41,7 +45,7 @@ func ParseKind(s string) (Kind, error) {
 			return Kind(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown kind %q (want race, long, hard, easy, cross, rest, strength or other)", s)
+	return 0, fmt.Errorf("unknown kind %q (want race, long, hard, easy, cross, rest, strength, away or other)", s)
 }
 
 // IsRun reports whether k is a running (or cross-training) workout, i.e. one
@@ -100,6 +104,15 @@ type Classified struct {
 	// Duration is the planned duration (from the text, else from a timed
 	// event's length), 0 when unknown.
 	Duration time.Duration
+	// Light marks a KindStrength entry that is light (30 minutes or less,
+	// or core, mobility, stretching, activation, prehab, "light",
+	// "optional"): it does not count for H4, H7 or the weekly target and
+	// never makes a day ineligible (SPEC §4 "Light entries").
+	Light bool
+	// Part is "" for a whole entry. A compound entry ("Threshold intervals
+	// + Gym B") is classified as two Classified values sharing one Event:
+	// Part "run" carries the run's kind, Part "strength" is KindStrength.
+	Part string
 }
 
 // Day is one date of the plan with its strongest kind.
@@ -107,6 +120,10 @@ type Day struct {
 	Date   Date
 	Kind   Kind
 	Reason string
+	// Note says in plain words why the day has its session, or, for a day
+	// without one, the first rule that ruled it out or why another day was
+	// chosen ("the day before your long run"). Set by Make for the window.
+	Note string
 	// Events holds every event touching the date, runs and others, in start order.
 	Events []Classified
 }
@@ -192,9 +209,16 @@ type Settings struct {
 	WindowStart, WindowEnd Clock
 	// Weekdays allowed for sessions, indexed by time.Weekday (H6) [all].
 	Weekdays [7]bool
-	Taper    int // H3: days before a race with no session [7]
-	Recovery int // H3: days after a race with no session [2]
-	Level    Level
+	// Taper is the days before an A race with no session [7]; B races
+	// taper 3 days and C races 1 (SPEC §4 "Races").
+	Taper int
+	// Recovery is the days after every race with no session; the default
+	// RecoveryByDistance takes them from each race's distance.
+	Recovery int
+	// Fill treats dates no run calendar covers as rest days instead of
+	// leaving them without sessions (SPEC §4 "Only where there is a plan").
+	Fill  bool
+	Level Level
 	// Started is when the runner began strength training with this plan;
 	// a beginner's stages (body weight, bands, weights) count from it. Zero
 	// means the plan's start, which moves when the plan is made again later.
@@ -205,6 +229,11 @@ type Settings struct {
 	OneRM    map[string]float64
 	Keywords Keywords
 }
+
+// RecoveryByDistance is Settings.Recovery's default: each race's recovery
+// follows its distance (SPEC §4: ≤10 km 2 days, ≤half 5, ≤marathon 14,
+// longer 21, unknown 5).
+const RecoveryByDistance = -1
 
 // DefaultSettings returns the defaults of SPEC §4.
 func DefaultSettings() Settings {
@@ -218,7 +247,7 @@ func DefaultSettings() Settings {
 		WindowEnd:   21 * 60,
 		Weekdays:    [7]bool{true, true, true, true, true, true, true},
 		Taper:       7,
-		Recovery:    2,
+		Recovery:    RecoveryByDistance,
 		Level:       Intermediate,
 	}
 }
@@ -241,7 +270,7 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("at: %s is not a time of day", s.At)
 	case s.Taper < 0 || s.Taper > 28:
 		return fmt.Errorf("taper: %d days is out of range (0–28)", s.Taper)
-	case s.Recovery < 0 || s.Recovery > 28:
+	case s.Recovery != RecoveryByDistance && (s.Recovery < 0 || s.Recovery > 28):
 		return fmt.Errorf("recovery: %d days is out of range (0–28)", s.Recovery)
 	}
 	any := false
@@ -266,6 +295,12 @@ type Race struct {
 	Date       Date
 	Summary    string
 	DistanceKm float64 // 0 when the calendar does not say
+	// Priority is "A", "B" or "C" (SPEC §4 "Races").
+	Priority string
+	// TaperFrom is the first date of the no-strength taper before the race
+	// (the race date itself when there is none); RecoveryTo is the last
+	// date of the no-strength recovery after it.
+	TaperFrom, RecoveryTo Date
 }
 
 // HandSession is a session of ours that the runner changed by hand in a
@@ -327,10 +362,13 @@ type Session struct {
 	Placement
 	// UID is derived from the slot (week and ordinal), never random, so a
 	// session keeps its identity while it stays in its slot.
-	UID       string
-	Title     string
-	Phase     Phase
-	Variant   string // "A" or "B": the two alternating sessions
+	UID     string
+	Title   string
+	Phase   Phase
+	Variant string // "A" or "B": the two alternating sessions, in sequence across weeks
+	// Return marks a session in the week after a recovery of 5 days or
+	// more: deload volume, no plyometrics.
+	Return    bool
 	Exercises []Exercise
 	// Notes carries prescription notes for the runner (deload, progression).
 	Notes string
