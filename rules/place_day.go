@@ -122,7 +122,7 @@ func (p *placer) dateRules(d Date) []placeBlock {
 		case delta < 0 && -delta <= p.s.Taper:
 			bs = append(bs, placeBlock{"H3", fmt.Sprintf("taper before %s (%s)", name, when),
 				fmt.Sprintf("in the taper before %s (%s)", name, when)})
-		case delta > 0 && delta <= max(p.s.Recovery, 2): // TODO(coaching): recovery by distance
+		case delta > 0 && delta <= recoveryDays(p.s):
 			bs = append(bs, placeBlock{"H3", fmt.Sprintf("recovery after %s (%s)", name, when),
 				fmt.Sprintf("in the recovery after %s (%s)", name, when)})
 		}
@@ -296,3 +296,11 @@ func placeQuote(s string) string { return "\"" + s + "\"" }
 
 // placeWeekday is the short weekday name, "Tue".
 func placeWeekday(d Date) string { return d.Weekday().String()[:3] }
+
+// recoveryDays is the interim recovery until races carry their own.
+func recoveryDays(s Settings) int {
+	if s.Recovery == RecoveryByDistance {
+		return 2
+	}
+	return s.Recovery
+}
