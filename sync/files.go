@@ -59,6 +59,15 @@ func (c *icalCalendar) Events(from, to time.Time, loc *time.Location) ([]rules.E
 	return cal.Events(from, to, loc)
 }
 
+// EventsUpTo is Events that fails once more than max events are read.
+func (c *icalCalendar) EventsUpTo(from, to time.Time, loc *time.Location, max int) ([]rules.Event, error) {
+	cal, err := c.parse()
+	if err != nil {
+		return nil, err
+	}
+	return cal.EventsUpTo(from, to, loc, max)
+}
+
 // FileSource reads a .ics file.
 type FileSource struct {
 	Path     string

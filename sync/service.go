@@ -62,6 +62,12 @@ type Service struct {
 	Weeks int
 	// LockTTL bounds a sync: a crashed worker's lease expires after it [5m].
 	LockTTL time.Duration
+	// Limits bound what one plan may cost (DefaultLimits).
+	Limits Limits
+	// Backoff spaces the tries of a plan whose sync keeps failing
+	// [15m doubling up to 24h]. A permanent failure is not retried on
+	// schedule at all: an edit or a manual sync tries again.
+	Backoff Backoff
 }
 
 // PlanState is the StateStore of one plan inside a Store.
@@ -157,16 +163,30 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
 	}
 	now := s.Now()
+	wasFailing := fresh.Status == StatusError
 	fresh.LastSync, fresh.Updated = now, now
+	var se *SyncError
 	if syncErr != nil {
-		fresh.Status, fresh.LastError = StatusError, oneLine(syncErr.Error())
-		// Back off on failure, but never slower than the normal schedule.
-		fresh.NextSync = now.Add(min(s.every(), 2*time.Minute))
+		se = s.failed(rctx, fresh, syncErr, now)
+		fresh.Status, fresh.LastError, fresh.NextSync = StatusError, oneLine(syncErr.Error()), se.Next
+		if se.Permanent {
+			fresh.LastError += " (not retried until the plan is changed or synced by hand)"
+			fresh.NextSync = parked()
+		}
 	} else {
 		fresh.Status, fresh.LastError, fresh.NextSync = StatusOK, "", now.Add(s.every())
+		if wasFailing {
+			if err := s.Store.DeleteState(rctx, id, failuresKey); err != nil {
+				return res, fmt.Errorf("record sync: %w", err)
+			}
+		}
 	}
 	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
+		// Not recorded: the queue may retry.
 		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+	}
+	if se != nil {
+		syncErr = se
 	}
 	if s.Log != nil {
 		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
@@ -179,6 +199,48 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	return res, syncErr
 }
 
+// failuresKey keeps a plan's failures in a row, for the backoff, with the
+// inputs they failed on: an edit starts the count again.
+const failuresKey = "service/failures"
+
+type failures struct {
+	Count  int    `json:"count"`
+	Inputs string `json:"inputs"`
+}
+
+// failed counts a failed sync of p and says when to try again. A state the
+// store cannot keep costs the backoff its memory (the next wait is the
+// first), never the record of the failure.
+func (s *Service) failed(ctx context.Context, p *PlanRecord, syncErr error, now time.Time) *SyncError {
+	se := &SyncError{Err: syncErr, Permanent: IsPermanent(syncErr)}
+	if se.Permanent {
+		return se
+	}
+	inputs := planInputs(p)
+	var f failures
+	if b, ok, err := s.Store.GetState(ctx, p.ID, failuresKey); err == nil && ok {
+		if json.Unmarshal(b, &f) != nil || f.Inputs != inputs {
+			f = failures{}
+		}
+	}
+	f.Count++
+	f.Inputs = inputs
+	if b, err := json.Marshal(f); err == nil {
+		if err := s.Store.PutState(ctx, p.ID, failuresKey, b); err != nil && s.Log != nil {
+			s.Log.Warn("failure count not kept", slog.String("plan_id", p.ID), slog.Any("error", err))
+		}
+	}
+	se.Next = now.Add(max(s.Backoff.after(f.Count), s.every()))
+	return se
+}
+
+// planInputs hashes what the runner edits: a change restarts the backoff.
+func planInputs(p *PlanRecord) string {
+	b, _ := json.Marshal([]any{p.Sources, p.Busy, p.TimeZone, p.Settings})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 func (s *Service) every() time.Duration {
 	if s.Every <= 0 {
 		return 15 * time.Minute
@@ -188,6 +250,12 @@ func (s *Service) every() time.Duration {
 
 func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, error) {
 	state := PlanState{Store: s.Store, PlanID: p.ID}
+	limits := s.Limits.WithDefaults()
+	// A plan stored before the limits (or under larger ones) is held to
+	// them too.
+	if err := limits.CheckCalendars(p.Sources, p.Busy); err != nil {
+		return SyncResult{}, err
+	}
 	settings, err := p.Settings.Apply(rules.DefaultSettings())
 	if err != nil {
 		return SyncResult{}, fmt.Errorf("settings: %w", err)
@@ -227,7 +295,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		settings.Started = rules.DateOf(p.Created.In(loc))
 	}
 	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
-		Settings: settings, Namespace: p.ID}
+		Settings: settings, Namespace: p.ID, MaxEvents: limits.Events}
 	for _, spec := range p.Sources {
 		src, err := source(spec, false)
 		if err != nil {
@@ -263,7 +331,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if res.Skipped {
 		return SyncResult{Skipped: true}, nil
 	}
-	if err := s.publish(ctx, p, res); err != nil {
+	if err := s.publish(ctx, p, res, limits.PlanBytes); err != nil {
 		return SyncResult{}, err
 	}
 	if res.Fingerprint != "" {
@@ -276,10 +344,13 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 
 // publish stores the feed and the plan. An unchanged set of sessions keeps
 // the old bytes, so the ETag holds and subscribers get 304s.
-func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error {
+func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result, maxBytes int) error {
 	planJSON, err := json.Marshal(NewPlanJSON(res.Plan, res.Loc))
 	if err != nil {
 		return err
+	}
+	if len(planJSON) > maxBytes {
+		return tooLarge("plan", len(planJSON), maxBytes)
 	}
 	var prev []ical.Written
 	old, err := s.Store.GetFeed(ctx, p.ID)
@@ -302,10 +373,19 @@ func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error
 		if err != nil {
 			return err
 		}
+		if buf.Len() > maxBytes {
+			return tooLarge("feed", buf.Len(), maxBytes)
+		}
 		sum := sha256.Sum256(buf.Bytes())
 		feed.ICS, feed.ETag, feed.Updated = buf.Bytes(), `"`+hex.EncodeToString(sum[:16])+`"`, s.Now()
 	}
 	return s.Store.PutFeed(ctx, p.ID, feed)
+}
+
+// tooLarge refuses to store a plan or feed over the limit: the API would
+// answer it whole to every request.
+func tooLarge(what string, n, limit int) error {
+	return &LimitError{Msg: fmt.Sprintf("the %s is %d KiB, over the %d KiB a plan may store: use calendars that hold the training only", what, n>>10, limit>>10)}
 }
 
 // oneLine keeps a stored error on one line.
