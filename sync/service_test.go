@@ -128,7 +128,12 @@ func TestSyncPlanRecordsErrors(t *testing.T) {
 	if strings.Contains(got.LastError, "8f14e45f") {
 		t.Errorf("the stored error shows the feed's secret path: %q", got.LastError)
 	}
-	if !got.NextSync.After(now) || got.NextSync.After(now.Add(15*time.Minute)) {
-		t.Errorf("next sync %v: want a retry soon", got.NextSync)
+	// Not a calendar is permanent: the schedule leaves the plan alone
+	// until the runner changes it or asks for a sync.
+	if !got.Scheduled().IsZero() || !got.NextSync.After(now.AddDate(100, 0, 0)) {
+		t.Errorf("next sync %v: want none scheduled", got.NextSync)
+	}
+	if !strings.Contains(got.LastError, "not retried until the plan is changed or synced by hand") {
+		t.Errorf("last error %q does not say the plan waits for the runner", got.LastError)
 	}
 }
