@@ -157,7 +157,7 @@ func (s *Server) view(r *http.Request, p *sync.PlanRecord) (*planView, error) {
 		settings = rules.DefaultSettings()
 	}
 	v := &planView{ID: p.ID, Status: p.Status, LastError: p.LastError, LastSync: optTime(p.LastSync),
-		NextSync: optTime(p.NextSync), TimeZone: p.TimeZone, Sources: nonNil(p.Sources), Busy: nonNil(p.Busy),
+		NextSync: optTime(p.Scheduled()), TimeZone: p.TimeZone, Sources: nonNil(p.Sources), Busy: nonNil(p.Busy),
 		Settings: sync.FromSettings(settings), Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, tok),
 		Sessions: []sync.SessionJSON{}, Days: []sync.DayJSON{}, ShortWeeks: []sync.ShortWeekJSON{}}
 	v.WebcalURL = webcalURL(v.FeedURL)

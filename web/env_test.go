@@ -185,7 +185,8 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	go func() {
 		defer close(qdone)
 		e.queue.Run(qctx, queue.HandlerFunc(func(ctx context.Context, id string) error {
-			_, err := e.svc.SyncPlan(ctx, id)
+			// Counted like serve's worker counts its syncs.
+			_, err := e.srv.Metrics.Syncer(e.svc).SyncPlan(ctx, id)
 			e.synced <- id
 			return err
 		}))
@@ -193,7 +194,7 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.stopQueue = stdsync.OnceFunc(func() { cancel(); <-qdone })
 	t.Cleanup(e.stopQueue)
 	e.srv = &Server{Store: store, Syncer: e.svc, Queue: e.queue, Sealer: sealer, Zone: ical.LoadLocation,
-		Now: e.clock.Now, Log: log,
+		Now: e.clock.Now, Log: log, Metrics: NewMetrics(e.queue),
 		// Generous limits: only the rate limit test meets them.
 		FeedLimit: Limit{Rate: 1000, Burst: 1000}, APILimit: Limit{Rate: 1000, Burst: 1000}}
 	e.transport = &http.Transport{DisableCompression: true}
@@ -330,7 +331,13 @@ func (e *env) create() created {
 	e.t.Helper()
 	res := e.do(http.MethodPost, "/api/plans", "", e.createBody())
 	wantStatus(e.t, res, http.StatusCreated)
-	return decode[created](e.t, res)
+	c := decode[created](e.t, res)
+	// The first sync runs in the worker: once it is recorded, let it
+	// report, so a test's next waitSynced hears the sync it caused.
+	if c.Status != sync.StatusSyncing {
+		e.waitSynced(c.ID)
+	}
+	return c
 }
 
 // path returns the path and query of an absolute URL of the server.

@@ -305,8 +305,8 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	if !p.LastSync.IsZero() {
 		d.LastSync = p.LastSync.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 	}
-	if !p.NextSync.IsZero() {
-		d.NextSync = p.NextSync.In(loc).Format("Mon 2 Jan 15:04 MST")
+	if next := p.Scheduled(); !next.IsZero() {
+		d.NextSync = next.In(loc).Format("Mon 2 Jan 15:04 MST")
 	}
 	for _, src := range p.Sources {
 		d.Sources = append(d.Sources, displaySource(src))

@@ -84,8 +84,9 @@ type Server struct {
 	// MaxClients bounds each rate limiter's table of client IPs [10000];
 	// the least recently seen client is forgotten first.
 	MaxClients int
-	// MaxSources caps sources and busy calendars per plan [10].
-	MaxSources int
+	// Limits bound each plan (sync.DefaultLimits); give the Service's, so
+	// what the API accepts is what a sync takes.
+	Limits sync.Limits
 	// LockWait is how long a change to a plan waits for a sync of it in
 	// flight before answering 503 [15s].
 	LockWait time.Duration
@@ -136,9 +137,6 @@ func (s *Server) init() {
 	}
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
-	}
-	if s.MaxSources <= 0 {
-		s.MaxSources = 10
 	}
 	if s.LockWait <= 0 {
 		s.LockWait = 15 * time.Second
