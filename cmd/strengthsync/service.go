@@ -208,6 +208,8 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
+	// Feed addresses are secrets: the store keeps them sealed.
+	p.store = sync.SealURLs(p.store, p.sealer)
 	if p.google, err = a.googleSetup(f, p); err != nil {
 		p.close()
 		return nil, err
