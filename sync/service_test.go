@@ -5,30 +5,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/strengthsync/strengthsync/ical"
-	"github.com/strengthsync/strengthsync/ical/fetch"
 	"github.com/strengthsync/strengthsync/sync"
-	"github.com/strengthsync/strengthsync/sync/sqlite"
 )
 
-// newService is a Service on a real SQLite store, fetching from loopback.
+// newService is a Service on a real SQLite store, fetching from loopback,
+// at a fixed time.
 func newService(t *testing.T, now time.Time) (*sync.Service, sync.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	opts := fetch.DefaultOptions()
-	opts.AllowPrivate = true
-	return &sync.Service{Store: st, Engine: &sync.Engine{Zone: ical.LoadLocation}, Fetch: fetch.New(opts),
-		Now: func() time.Time { return now }}, st
+	return limitService(t, &clock{t: now}, nil)
 }
 
 func TestSyncPlanPublishesSkipsAndKeepsEditsMadeMeanwhile(t *testing.T) {
