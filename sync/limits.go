@@ -119,18 +119,19 @@ func (e *SyncError) Unwrap() error { return e.Err }
 
 // Backoff is how the schedule retries a plan whose sync fails.
 type Backoff struct {
-	// First is the wait after the first failure [15m]; it doubles with
-	// each failure in a row.
+	// First is the wait after the first failure [the sync interval,
+	// 15m]; it doubles with each failure in a row.
 	First time.Duration
 	// Max caps the wait [24h].
 	Max time.Duration
 }
 
-// after returns the wait after the n-th failure in a row (n ≥ 1).
-func (b Backoff) after(n int) time.Duration {
+// after returns the wait after the n-th failure in a row (n ≥ 1), starting
+// from every when First is not set.
+func (b Backoff) after(n int, every time.Duration) time.Duration {
 	first, most := b.First, b.Max
 	if first <= 0 {
-		first = 15 * time.Minute
+		first = every
 	}
 	if most <= 0 {
 		most = 24 * time.Hour

@@ -65,7 +65,7 @@ type Service struct {
 	// Limits bound what one plan may cost (DefaultLimits).
 	Limits Limits
 	// Backoff spaces the tries of a plan whose sync keeps failing
-	// [15m doubling up to 24h]. A permanent failure is not retried on
+	// [from Every, 15m, doubling up to 24h]. A permanent failure is not retried on
 	// schedule at all: an edit or a manual sync tries again.
 	Backoff Backoff
 }
@@ -230,7 +230,7 @@ func (s *Service) failed(ctx context.Context, p *PlanRecord, syncErr error, now 
 			s.Log.Warn("failure count not kept", slog.String("plan_id", p.ID), slog.Any("error", err))
 		}
 	}
-	se.Next = now.Add(max(s.Backoff.after(f.Count), s.every()))
+	se.Next = now.Add(s.Backoff.after(f.Count, s.every()))
 	return se
 }
 
