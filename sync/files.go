@@ -43,6 +43,9 @@ func (c *icalCalendar) parse() (*ical.Calendar, error) {
 
 func (c *icalCalendar) Fingerprint() string { return c.hash }
 
+// Size is the calendar's length in bytes, as read.
+func (c *icalCalendar) Size() int { return len(c.data) }
+
 // TimeZone is "" for a calendar that does not parse; Events reports why.
 func (c *icalCalendar) TimeZone() string {
 	if cal, err := c.parse(); err == nil {

@@ -23,6 +23,11 @@ type Limits struct {
 	// together, after recurrences are expanded [20000]. A training plan
 	// has a few hundred.
 	Events int
+	// SourceBytes caps the calendars of a plan as fetched, all together
+	// [20 MiB]; each one is also capped by the fetch size limit (10 MB).
+	// The service keeps the last copy of each to plan from when a source
+	// answers "not modified", so this bounds the plan's stored copies too.
+	SourceBytes int
 	// PlanBytes caps what a plan stores of itself: its plan JSON (days,
 	// sessions) and its feed, each [1 MiB].
 	PlanBytes int
@@ -30,7 +35,7 @@ type Limits struct {
 
 // DefaultLimits are the limits of a service that sets none.
 func DefaultLimits() Limits {
-	return Limits{Sources: 5, Busy: 5, Events: 20_000, PlanBytes: 1 << 20}
+	return Limits{Sources: 5, Busy: 5, Events: 20_000, SourceBytes: 20 << 20, PlanBytes: 1 << 20}
 }
 
 // WithDefaults fills the zero fields with DefaultLimits.
@@ -44,6 +49,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.Events <= 0 {
 		l.Events = d.Events
+	}
+	if l.SourceBytes <= 0 {
+		l.SourceBytes = d.SourceBytes
 	}
 	if l.PlanBytes <= 0 {
 		l.PlanBytes = d.PlanBytes
@@ -67,19 +75,12 @@ func (l Limits) CheckCalendars(sources, busy []string) error {
 
 // LimitError is a plan or source over one of its Limits. It is permanent:
 // syncing again cannot help until the runner changes the plan or the source.
+// The engine prefixes it with the source that went over.
 type LimitError struct {
-	// Source names the calendar that went over, redacted; "" for the plan
-	// as a whole.
-	Source string
-	Msg    string
+	Msg string
 }
 
-func (e *LimitError) Error() string {
-	if e.Source == "" {
-		return e.Msg
-	}
-	return e.Source + ": " + e.Msg
-}
+func (e *LimitError) Error() string { return e.Msg }
 
 // Permanent reports true: see IsPermanent.
 func (e *LimitError) Permanent() bool { return true }

@@ -56,6 +56,7 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 	// limit), and as a few kilobytes of rules that expand to as many in the
 	// plan's weeks.
 	written := icaltest.GenerateYears(274, 1)
+	justUnder := icaltest.GenerateYears(70, 1) // 9.6 MB, a run a day for 70 years
 	dense := icaltest.GenerateDense(100_000, now, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/calendar")
@@ -64,6 +65,8 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 			w.Write(written)
 		case strings.HasPrefix(r.URL.Path, "/dense/"):
 			w.Write(dense)
+		case strings.HasPrefix(r.URL.Path, "/large/"):
+			w.Write(justUnder)
 		default:
 			w.Write(icaltest.GenerateDense(19_000, now, 2))
 		}
@@ -76,8 +79,15 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 		}
 		return out
 	}
-	runtime.GC()
-	stop := peakHeap()
+	var peak uint64
+	measure := func(name string, f func()) {
+		runtime.GC()
+		stop := peakHeap()
+		f()
+		p := stop()
+		t.Logf("%-30s peak heap in use %4d MiB", name, p>>20)
+		peak = max(peak, p)
+	}
 
 	tests := []struct {
 		name          string
@@ -90,13 +100,16 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 		// At the limit of calendars, each far over the events.
 		{"expanded events", urls("dense", 5), urls("dense", 5), "/dense/…: more than 20000 events in the plan's weeks"},
 		{"written events", urls("written", 5), urls("written", 5), "/written/… is larger than the 10 MB limit"},
+		// Each calendar under the size limit, but not all ten together.
+		{"calendars too large together", urls("large", 5), urls("large", 5), "/large/…: the plan's calendars hold more than 20 MiB together"},
 		// Under the events limit, but a plan too large to store and serve.
 		{"plan too large", urls("under", 1), nil, "over the 1024 KiB a plan may store"},
 	}
 	for i, tt := range tests {
 		id := fmt.Sprintf("attack-%d", i)
 		newPlan(t, st, id, now, tt.sources, tt.busy)
-		_, err := svc.SyncPlan(ctx, id)
+		var err error
+		measure(tt.name, func() { _, err = svc.SyncPlan(ctx, id) })
 		var se *sync.SyncError
 		if !errors.As(err, &se) || !se.Permanent {
 			t.Errorf("%s: sync error %v, want a permanent one", tt.name, err)
@@ -109,8 +122,15 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 			t.Errorf("%s: a feed was stored", tt.name)
 		}
 	}
-	peak := stop()
-	t.Logf("peak heap in use during the attack: %d MiB (the calendars served from this process included)", peak>>20)
+	// Under every limit: two calendars just under the size limit are
+	// fetched, kept, parsed and planned.
+	newPlan(t, st, "large", now, urls("large", 1), urls("large", 1))
+	measure("two large calendars", func() {
+		if _, err := svc.SyncPlan(ctx, "large"); err != nil {
+			t.Errorf("two large calendars: %v", err)
+		}
+	})
+	t.Logf("peak heap in use: %d MiB (the calendars served from this process included)", peak>>20)
 	if peak > 512<<20 {
 		t.Errorf("peak heap %d MiB, over 512 MiB", peak>>20)
 	}

@@ -59,6 +59,10 @@ type Request struct {
 	// all calendars together; the source that goes over fails the run with
 	// a *LimitError, before the rest is read.
 	MaxEvents int
+	// MaxBytes, when positive, caps the calendars as loaded, all together;
+	// the source that goes over fails the run with a *LimitError before
+	// any is parsed.
+	MaxBytes int
 }
 
 // Result is what a Run produced.
@@ -85,6 +89,17 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	cals, err := loadAll(ctx, all, roughFrom, roughTo)
 	if err != nil {
 		return nil, err
+	}
+	if req.MaxBytes > 0 {
+		total := 0
+		for i, c := range cals {
+			if sized, ok := c.(interface{ Size() int }); ok {
+				if total += sized.Size(); total > req.MaxBytes {
+					return nil, named(all[i].Name(), &LimitError{Msg: fmt.Sprintf(
+						"the plan's calendars hold more than %d MiB together (the limit per plan): use calendars that hold the training only", req.MaxBytes>>20)})
+				}
+			}
+		}
 	}
 
 	// An explicit zone keeps the sources unparsed until they are needed;

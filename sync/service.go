@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
@@ -92,8 +93,13 @@ func (s PlanState) Delete(ctx context.Context, key string) error {
 }
 
 // stateCache keeps fetch validators and bodies in a plan's state. Keys are
-// hashes: feed URLs are secrets.
-type stateCache struct{ state StateStore }
+// hashes: feed URLs are secrets. room is what the plan's sources may still
+// store in this sync (Limits.SourceBytes): a plan over it fails, and its
+// copies must not fill the store meanwhile.
+type stateCache struct {
+	state StateStore
+	room  *atomic.Int64
+}
 
 func (c stateCache) key(url string) string {
 	sum := sha256.Sum256([]byte(url))
@@ -113,6 +119,9 @@ func (c stateCache) Get(ctx context.Context, url string) (fetch.Entry, bool, err
 }
 
 func (c stateCache) Put(ctx context.Context, url string, e fetch.Entry) error {
+	if c.room.Add(-int64(len(e.Body))) < 0 {
+		return &LimitError{Msg: "the plan's calendars are over its size limit: not kept"}
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -269,6 +278,8 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			return SyncResult{}, err
 		}
 	}
+	cache := stateCache{state: state, room: new(atomic.Int64)}
+	cache.room.Store(int64(limits.SourceBytes))
 	source := func(spec string, busy bool) (Source, error) {
 		if id, ok := strings.CutPrefix(spec, "google:"); ok {
 			if link == nil {
@@ -279,7 +290,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			}
 			return link.Source(id), nil
 		}
-		return URLSource{URL: spec, Client: s.Fetch, Cache: stateCache{state}}, nil
+		return URLSource{URL: spec, Client: s.Fetch, Cache: cache}, nil
 	}
 	weeks := s.Weeks
 	if weeks <= 0 {
@@ -295,7 +306,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		settings.Started = rules.DateOf(p.Created.In(loc))
 	}
 	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
-		Settings: settings, Namespace: p.ID, MaxEvents: limits.Events}
+		Settings: settings, Namespace: p.ID, MaxEvents: limits.Events, MaxBytes: limits.SourceBytes}
 	for _, spec := range p.Sources {
 		src, err := source(spec, false)
 		if err != nil {

@@ -70,6 +70,7 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 	fl.IntVar(&f.limits.Sources, "max-sources", d.Sources, "run calendars a plan may have")
 	fl.IntVar(&f.limits.Busy, "max-busy", d.Busy, "busy calendars a plan may have")
 	fl.IntVar(&f.limits.Events, "max-events", d.Events, "events read for one plan in its weeks, all calendars together, recurrences expanded")
+	fl.IntVar(&f.limits.SourceBytes, "max-source-bytes", d.SourceBytes, "bytes of all calendars of one plan together, as fetched")
 	fl.IntVar(&f.limits.PlanBytes, "max-plan-bytes", d.PlanBytes, "bytes a plan may store of its plan JSON and of its feed, each")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
@@ -134,7 +135,8 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	for _, l := range []struct {
 		flag string
 		v    int
-	}{{"--max-sources", f.limits.Sources}, {"--max-busy", f.limits.Busy}, {"--max-events", f.limits.Events}, {"--max-plan-bytes", f.limits.PlanBytes}} {
+	}{{"--max-sources", f.limits.Sources}, {"--max-busy", f.limits.Busy}, {"--max-events", f.limits.Events},
+		{"--max-source-bytes", f.limits.SourceBytes}, {"--max-plan-bytes", f.limits.PlanBytes}} {
 		if l.v < 1 {
 			return usageErr(fmt.Errorf("%s: %d: want at least 1", l.flag, l.v))
 		}
