@@ -34,11 +34,12 @@ func FuzzCreateBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodPost, "/api/plans", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		var req createRequest
 		err := decodeJSON(rec, r, &req)
 		if err == nil {
 			in := planInput{Sources: req.Sources, Busy: req.Busy, TimeZone: req.TimeZone, Settings: req.Settings}
-			err = s.validate(&in, false)
+			err = s.validate(&in, false, false)
 			if err == nil {
 				if len(in.Sources) == 0 || in.TimeZone == "" {
 					t.Fatalf("accepted a plan without sources or zone: %q", body)
@@ -71,7 +72,7 @@ func FuzzSettingsForm(f *testing.F) {
 		if err == nil {
 			s := &Server{Zone: ical.LoadLocation, MaxSources: 10}
 			in := planInput{Sources: []string{"https://x.example/"}, TimeZone: "UTC", Settings: j}
-			err = s.validate(&in, false)
+			err = s.validate(&in, false, false)
 			if err == nil {
 				return
 			}

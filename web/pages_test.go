@@ -271,11 +271,18 @@ func TestCreateFormErrors(t *testing.T) {
 			}
 		})
 	}
-	// The zone defaults to UTC when the field is left out.
+	// The zone is the calendar's own when the field is left out, else UTC.
 	res := e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}})
 	wantStatus(t, res, http.StatusSeeOther)
 	m := manageLink.FindStringSubmatch(res.Header.Get("Location"))
-	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "UTC" || p.Status != sync.StatusOK {
+	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "Europe/London" || p.Status != sync.StatusOK {
 		t.Errorf("plan from a form without zone: %+v %v", p, err)
+	}
+	e.cal.set([]byte(strings.Replace(string(runsICS(false)), "X-WR-TIMEZONE:Europe/London\r\n", "", 1)), http.StatusOK)
+	res = e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}})
+	wantStatus(t, res, http.StatusSeeOther)
+	m = manageLink.FindStringSubmatch(res.Header.Get("Location"))
+	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "UTC" {
+		t.Errorf("plan from a form without zone, calendar without one: %+v %v", p, err)
 	}
 }
