@@ -277,7 +277,7 @@ func (s *Server) pageAuth(w http.ResponseWriter, r *http.Request) (*sync.PlanRec
 }
 
 var notices = map[string]string{
-	"created":  "Your plan is ready. Bookmark this page: its address is the only key to it.",
+	"created": "Your plan is ready. Bookmark this page: its address is the only key to it.",
 	// created while its calendar could not be read (a transient failure):
 	// "ready" would be a lie next to the error.
 	"created-error": "Your plan is saved, but its calendar could not be read yet (see Last error): it will keep trying. " +

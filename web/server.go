@@ -114,11 +114,11 @@ type Server struct {
 	// crossOrigin refuses cross-site form posts; the public URL's origin
 	// and the request's own host are same-origin.
 	crossOrigin *http.CrossOriginProtection
-	gz       *gzipCache
-	mux      *http.ServeMux
-	bg       stdsync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	gz          *gzipCache
+	mux         *http.ServeMux
+	bg          stdsync.WaitGroup
+	bgCtx       context.Context
+	bgCancel    context.CancelFunc
 }
 
 //go:embed templates/*.html
