@@ -47,7 +47,7 @@ func (s *Server) checkFormToken(scope, tok string) bool {
 	if tok == "" || len(tok) > 256 {
 		return false
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(tok)
+	sealed, err := base64.RawURLEncoding.Strict().DecodeString(tok)
 	if err != nil {
 		return false
 	}
