@@ -94,6 +94,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
+		// net/http removes a parsed multipart form's temporary files only
+		// from the request it made, not from this copy: should a handler
+		// ever parse one, nothing is left on disk.
+		defer func() {
+			if r.MultipartForm != nil {
+				r.MultipartForm.RemoveAll()
+			}
+		}()
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
