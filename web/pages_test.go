@@ -83,12 +83,16 @@ func TestPlanPage(t *testing.T) {
 		`kind-long`, `kind-easy`, `kind-hard`, // kinds
 		"Intervals 6x800m", "Long run 2h", // the runs
 		`name="token" value="` + token + `"`, // forms carry the token
+		`name="form_token" value="`,          // and a form token
 		`action="/plans/` + id + `/settings"`, `action="/plans/` + id + `/sync"`,
 		`action="/plans/` + id + `/feed-token"`, `action="/plans/` + id + `/delete"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("plan page lacks %q", want)
 		}
+	}
+	if n := strings.Count(body, `name="form_token"`); n != 4 {
+		t.Errorf("%d of the plan page's 4 forms carry a form token", n)
 	}
 	// Four weeks of seven days, Monday first, today marked.
 	if n := strings.Count(body, `<td class="day`); n != 28 {
