@@ -177,14 +177,28 @@ func TestFeedStoreDown(t *testing.T) {
 		t.Error("503 without Retry-After")
 	}
 	wantStatus(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable)
-	// The API answers 500 with the request ID and logs the cause once.
-	res = e.do(http.MethodGet, "/api/plans/"+c.ID, c.ManageToken, nil, "X-Request-ID", "req-store-down")
-	wantStatus(t, res, http.StatusInternalServerError)
-	if got := decode[map[string]string](t, res); got["error"] != "internal error (request req-store-down)" {
-		t.Errorf("500 body = %v", got)
+	// The API and the pages answer 503 with Retry-After (trying again is
+	// right), the API with the request ID, and the cause is logged once.
+	for _, tt := range []struct{ method, path, token string }{
+		{http.MethodGet, "/api/plans/" + c.ID, c.ManageToken},
+		{http.MethodPatch, "/api/plans/" + c.ID, c.ManageToken},
+		{http.MethodGet, path(t, c.ManageURL), ""},
+	} {
+		var body any
+		if tt.method == http.MethodPatch {
+			body = map[string]any{"settings": map[string]any{"per_week": 1}}
+		}
+		res = e.do(tt.method, tt.path, tt.token, body, "X-Request-ID", "req-store-down")
+		wantStatus(t, res, http.StatusServiceUnavailable)
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 1 {
+			t.Errorf("%s %s: Retry-After = %q", tt.method, tt.path, res.Header.Get("Retry-After"))
+		}
+		if b := string(readBody(t, res)); !strings.Contains(b, "req-store-down") {
+			t.Errorf("%s %s: 503 body lacks the request ID: %s", tt.method, tt.path, b)
+		}
 	}
-	if !strings.Contains(e.logs.String(), `"msg":"request failed","request_id":"req-store-down"`) {
-		t.Error("the failure was not logged with its request ID")
+	if n := strings.Count(e.logs.String(), `"msg":"store unavailable","request_id":"req-store-down"`); n != 3 {
+		t.Errorf("store failures logged %d times, want once per request (3)", n)
 	}
 	wantStatus(t, e.do(http.MethodGet, "/healthz", "", nil), http.StatusOK)
 }
