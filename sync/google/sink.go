@@ -295,6 +295,32 @@ func (s *Sink) Hand(ctx context.Context, from, to time.Time) ([]rules.HandSessio
 	return out, nil
 }
 
+// Kept reports the sessions of ours whose events were written to start in
+// [from, to): where they are now, or Deleted when the runner deleted them.
+func (s *Sink) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	st, err := s.refresh(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.HandSession
+	for _, id := range sortedIDs(st) {
+		r := st.Records[id]
+		if r.Written == nil || r.Deleting || r.Week == "" || r.Ordinal < 1 || !in(r.Written.Start, from, to) {
+			continue
+		}
+		h := rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Start: r.Written.Start, End: r.Written.End}
+		switch {
+		case r.runnerDeleted():
+			h = rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Deleted: true}
+		case r.hand():
+			h.Start, h.End = r.Remote.Start, r.Remote.End
+		}
+		h.Start, h.End = h.Start.In(from.Location()), h.End.In(from.Location())
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 func in(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to) }
 
 func sortedIDs(st *sinkState) []string {
@@ -318,7 +344,8 @@ var errSkipped = errors.New("left as the runner put it")
 
 // Apply makes the calendar hold sessions in [from, to): it inserts new
 // ones, patches changed ones, deletes stale ones, and leaves alone the
-// sessions the runner moved or deleted and every event that is not ours.
+// sessions the runner moved or deleted, our events outside the window
+// (the past is the runner's, SPEC §6) and every event that is not ours.
 func (s *Sink) Apply(ctx context.Context, sessions []rules.Session, from, to time.Time, dryRun bool) (sync.Changes, error) {
 	var ch sync.Changes
 	st, err := s.refresh(ctx, from)
@@ -341,6 +368,15 @@ func (s *Sink) Apply(ctx context.Context, sessions []rules.Session, from, to tim
 		planned[id] = true
 		r := st.Records[id]
 		if sess.Hand || (r != nil && (r.hand() || r.runnerDeleted())) {
+			ch.Unchanged++
+			continue
+		}
+		if r != nil && r.Written != nil && !r.Deleting && !in(r.Written.Start, from, to) {
+			// The slot's event lies outside the window, most likely in
+			// the past: it stays as written. The engine plans around such
+			// slots, so a plan that still lands here came from elsewhere.
+			s.c.log.Warn("google: a planned session's event lies outside the window; leaving it",
+				slog.String("event", id), slog.String("uid", r.UID))
 			ch.Unchanged++
 			continue
 		}
