@@ -273,49 +273,44 @@ func parseSlot(s string) (string, int) {
 // Hand reports the sessions in [from, to) the runner moved, renamed or
 // deleted in Google since we wrote them.
 func (s *Sink) Hand(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
-	st, err := s.refresh(ctx, from)
-	if err != nil {
-		return nil, err
-	}
-	var out []rules.HandSession
-	for _, id := range sortedIDs(st) {
-		r := st.Records[id]
-		if r.Written == nil || (!in(r.Written.Start, from, to) && (r.Remote == nil || !in(r.Remote.Start, from, to))) {
-			continue
-		}
-		switch {
-		case r.runnerDeleted():
-			out = append(out, rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Deleted: true})
-		case r.hand():
-			loc := from.Location()
-			out = append(out, rules.HandSession{Week: r.Week, Ordinal: r.Ordinal,
-				Start: r.Remote.Start.In(loc), End: r.Remote.End.In(loc)})
-		}
-	}
-	return out, nil
+	return s.slots(ctx, from, func(r *record) bool {
+		return r.Written != nil && (in(r.Written.Start, from, to) || r.Remote != nil && in(r.Remote.Start, from, to)) &&
+			(r.runnerDeleted() || r.hand())
+	})
 }
 
 // Kept reports the sessions of ours whose events were written to start in
 // [from, to): where they are now, or Deleted when the runner deleted them.
 func (s *Sink) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	return s.slots(ctx, from, func(r *record) bool {
+		return r.Written != nil && !r.Deleting && r.Week != "" && r.Ordinal > 0 && in(r.Written.Start, from, to)
+	})
+}
+
+// slots lists, in date order, the sessions of the records pick takes, as
+// the planner sees them: deleted, where the runner put them, or where we
+// wrote them; times in from's zone.
+func (s *Sink) slots(ctx context.Context, from time.Time, pick func(*record) bool) ([]rules.HandSession, error) {
 	st, err := s.refresh(ctx, from)
 	if err != nil {
 		return nil, err
 	}
+	loc := from.Location()
 	var out []rules.HandSession
 	for _, id := range sortedIDs(st) {
 		r := st.Records[id]
-		if r.Written == nil || r.Deleting || r.Week == "" || r.Ordinal < 1 || !in(r.Written.Start, from, to) {
+		if !pick(r) {
 			continue
 		}
-		h := rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Start: r.Written.Start, End: r.Written.End}
+		h := rules.HandSession{Week: r.Week, Ordinal: r.Ordinal}
 		switch {
 		case r.runnerDeleted():
-			h = rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Deleted: true}
+			h.Deleted = true
 		case r.hand():
-			h.Start, h.End = r.Remote.Start, r.Remote.End
+			h.Start, h.End = r.Remote.Start.In(loc), r.Remote.End.In(loc)
+		default:
+			h.Start, h.End = r.Written.Start.In(loc), r.Written.End.In(loc)
 		}
-		h.Start, h.End = h.Start.In(from.Location()), h.End.In(from.Location())
 		out = append(out, h)
 	}
 	return out, nil
