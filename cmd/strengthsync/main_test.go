@@ -476,3 +476,36 @@ func veventText(t *testing.T, data []byte, uid string) []byte {
 	j := bytes.Index(data[i:], []byte("END:VEVENT"))
 	return data[i : i+j]
 }
+
+// The same rule after the window's end: a shorter sync leaves the weeks
+// it no longer plans as they were.
+func TestSyncKeepsSessionsAfterItsWindow(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "strength.ics")
+	base := []string{"sync", "--to", dest, "--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2027-01-25"}
+	if _, errs, code := run(t, append(base, "--weeks", "6")...); code != 0 {
+		t.Fatal(errs)
+	}
+	first := events(t, mustRead(t, dest))
+	out, errs, code := run(t, append(base, "--weeks", "2")...)
+	if code != 0 || strings.Contains(out, "  - ") {
+		t.Fatalf("exit %d, %s\n%s", code, errs, out)
+	}
+	second := events(t, mustRead(t, dest))
+	if len(second) != len(first) {
+		t.Errorf("%d sessions before, %d after the shorter sync", len(first), len(second))
+	}
+	for uid, w := range first {
+		if g, ok := second[uid]; !ok || g.Hash != w.Hash || g.Sequence != w.Sequence || !g.Start.Equal(w.Start) {
+			t.Errorf("session %s of %s left or changed", uid, w.Start.Format("Mon 2 Jan"))
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
