@@ -542,7 +542,8 @@ func TestDeletePlan(t *testing.T) {
 	if b := readBody(t, res); len(b) != 0 {
 		t.Errorf("204 with a body: %q", b)
 	}
-	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusNotFound)
+	// The feed clears subscribed calendars for a while (TestDeletedFeed).
+	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusOK)
 	wantStatus(t, e.do(http.MethodGet, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNotFound)
 	wantStatus(t, e.do(http.MethodDelete, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNotFound)
 	if _, err := e.store.GetFeed(t.Context(), c.ID); !errors.Is(err, sync.ErrNotFound) {
@@ -584,7 +585,7 @@ func TestDeleteGooglePlan(t *testing.T) {
 	if len(un.ids) != 2 || un.ids[1] != c.ID {
 		t.Errorf("unlinked %v", un.ids)
 	}
-	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusNotFound)
+	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusOK) // empty, then 404 (TestDeletedFeed)
 }
 
 func TestUnknownAPIRoute(t *testing.T) {

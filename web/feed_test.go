@@ -250,3 +250,55 @@ func TestNotModified(t *testing.T) {
 		}
 	}
 }
+
+// SPEC §6 "Leaving cleanly": a deleted plan's feed answers a valid
+// calendar with no events, under the same name and headers, so subscribed
+// apps clear its sessions; 60 days later it is 404. A feed address
+// rotated away is 404 at once, deleted or not.
+func TestDeletedFeed(t *testing.T) {
+	e := newEnv(t)
+	c := e.create()
+	feed := path(t, c.FeedURL)
+	res := e.do(http.MethodGet, feed, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	if !bytes.Contains(readBody(t, res), []byte("BEGIN:VEVENT")) {
+		t.Fatal("the live feed has no sessions; the test proves nothing")
+	}
+	res = e.do(http.MethodPost, "/api/plans/"+c.ID+"/feed-token", c.ManageToken, nil)
+	wantStatus(t, res, http.StatusOK)
+	rotated := feed
+	feed = path(t, decode[map[string]string](t, res)["feed_url"])
+	wantStatus(t, e.do(http.MethodDelete, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNoContent)
+
+	res = e.do(http.MethodGet, feed, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	body := readBody(t, res)
+	cal, err := ical.Parse("deleted.ics", body)
+	if err != nil {
+		t.Fatalf("the deleted plan's feed is not a calendar: %v\n%s", err, body)
+	}
+	evs, err := cal.Events(monday.AddDate(-1, 0, 0), monday.AddDate(1, 0, 0), time.UTC)
+	if err != nil || len(evs) != 0 || len(cal.Ours()) != 0 || bytes.Contains(body, []byte("BEGIN:VEVENT")) {
+		t.Errorf("the deleted plan's feed holds events (%v):\n%s", err, body)
+	}
+	if !bytes.Contains(body, []byte("X-WR-CALNAME:Strength training\r\n")) {
+		t.Errorf("the deleted plan's feed has another name:\n%s", body)
+	}
+	for name, want := range map[string]string{
+		"Content-Type":  "text/calendar; charset=utf-8",
+		"Cache-Control": feedCacheControl,
+	} {
+		if got := res.Header.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	etag := res.Header.Get("ETag")
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil, "If-None-Match", etag), http.StatusNotModified)
+	wantStatus(t, e.do(http.MethodHead, feed, "", nil), http.StatusOK)
+	wantStatus(t, e.do(http.MethodGet, rotated, "", nil), http.StatusNotFound)
+
+	e.clock.Add(deletedFeedFor - time.Minute)
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusOK)
+	e.clock.Add(time.Minute)
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusNotFound)
+}

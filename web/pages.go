@@ -495,7 +495,7 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.LogAttrs(r.Context(), slog.LevelInfo, "plan deleted", slog.String("request_id", requestID(r.Context())), slog.String("plan_id", p.ID))
-	s.message(w, r, http.StatusOK, "Plan deleted", "The plan, its feed and its keys are gone. Calendar apps subscribed to the feed will stop receiving sessions.")
+	s.message(w, r, http.StatusOK, "Plan deleted", "The plan and its keys are gone. For 60 days its feed address answers a calendar with no sessions, so calendar apps subscribed to it clear them; then it stops working.")
 }
 
 // backToPlan answers a form with a redirect (POST, then GET): reloading

@@ -389,7 +389,9 @@ func (s *Server) rotate(ctx context.Context, id string) (string, error) {
 }
 
 // remove deletes the plan, its tokens, its feed and its state and, for a
-// Google-connected plan, our calendar in the runner's account. When Google
+// Google-connected plan, our calendar in the runner's account. Only the
+// feed token's hash stays, as a tombstone, so the feed clears subscribed
+// calendars for deletedFeedFor before it is 404. When Google
 // cannot be reached the plan stays, so deleting again finishes the job.
 func (s *Server) remove(ctx context.Context, id string) error {
 	return s.mutate(ctx, id, func(p *sync.PlanRecord) error {
@@ -401,6 +403,11 @@ func (s *Server) remove(ctx context.Context, id string) error {
 				s.Log.LogAttrs(ctx, slog.LevelWarn, "google calendar not deleted", slog.String("plan_id", id), slog.Any("error", err))
 				return &apiError{Status: http.StatusBadGateway, Msg: "could not delete the Google calendar: try again later"}
 			}
+		}
+		// The tombstone goes first: should the delete fail, the plan and
+		// its feed are still there, and deleting again finishes the job.
+		if err := s.Store.PutFeedTombstone(ctx, p.FeedTokenHash, s.Now().Add(deletedFeedFor)); err != nil {
+			return storeFailed("feed tombstone", err)
 		}
 		return storeFailed("delete plan", s.Store.DeletePlan(ctx, id))
 	})
