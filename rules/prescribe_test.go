@@ -1046,3 +1046,339 @@ func TestGoalRaceSkipsTuneUps(t *testing.T) {
 		}
 	}
 }
+
+// letters is the A/B sequence of sessions, "ABAB…".
+func letters(ss []Session) string {
+	var b strings.Builder
+	for _, s := range ss {
+		b.WriteString(s.Variant)
+	}
+	return b.String()
+}
+
+// weeksOfSlots places counts[w] sessions in week w from monday: Tuesday,
+// Thursday, Saturday.
+func weeksOfSlots(monday Date, counts ...int) []Placement {
+	var ps []Placement
+	for w, n := range counts {
+		for o := 1; o <= n; o++ {
+			ps = append(ps, rxSlot(monday.AddDays(7*w+2*o-1), o))
+		}
+	}
+	return ps
+}
+
+// TestPrescribeLetters: sessions A and B alternate in sequence across weeks,
+// whatever each week holds, so a week with room for one session still
+// covers every pattern over two weeks (SPEC §5; the coaching issue: "a week
+// with one session always gets Strength A").
+func TestPrescribeLetters(t *testing.T) {
+	monday := rxDate(t, "2026-02-23") // 1312 weeks after the epoch
+	tests := []struct {
+		name    string
+		perWeek int
+		started Date
+		counts  []int // sessions in each week
+		want    string
+	}{
+		{"one a week", 1, Date{}, []int{1, 1, 1, 1}, "ABAB"},
+		{"one a week, odd weeks after the epoch", 1, Date{}, []int{0, 1, 1, 1, 1}, "BABA"},
+		{"one a week, from Started", 1, monday.AddDays(7), []int{0, 1, 1, 1, 1}, "ABAB"},
+		{"two a week", 2, Date{}, []int{2, 2, 2}, "ABABAB"},
+		{"two a week with short weeks", 2, Date{}, []int{2, 1, 2, 1, 1, 0, 2}, "ABABABABA"},
+		{"two a week, a short first week", 2, Date{}, []int{1, 1, 2}, "ABAB"},
+		{"three a week", 3, Date{}, []int{3, 2, 3}, "ABABABAB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.PerWeek, s.Started = tc.perWeek, tc.started
+			ss := Prescribe(weeksOfSlots(monday, tc.counts...), nil, nil, s, "")
+			if got := letters(ss); got != tc.want {
+				t.Errorf("letters = %s, want %s", got, tc.want)
+			}
+			for _, sess := range ss {
+				if !strings.HasPrefix(sess.Title, "Strength "+sess.Variant+" · ") {
+					t.Errorf("title %q does not name variant %s", sess.Title, sess.Variant)
+				}
+			}
+		})
+	}
+}
+
+// TestPrescribeLettersHand: a session the runner moved by hand keeps the
+// letter of its slot, so the event they moved and the plan agree.
+func TestPrescribeLettersHand(t *testing.T) {
+	monday := rxDate(t, "2026-02-23")
+	ps := weeksOfSlots(monday, 2, 2)
+	before := Prescribe(ps, nil, nil, DefaultSettings(), "")
+	// The runner moves week 1's session B from Thursday to Monday.
+	moved := slices.Clone(ps)
+	moved[1].Date, moved[1].Hand = monday, true
+	moved[1].Start, moved[1].End = monday.At(7*60, time.UTC), monday.At(7*60+45, time.UTC)
+	moved[0], moved[1] = moved[1], moved[0] // placements come in date order
+	after := Prescribe(moved, nil, nil, DefaultSettings(), "")
+	if after[0].Variant != before[1].Variant || after[1].Variant != before[0].Variant {
+		t.Errorf("hand session %s, other %s; want %s and %s as before the move",
+			after[0].Variant, after[1].Variant, before[1].Variant, before[0].Variant)
+	}
+	if got, want := letters(after[2:]), letters(before[2:]); got != want {
+		t.Errorf("week 2 = %s, want %s", got, want)
+	}
+}
+
+// TestPrescribeLettersWindowMoves: the runner re-plans a week later; every
+// session still in the window keeps its letter when the weeks that left it
+// held their target, short weeks inside the window included.
+func TestPrescribeLettersWindowMoves(t *testing.T) {
+	monday := rxDate(t, "2026-02-23")
+	tests := []struct {
+		name    string
+		perWeek int
+		counts  []int
+	}{
+		{"one a week", 1, []int{1, 1, 1, 1, 1, 1}},
+		{"one a week, an empty week later on", 1, []int{1, 1, 0, 1, 1, 1}},
+		{"two a week, a short week later on", 2, []int{2, 2, 1, 2, 2, 1}},
+		{"two a week, short weeks after a full one", 2, []int{2, 1, 1, 2, 1}},
+		{"three a week, a week of one", 3, []int{3, 1, 3, 2}},
+	}
+	for _, tc := range tests {
+		for _, started := range []Date{{}, monday.AddDays(-7 * 5)} {
+			t.Run(fmt.Sprintf("%s/started %s", tc.name, started), func(t *testing.T) {
+				s := DefaultSettings()
+				s.PerWeek, s.Started = tc.perWeek, started
+				ps := weeksOfSlots(monday, tc.counts...)
+				all := Prescribe(ps, nil, nil, s, "")
+				later := Prescribe(ps[tc.counts[0]:], nil, nil, s, "")
+				if got, want := letters(later), letters(all[tc.counts[0]:]); got != want {
+					t.Errorf("a week later: %s, want %s (whole plan %s)", got, want, letters(all))
+				}
+			})
+		}
+	}
+}
+
+// halfOn is an A half marathon on d whose 5-day recovery is set.
+func halfOn(d Date) Race {
+	return Race{Date: d, Summary: "City Half Marathon", DistanceKm: 21.1, Priority: "A", TaperFrom: d.AddDays(-7), RecoveryTo: d.AddDays(5)}
+}
+
+// TestPrescribeBaseBeforePower: the runner's first 3 weeks of sessions are
+// strength phase whatever the race calendar says; power only after them
+// (SPEC §5; the coaching issue: a plan starting 6 weeks before its half
+// marathon opened with power and bounding).
+func TestPrescribeBaseBeforePower(t *testing.T) {
+	race := rxDate(t, "2026-05-03") // a Sunday
+	tests := []struct {
+		name    string
+		weeks   int // weeks of sessions before the race week
+		started Date
+		want    []Phase // phase of each week's sessions
+	}{
+		{"6 weeks before a half, first session starts the count", 6, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"7 weeks before: base, then power, then maintain", 7, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"8 weeks before", 8, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"started two weeks before the plan: one base week left", 7, race.Monday().AddDays(-7*9 + 3),
+			[]Phase{PhaseStrength, PhasePower, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"started long ago: the race calendar alone", 6, longAgo,
+			[]Phase{PhasePower, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.Started = tc.started
+			first := race.Monday().AddDays(-7 * tc.weeks)
+			counts := make([]int, tc.weeks)
+			for i := range counts {
+				counts[i] = 2
+			}
+			ss := Prescribe(weeksOfSlots(first, counts...), []Race{halfOn(race)}, nil, s, "")
+			for _, sess := range ss {
+				w := sess.Date.Monday().Sub(first) / 7
+				if sess.Phase != tc.want[w] {
+					t.Errorf("week %d (%s, %s): phase %s, want %s", w+1, sess.Date, sess.Variant, sess.Phase, tc.want[w])
+				}
+				if tc.want[w] == PhaseStrength && tc.started != longAgo {
+					for _, e := range sess.Exercises {
+						if e.Name == "Bounding" || e.Name == "Box jumps" || e.Name == "Pogo jumps" {
+							t.Errorf("week %d: %s in a base week", w+1, e.Name)
+						}
+					}
+				}
+			}
+			if tc.started.IsZero() && !strings.HasPrefix(ss[0].Notes, "Base week 1 of 3") {
+				t.Errorf("first session's notes %q should say it is base week 1", ss[0].Notes)
+			}
+		})
+	}
+}
+
+// TestPrescribeBeginnerJumps: beginners get no jumps beyond low pogo hops
+// before their 7th week (SPEC §5), whatever the phase.
+func TestPrescribeBeginnerJumps(t *testing.T) {
+	race := rxDate(t, "2026-07-05")
+	first := race.Monday().AddDays(-7 * 12) // weeks 1–3 base, then strength, power from week 5
+	counts := make([]int, 12)
+	for i := range counts {
+		counts[i] = 2
+	}
+	s := DefaultSettings()
+	s.Level = Beginner
+	ss := Prescribe(weeksOfSlots(first, counts...), []Race{halfOn(race)}, nil, s, "")
+	sawPower, sawBigJumps := false, false
+	for _, sess := range ss {
+		week := sess.Date.Monday().Sub(first)/7 + 1
+		sawPower = sawPower || sess.Phase == PhasePower
+		for i, p := range patternsOf(t, sess) {
+			e := sess.Exercises[i]
+			jump := p&patPlyo != 0 || e.Name == "Broad jump"
+			if !jump {
+				continue
+			}
+			if week >= 7 && e.Name != "Pogo jumps" {
+				sawBigJumps = true
+			}
+			if week < 7 && (e.Name != "Pogo jumps" || !strings.Contains(e.Notes, "low hops")) {
+				t.Errorf("week %d %s (%s): %+v; want low pogo hops at most", week, sess.Variant, sess.Phase, e)
+			}
+		}
+	}
+	if !sawPower || !sawBigJumps {
+		t.Errorf("power phase seen %v, bigger jumps from week 7 seen %v; want both", sawPower, sawBigJumps)
+	}
+}
+
+// TestPrescribeMaintainNoRun: a running-specific session is a short gym
+// session; hill sprints and strides go into the week's next easy run, named
+// by its date, and a session never books a second run (SPEC §5; the
+// coaching issue: "hill sprints at 18:00 after morning intervals").
+func TestPrescribeMaintainNoRun(t *testing.T) {
+	race := rxDate(t, "2026-05-03")
+	tue := race.Monday().AddDays(-7*2 + 1)
+	ps := []Placement{rxSlot(tue, 1), rxSlot(tue.AddDays(2), 2)}
+	days := []Day{
+		{Date: tue, Kind: KindHard}, {Date: tue.AddDays(1), Kind: KindEasy}, {Date: tue.AddDays(2), Kind: KindHard},
+		{Date: tue.AddDays(3), Kind: KindRest}, {Date: tue.AddDays(4), Kind: KindEasy}, {Date: tue.AddDays(5), Kind: KindLong},
+		{Date: tue.AddDays(6), Kind: KindEasy}, // Monday of the next week
+	}
+	tests := []struct {
+		name string
+		days []Day
+		want [2]string // where each session sends the runner
+	}{
+		{"easy runs in the week", days, [2]string{"your easy run on " + tue.AddDays(1).Short(), "your easy run on " + tue.AddDays(4).Short()}},
+		{"no days known", nil, [2]string{"your next easy run", "your next easy run"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := Prescribe(ps, []Race{halfOn(race)}, tc.days, startedOn(DefaultSettings(), longAgo), "")
+			for i, sess := range ss {
+				if sess.Phase != PhaseSpecific {
+					t.Fatalf("%s: phase %s, want maintain", sess.Date, sess.Phase)
+				}
+				for j, p := range patternsOf(t, sess) {
+					if n := sess.Exercises[j].Name; p&patRunning != 0 && !strings.HasPrefix(n, "Running drills") {
+						t.Errorf("%s: %q is a run inside a strength session", sess.Date, n)
+					}
+				}
+				suggest := "hill sprints"
+				if sess.Variant == "B" {
+					suggest = "strides"
+				}
+				if !strings.Contains(sess.Notes, suggest) || !strings.Contains(sess.Notes, "near the end of "+tc.want[i]+".") {
+					t.Errorf("%s %s notes %q: want %s in %q", sess.Date, sess.Variant, sess.Notes, suggest, tc.want[i])
+				}
+				if d := sess.End.Sub(sess.Start); d != 30*time.Minute {
+					t.Errorf("%s: %s long, want a short session of 30 min", sess.Date, d)
+				}
+			}
+		})
+	}
+}
+
+// TestPrescribeReturnWeek: the 7 days after a recovery of 5 days or more
+// are a return week: deload volume, no plyometrics (SPEC §4). Recovery by
+// distance: a half 5 days, a marathon 14, a 10K 2.
+func TestPrescribeReturnWeek(t *testing.T) {
+	race := rxDate(t, "2026-05-03")
+	type rc struct {
+		name     string
+		km       float64
+		recovery int
+	}
+	for _, r := range []rc{{"Half marathon", 21.1, 5}, {"Marathon", 42.2, 14}, {"10K race", 10, 2}} {
+		for _, after := range []int{1, 4, 7, 8} { // days after the recovery's last day
+			t.Run(fmt.Sprintf("%s/+%d", r.name, after), func(t *testing.T) {
+				rec := Race{Date: race, Summary: r.name, DistanceKm: r.km, Priority: "B", RecoveryTo: race.AddDays(r.recovery)}
+				// A later goal race puts the session in the power phase, with jumps.
+				goal := Race{Date: race.AddDays(7 * 8), Summary: "Autumn Marathon", DistanceKm: 42.2, Priority: "A"}
+				d := rec.RecoveryTo.AddDays(after)
+				s := startedOn(DefaultSettings(), longAgo)
+				plain := Prescribe([]Placement{rxSlot(d, 1)}, []Race{goal}, nil, s, "")[0]
+				got := Prescribe([]Placement{rxSlot(d, 1)}, []Race{rec, goal}, nil, s, "")[0]
+				want := r.recovery >= 5 && after <= 7
+				if got.Return != want {
+					t.Fatalf("Return = %v, want %v", got.Return, want)
+				}
+				if !want {
+					if !reflect.DeepEqual(got, plain) {
+						t.Errorf("outside a return week the session must not change:\n%+v\n%+v", got, plain)
+					}
+					return
+				}
+				if plain.Phase != PhasePower {
+					t.Fatalf("test setup: phase %s, want power", plain.Phase)
+				}
+				for i, p := range patternsOf(t, got) {
+					if p&patPlyo != 0 {
+						t.Errorf("return week holds plyometrics: %+v", got.Exercises[i])
+					}
+				}
+				if ratio := float64(totalSets(got)) / float64(totalSets(plain)); ratio > 0.67 {
+					t.Errorf("return week: %d sets vs %d usually, want about 60%% or less", totalSets(got), totalSets(plain))
+				}
+				if !strings.Contains(got.Notes, "Return week after "+r.name) || !strings.Contains(got.Title, "return week") {
+					t.Errorf("title %q notes %q should say it is a return week", got.Title, got.Notes)
+				}
+			})
+		}
+	}
+}
+
+// TestGoalRacePriority: the goal race is the next A race of half-marathon
+// length or more, else the next A race of unknown distance; B and C races
+// never set the phase (SPEC §5).
+func TestGoalRacePriority(t *testing.T) {
+	d := rxDate(t, "2026-03-02")
+	half := Race{Date: d.AddDays(30), Summary: "Spring Half", DistanceKm: 21.1, Priority: "A"}
+	bHalf := Race{Date: d.AddDays(20), Summary: "Spring Half", DistanceKm: 21.1, Priority: "B"}
+	aTenK := Race{Date: d.AddDays(10), Summary: "Club 10K", DistanceKm: 10, Priority: "A"}
+	unknown := Race{Date: d.AddDays(15), Summary: "Race day!", Priority: "A"}
+	cUnknown := Race{Date: d.AddDays(5), Summary: "Race", Priority: "C"}
+	marathon := Race{Date: d.AddDays(60), Summary: "Marathon", DistanceKm: 42.2, Priority: "A"}
+	tests := []struct {
+		name  string
+		races []Race
+		want  string // summary of the goal, "" for none
+	}{
+		{"an A half", []Race{half}, "Spring Half"},
+		{"a B half is not a goal", []Race{bHalf}, ""},
+		{"an A 10K is not a goal", []Race{aTenK}, ""},
+		{"an A race of known goal length wins over an earlier unknown one", []Race{unknown, marathon}, "Marathon"},
+		{"an A race of unknown distance when no other", []Race{aTenK, unknown, cUnknown}, "Race day!"},
+		{"a C race of unknown distance is not", []Race{cUnknown}, ""},
+		{"no priority: A unless a tune-up", []Race{{Date: d.AddDays(9), Summary: "Half marathon (tune-up)", DistanceKm: 21.1}, {Date: d.AddDays(40), Summary: "Half marathon", DistanceKm: 21.1}}, "Half marathon"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g, ok := newGoalRaces(tc.races).next(d)
+			if got := map[bool]string{true: g.Summary}[ok]; got != tc.want {
+				t.Errorf("goal = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
