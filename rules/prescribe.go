@@ -296,11 +296,13 @@ func (r rx) lines() []rxLine {
 	default:
 		ls = r.strength()
 	}
-	if r.ultra && (r.phase == PhasePower || r.phase == PhaseSpecific) {
-		ls = trimForUltra(ls)
-	}
-	if r.isBack {
+	switch {
+	case r.isBack:
+		// The return week's cut is deeper than an ultra's trim and
+		// replaces it.
 		ls = returnWeek(ls)
+	case r.ultra && (r.phase == PhasePower || r.phase == PhaseSpecific):
+		ls = trimForUltra(ls)
 	}
 	return ls
 }

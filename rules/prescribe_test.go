@@ -925,9 +925,10 @@ func FuzzPrescribe(f *testing.F) {
 		s.PerWeek = int(perWeek % 8)
 		s.Level = Level(level % 3)
 		s.FiveRM = map[string]float64{"back squat": fiveRM, "Deadlift": fiveRM / 2}
-		races := []Race{{Date: d.AddDays(int(raceIn)), Summary: "race", DistanceKm: km}}
+		race := Race{Date: d.AddDays(int(raceIn)), Summary: "race", DistanceKm: km, Priority: string("ABC"[ordinal%3])}
+		race.RecoveryTo = race.Date.AddDays(int(perWeek) % 22)
 		p := rxSlot(d, int(ordinal%5))
-		sess := prescribeOne(t, p, races, d.AddDays(-int(raceIn)), s)
+		sess := prescribeOne(t, p, []Race{race}, d.AddDays(-int(raceIn)), s)
 		if sess.Variant != "A" && sess.Variant != "B" {
 			t.Fatalf("variant %q", sess.Variant)
 		}
