@@ -76,16 +76,18 @@ const rxLight = 0.6
 // week with room for one session still covers every pattern over two weeks.
 // The sequence runs in slot order (ISO week, then ordinal), which is date
 // order except for a session the runner moved by hand: that one keeps the
-// letter of its slot. It is anchored so that re-planning does not reshuffle
-// it: the plan's first session takes the letter it would have if every week
-// from the anchor (the Monday of Settings.Started, else the fixed epoch) up
-// to its week had held exactly PerWeek sessions, and the letters alternate
-// from there. When the plan's window moves on by whole weeks, each session
-// keeps its letter as long as the weeks that left the window held PerWeek
-// sessions (with the default of two, any even number); a week that held one
-// session fewer shifts the letters after it once — the alternative, letters
-// fixed per slot, repeats a letter after every such week, which is worse for
-// the runner. Prescribe knows no sessions before the window.
+// letter of its slot. Prescribe knows no sessions before the window, so the
+// sequence is pinned to a pivot week instead: the first Monday of a 4-week
+// block (counted from Settings.Started, else the fixed epoch) after the
+// first placement takes the letter it would have if every week from the
+// anchor had held exactly PerWeek sessions; sessions from it on count
+// forward, earlier ones backward. Sessions passing into the past as the
+// window moves on (daily, or by weeks) therefore change no letter. Only when
+// the window passes the pivot does the next block's pivot take over, and the
+// letters stay as they were if that block held an even number of sessions
+// (four full weeks always do); otherwise they shift once. Letters fixed per
+// slot would never shift but would repeat a letter after every short week,
+// which costs the runner a pattern.
 //
 // Apart from the runner's week count (Settings.Started, else the first
 // placement) a session's content depends only on its date, its slot, the
@@ -141,22 +143,33 @@ func rxSequence(ps []Placement, s Settings) []int {
 	if len(ps) == 0 {
 		return seq
 	}
+	// The pivot is the first Monday of a 4-week block (counted from the
+	// Monday of Settings.Started, else from the fixed epoch) after the
+	// first placement: a week that lies wholly inside the plan's window.
+	// Sessions from it on count forward, earlier ones backward, so the
+	// sessions that fall into the past as the window moves on change no
+	// letter; the pivot moves on only every 4 weeks.
 	anchor := rxEpochWeek()
 	if !s.Started.IsZero() {
 		anchor = s.Started.Monday()
 	}
-	// The first slot's week: the date of a session in it that was not
-	// moved by hand to another week.
-	firstWeek := ps[order[0]].Date.Monday()
-	for _, i := range order {
-		if ps[i].Week == ps[order[0]].Week && ps[i].Date.Week() == ps[i].Week {
-			firstWeek = ps[i].Date.Monday()
-			break
+	first := ps[0].Date
+	for _, p := range ps {
+		if p.Date.Before(first) {
+			first = p.Date
 		}
 	}
-	base := max(s.PerWeek, 1) * (firstWeek.Sub(anchor) / 7)
+	blocks := rxDiv(first.Monday().Sub(anchor)/7, rxBlockWeeks) + 1
+	pivotWeek := anchor.AddDays(7 * rxBlockWeeks * blocks).Week()
+	base := max(s.PerWeek, 1) * rxBlockWeeks * blocks
+	before := 0
+	for _, i := range order {
+		if ps[i].Week < pivotWeek { // ISO week names sort by date
+			before++
+		}
+	}
 	for pos, i := range order {
-		seq[i] = base + pos
+		seq[i] = base + pos - before
 	}
 	return seq
 }

@@ -65,31 +65,21 @@ func startedOn(s Settings, start Date) Settings {
 // (SPEC §5) are behind the runner unless a test says otherwise.
 var longAgo = Date{2024, time.January, 1}
 
-// prescribeOne prescribes a single placement for a runner who started on
-// start.
+// prescribeOne prescribes placement p for a runner who started on start,
+// as one of a week's two sessions: a companion slot on the same date takes
+// the other ordinal (1 or 2), so slot 1 is session A and slot 2 session B
+// (see TestPrescribeLetters for the sequence itself).
 func prescribeOne(t testing.TB, p Placement, races []Race, start Date, s Settings) Session {
 	t.Helper()
-	ss := Prescribe([]Placement{p}, races, nil, startedOn(s, start), "")
-	if len(ss) != 1 {
-		t.Fatalf("Prescribe returned %d sessions for 1 placement", len(ss))
+	other := rxSlot(p.Date, 1)
+	if p.Ordinal <= 1 {
+		other.Ordinal = 2
+	}
+	ss := Prescribe([]Placement{p, other}, races, nil, startedOn(s, start), "")
+	if len(ss) != 2 {
+		t.Fatalf("Prescribe returned %d sessions for 2 placements", len(ss))
 	}
 	return ss[0]
-}
-
-// prescribeOrdinal prescribes slots 1..ord of a week, two days apart and
-// ending with slot ord on d, for a runner who started on start, and returns
-// slot ord's session: with two a week, slot 1 is session A and slot 2 is B.
-func prescribeOrdinal(t testing.TB, d Date, ord int, races []Race, start Date, s Settings) Session {
-	t.Helper()
-	var ps []Placement
-	for k := 1; k <= ord; k++ {
-		ps = append(ps, rxSlot(d.AddDays(2*(k-ord)), k))
-	}
-	ss := Prescribe(ps, races, nil, startedOn(s, start), "")
-	if len(ss) != ord {
-		t.Fatalf("Prescribe returned %d sessions for %d placements", len(ss), ord)
-	}
-	return ss[ord-1]
 }
 
 // rxMoves is every move of the catalogue, for mapping names back to patterns.
@@ -289,7 +279,7 @@ func TestPrescribePhaseContent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := weeksOut(berlin, tc.wo)
-			s := prescribeOrdinal(t, d, tc.ord, []Race{berlin}, longAgo, DefaultSettings())
+			s := prescribeOne(t, rxSlot(d, tc.ord), []Race{berlin}, longAgo, DefaultSettings())
 			tc.want(t, s, patternsOf(t, s))
 		})
 	}
@@ -614,8 +604,8 @@ func TestPrescribeUltra(t *testing.T) {
 					s.Level = level
 					d := weeksOut(berlin, wo).AddDays(2 * (ord - 1))
 					start := d.AddDays(-7 * 12)
-					m := prescribeOrdinal(t, d, ord, []Race{berlin}, start, s)
-					u := prescribeOrdinal(t, d, ord, []Race{ultra}, start, s)
+					m := prescribeOne(t, rxSlot(d, ord), []Race{berlin}, start, s)
+					u := prescribeOne(t, rxSlot(d, ord), []Race{ultra}, start, s)
 					if m.Phase != u.Phase {
 						t.Fatalf("phase %q vs %q: the distance must not change the phase", m.Phase, u.Phase)
 					}
@@ -688,7 +678,7 @@ func TestPrescribeKg(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := DefaultSettings()
 			s.FiveRM, s.OneRM = tc.fiveRM, tc.oneRM
-			sess := prescribeOrdinal(t, d.AddDays(2*(tc.ord-1)), tc.ord, nil, d, s)
+			sess := prescribeOne(t, rxSlot(d.AddDays(2*(tc.ord-1)), tc.ord), nil, d, s)
 			e := sess.Exercises[tc.index]
 			if e.Name != tc.wantEx || e.Load != tc.wantKgs {
 				t.Errorf("exercise %d = %q %q, want %q %q", tc.index, e.Name, e.Load, tc.wantEx, tc.wantKgs)
@@ -1379,6 +1369,56 @@ func TestGoalRacePriority(t *testing.T) {
 			g, ok := newGoalRaces(tc.races).next(d)
 			if got := map[bool]string{true: g.Summary}[ok]; got != tc.want {
 				t.Errorf("goal = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPrescribeLettersDailyMoves: the service re-plans every day from
+// today, so sessions fall into the past one at a time, mid-week included.
+// No remaining session changes its letter, whatever the weeks hold — but
+// when the window passes a block's pivot week, a following block with an
+// odd number of sessions shifts the letters once (see Prescribe).
+func TestPrescribeLettersDailyMoves(t *testing.T) {
+	monday := rxDate(t, "2026-02-23") // a block start from the epoch
+	tests := []struct {
+		name    string
+		perWeek int
+		started Date
+		counts  []int
+		shiftAt int // first k from which the letters are shifted; 0 for never
+	}{
+		{"two a week, full", 2, Date{}, []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, 0},
+		{"two a week, short weeks in the first block", 2, Date{}, []int{2, 1, 1, 2, 2, 2, 1, 1, 2, 2}, 0},
+		{"one a week with empty weeks", 1, Date{}, []int{1, 0, 1, 1, 1, 0, 0, 1, 1, 1}, 0},
+		{"from Started, mid-block: the pivot is week 3, its block holds 7", 2, monday.AddDays(-7 * 2), []int{2, 1, 2, 2, 1, 2, 1, 2, 1}, 3},
+		{"from Started, mid-block, even blocks", 2, monday.AddDays(-7 * 2), []int{2, 1, 2, 2, 1, 1, 1, 2, 1}, 0},
+		{"an odd block after the pivot", 2, Date{}, []int{2, 2, 2, 2, 2, 1, 2, 2, 2, 2}, 8},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.PerWeek, s.Started = tc.perWeek, tc.started
+			ps := weeksOfSlots(monday, tc.counts...)
+			full := letters(Prescribe(ps, nil, nil, s, ""))
+			var shifted string
+			for k := 1; k < len(ps); k++ {
+				got := letters(Prescribe(ps[k:], nil, nil, s, ""))
+				switch {
+				case tc.shiftAt == 0 || k < tc.shiftAt:
+					if got != full[k:] {
+						t.Errorf("after %d sessions passed: %s, want %s", k, got, full[k:])
+					}
+				case k == tc.shiftAt:
+					shifted = got
+					if flip := strings.Map(func(r rune) rune { return 'A' + 'B' - r }, full[k:]); got != flip {
+						t.Errorf("at the pivot: %s, want the documented shift %s", got, flip)
+					}
+				default:
+					if got != shifted[k-tc.shiftAt:] {
+						t.Errorf("after %d sessions passed: %s, want %s (stable after the shift)", k, got, shifted[k-tc.shiftAt:])
+					}
+				}
 			}
 		})
 	}
