@@ -39,8 +39,8 @@ func TestRecoveryAndFillSettings(t *testing.T) {
 		return n
 	}
 	tests := []struct {
-		name     string
-		args     []string
+		name string
+		args []string
 		none bool // no session from Mon 15 to Wed 24 Feb
 	}{
 		{"default: by distance", nil, false},
