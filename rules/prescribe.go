@@ -68,6 +68,11 @@ const rxLight = 0.6
 // from the first placement, are strength phase whatever the races say, and a
 // beginner jumps no higher than low pogo hops before their seventh week.
 //
+// Maintain sessions last 30 minutes: a session in that phase ends 30
+// minutes after its start unless the runner placed it by hand. Their notes
+// suggest hill sprints or strides for the week's next easy run (named by
+// its date when days show one); a session never books a run.
+//
 // Return weeks. The 7 days after a race's recovery (Race.RecoveryTo) of 5
 // days or more hold sessions at the deload volume with no plyometrics,
 // marked Return.
@@ -212,7 +217,7 @@ type rx struct {
 	// phase although the goal race asked for another.
 	week int
 	base bool
-	// isBack marks a return week after the recovery from back.
+	// isBack marks a session in the return week after back's recovery.
 	back   Race
 	isBack bool
 	// easyRun is the date of the week's next easy run, for strides and
