@@ -833,7 +833,8 @@ func TestPrescribeWindowMoves(t *testing.T) {
 	}
 }
 
-// TestPrescribeIdentity: the placement is kept as is and the UID comes from
+// TestPrescribeIdentity: the placement is kept as is (only a maintain
+// session ends early, see TestPrescribeMaintainNoRun) and the UID comes from
 // the slot (types.go SessionUID).
 func TestPrescribeIdentity(t *testing.T) {
 	ps := rxPlan()[:4]
