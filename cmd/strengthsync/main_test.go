@@ -125,6 +125,7 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		}
 		Sessions []struct {
 			UID, Date, Start, End, Title, Phase, Reason string
+			Variant, Letter                             string
 			Exercises                                   []struct {
 				Name       string
 				Sets       *int
@@ -136,11 +137,17 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 			Wanted, Placed *int
 			Reason         string
 		} `json:"short_weeks"`
+		Races []struct {
+			Date, Title, Priority string
+			DistanceKm            *float64 `json:"distance_km"`
+			TaperFrom             string   `json:"taper_from"`
+			RecoveryTo            string   `json:"recovery_to"`
+		}
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Timezone == "" || p.Days == nil || p.Sessions == nil || p.ShortWeeks == nil {
+	if p.Timezone == "" || p.Days == nil || p.Sessions == nil || p.ShortWeeks == nil || p.Races == nil {
 		t.Fatalf("missing top-level fields in %s", data[:min(200, len(data))])
 	}
 	start, weeks := "", 8
@@ -177,6 +184,9 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		if s.UID == "" || s.Title == "" || s.Phase == "" || s.Reason == "" || len(s.Exercises) == 0 {
 			t.Errorf("incomplete session %+v", s)
 		}
+		if (s.Letter != "A" && s.Letter != "B") || s.Letter != s.Variant {
+			t.Errorf("session %s: letter %q, variant %q", s.Date, s.Letter, s.Variant)
+		}
 		for _, e := range s.Exercises {
 			if e.Name == "" || e.Sets == nil || e.Reps == "" {
 				t.Errorf("incomplete exercise %+v", e)
@@ -186,6 +196,16 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		en, err2 := time.Parse(time.RFC3339, s.End)
 		if err1 != nil || err2 != nil || !en.After(st) || st.Format("2006-01-02") != s.Date {
 			t.Errorf("session times %s–%s on %s", s.Start, s.End, s.Date)
+		}
+	}
+	for _, r := range p.Races {
+		for _, d := range []string{r.Date, r.TaperFrom, r.RecoveryTo} {
+			if _, err := time.Parse("2006-01-02", d); err != nil && d != "" {
+				t.Errorf("race %+v: date %q is not YYYY-MM-DD", r, d)
+			}
+		}
+		if r.Date == "" || r.Title == "" || (r.DistanceKm != nil && *r.DistanceKm <= 0) {
+			t.Errorf("incomplete race %+v", r)
 		}
 	}
 	for _, w := range p.ShortWeeks {
