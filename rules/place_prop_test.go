@@ -584,7 +584,7 @@ func TestPlaceProperties(t *testing.T) {
 	stats := map[string]int{}
 	for i := range n {
 		m := plGenerate(t, i)
-		got, short := rules.Place(m.input())
+		got, short := plRun(m.input())
 		ok := t.Run(fmt.Sprint(i), func(t *testing.T) { m.check(t, got, short) })
 		if !ok {
 			t.Logf("calendar %d: from %s, %d weeks, %s, settings %+v", i, m.from, m.weeks, m.loc, m.s)
@@ -609,7 +609,7 @@ func FuzzPlace(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, seed int) {
 		m := plGenerate(t, seed)
-		got, short := rules.Place(m.input())
+		got, short := plRun(m.input())
 		m.check(t, got, short)
 	})
 }

@@ -13,8 +13,8 @@ import "time"
 //
 // The minimum gap does not add up, so it is handled by a threshold: a run
 // with threshold g forbids gaps below g around new sessions. The first run
-// (g = 2, which H4 implies) finds the best count and ranks; the largest g
-// that still reaches them wins.
+// (g = 2, which H4 implies) finds the best count, ranks and hard days
+// before easier ones; the largest g that still reaches them wins.
 //
 // A year is about 380 dates × at most 144 states (fewer when the
 // weekly target is small), run three or four times.
@@ -32,11 +32,11 @@ const (
 
 // solveValue is the objective, compared lexicographically.
 type solveValue struct {
-	count, n0, n1, spread int
+	count, n0, n1, good, spread int
 }
 
 func (a solveValue) add(b solveValue) solveValue {
-	return solveValue{a.count + b.count, a.n0 + b.n0, a.n1 + b.n1, a.spread + b.spread}
+	return solveValue{a.count + b.count, a.n0 + b.n0, a.n1 + b.n1, a.good + b.good, a.spread + b.spread}
 }
 
 func (a solveValue) less(b solveValue) bool {
@@ -47,12 +47,14 @@ func (a solveValue) less(b solveValue) bool {
 		return a.n0 < b.n0
 	case a.n1 != b.n1:
 		return a.n1 < b.n1
+	case a.good != b.good:
+		return a.good < b.good
 	}
 	return a.spread < b.spread
 }
 
 func (a solveValue) sameKey(b solveValue) bool {
-	return a.count == b.count && a.n0 == b.n0 && a.n1 == b.n1
+	return a.count == b.count && a.n0 == b.n0 && a.n1 == b.n1 && a.good == b.good
 }
 
 var solveImpossible = solveValue{count: solveWorst}
@@ -63,6 +65,7 @@ type solveDate struct {
 	monday bool
 	fixed  bool // an existing strength event or a hand session
 	ok     bool // a new session may go here
+	good   bool // a hard day whose next day is not hard or long
 	rank   int
 	cap    int // capacity of the date's ISO week
 }
@@ -95,7 +98,7 @@ func (p *placer) solve() []Date {
 			fixed:  len(p.strength[d]) > 0 || p.handOn[d] > 0,
 		}
 		if c, in := p.cand[d]; in && c.ok && p.capacity[d.Week()] > 0 {
-			sd.ok, sd.rank, sd.cap = true, c.rank, min(p.capacity[d.Week()], 7)
+			sd.ok, sd.rank, sd.good, sd.cap = true, c.rank, c.good, min(p.capacity[d.Week()], 7)
 			some = true
 		}
 		dates = append(dates, sd)
@@ -243,6 +246,9 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 		gain.n0 = 1
 	case 1:
 		gain.n1 = 1
+	}
+	if sd.good {
+		gain.good = 1
 	}
 	if since != solveNone {
 		gain.spread = min(since, solveCapGap)

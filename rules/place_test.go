@@ -262,7 +262,7 @@ func TestPlaceRules(t *testing.T) {
 			if weeks == 0 {
 				weeks = 1
 			}
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, from), Weeks: weeks, Races: races, Loc: loc, Settings: s})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, from), Weeks: weeks, Races: races, Loc: loc, Settings: s})
 			if g := plDates(got, false); !slices.Equal(g, c.want) {
 				t.Errorf("dates = %v, want %v", g, c.want)
 			}
@@ -320,7 +320,7 @@ func TestPlaceTimeOfDay(t *testing.T) {
 			if c.set != nil {
 				c.set(&s)
 			}
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: d, Weeks: 1, Loc: loc, Settings: s})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: d, Weeks: 1, Loc: loc, Settings: s})
 			var start string
 			for _, p := range got {
 				if p.Date == d {
@@ -367,7 +367,7 @@ func TestPlacePolicies(t *testing.T) {
 			cal := newPlCal(t, loc, plDate(t, plMon), 35, "......."+c.week)
 			s := rules.DefaultSettings()
 			s.Policy, s.PerWeek = c.policy, c.per
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
 			if g := plDates(got, false); !slices.Equal(g, c.want) {
 				t.Errorf("dates = %v, want %v", g, c.want)
 			}
@@ -384,7 +384,7 @@ func TestPlaceWholeWindow(t *testing.T) {
 	s := rules.DefaultSettings()
 	s.PerWeek = 1
 	s.Weekdays = plOnly(time.Monday, time.Thursday, time.Sunday)
-	got, short := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 2, Loc: loc, Settings: s})
+	got, short := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 2, Loc: loc, Settings: s})
 	if g, want := plDates(got, false), []string{"2026-03-12", "2026-03-16"}; !slices.Equal(g, want) {
 		t.Errorf("dates = %v, want %v", g, want)
 	}
@@ -405,7 +405,7 @@ func TestPlaceHand(t *testing.T) {
 		{Week: "2026-W11", Ordinal: 1, Start: thu.At(19*60, loc), End: thu.At(19*60+45, loc)},
 		{Week: "2026-W12", Ordinal: 2, Deleted: true},
 	}
-	got, short := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 2, Loc: loc,
+	got, short := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 2, Loc: loc,
 		Settings: rules.DefaultSettings(), Hand: hand})
 	var lines []string
 	for _, p := range got {
@@ -435,7 +435,7 @@ func TestPlaceReasons(t *testing.T) {
 		cal := newPlCal(t, loc, plDate(t, plMon), 35, "......."+".He....")
 		s := rules.DefaultSettings()
 		s.PerWeek = 1
-		got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
+		got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
 		want := `Tue: hard day — "Intervals 6x800m" 07:00–08:00; lift ≥3 h later; Wed is easy`
 		if len(got) != 1 || got[0].Reason != want {
 			t.Fatalf("got %+v\nwant reason %s", got, want)
@@ -445,7 +445,7 @@ func TestPlaceReasons(t *testing.T) {
 		cal := newPlCal(t, loc, plDate(t, plMon), 35, "......."+".He.e..")
 		s := rules.DefaultSettings()
 		s.Weekdays = plOnly(time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday)
-		got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
+		got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
 		want := `Thu: rest day (no hard day left this week); Fri is easy`
 		if len(got) != 2 || got[1].Reason != want {
 			t.Fatalf("got %+v\nwant reason %s", got, want)
@@ -456,7 +456,7 @@ func TestPlaceReasons(t *testing.T) {
 		cal.busy(plDate(t, "2026-03-09"), "Team meeting", "17:30", "18:30")
 		s := rules.DefaultSettings()
 		s.PerWeek, s.Weekdays = 1, plOnly(time.Monday)
-		got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
+		got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Loc: loc, Settings: s})
 		want := `Mon: rest day (no hard day this week); 18:00 clashes with "Team meeting", so 18:30; Tue is a rest day`
 		if len(got) != 1 || got[0].Reason != want {
 			t.Fatalf("got %+v\nwant reason %s", got, want)
@@ -465,7 +465,7 @@ func TestPlaceReasons(t *testing.T) {
 	t.Run("short week", func(t *testing.T) {
 		cal := newPlCal(t, loc, plDate(t, plMon), 35, "......."+"......."+".....lr")
 		races := []rules.Race{{Date: plDate(t, "2026-03-22"), Summary: "Berlin Marathon", DistanceKm: 42.195}}
-		_, short := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-16"), Weeks: 1, Races: races, Loc: loc,
+		_, short := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-16"), Weeks: 1, Races: races, Loc: loc,
 			Settings: rules.DefaultSettings()})
 		want := []rules.ShortWeek{{Week: "2026-W12", Wanted: 2, Placed: 0,
 			Reason: `0 of 2: Mon–Thu taper before "Berlin Marathon" (Sun 22 Mar), Fri eve of the long run, Sat long run, Sun race "Berlin Marathon"`}}
@@ -476,7 +476,7 @@ func TestPlaceReasons(t *testing.T) {
 	t.Run("partial week", func(t *testing.T) {
 		cal := newPlCal(t, loc, plDate(t, plMon), 35, "")
 		cal.allDay(plDate(t, "2026-03-10"), rules.KindStrength, "Gym")
-		_, short := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-14"), Weeks: 1, Loc: loc,
+		_, short := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-14"), Weeks: 1, Loc: loc,
 			Settings: rules.DefaultSettings()})
 		want := rules.ShortWeek{Week: "2026-W11", Wanted: 2, Placed: 1 + 1, Reason: ""}
 		// W11 holds the Tuesday gym session and a new one on Sat 14: full.
@@ -511,7 +511,7 @@ func TestPlaceDST(t *testing.T) {
 			s.Weekdays = plOnly(time.Sunday)
 			s.At = cal.clock(c.at)
 			s.WindowStart, s.WindowEnd = cal.clock(c.window[0]), cal.clock(c.window[1])
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: d.Monday(), Weeks: 1, Loc: loc, Settings: s})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: d.Monday(), Weeks: 1, Loc: loc, Settings: s})
 			if len(got) != 1 || !got[0].Start.Equal(c.want) || got[0].End.Sub(got[0].Start) != s.Duration {
 				t.Fatalf("got %+v, want start %v lasting %s", got, c.want, s.Duration)
 			}
@@ -537,7 +537,7 @@ func TestPlaceGolden(t *testing.T) {
 	}
 	s := rules.DefaultSettings()
 	s.Taper = 3
-	got, short := rules.Place(rules.PlaceInput{Days: c.list(), From: plDate(t, "2026-03-09"), Weeks: 3, Races: races, Loc: loc, Settings: s, Hand: hand})
+	got, short := plRun(rules.PlaceInput{Days: c.list(), From: plDate(t, "2026-03-09"), Weeks: 3, Races: races, Loc: loc, Settings: s, Hand: hand})
 	var b strings.Builder
 	for _, p := range got {
 		fmt.Fprintf(&b, "%s#%d %s %s–%s hand=%v\n  %s\n", p.Week, p.Ordinal, p.Date, p.Start.In(loc).Format("15:04"), p.End.In(loc).Format("15:04"), p.Hand, p.Reason)
@@ -599,7 +599,7 @@ func TestPlaceSpread(t *testing.T) {
 			if c.days != nil {
 				s.Weekdays = plOnly(c.days...)
 			}
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: max(c.weeks, 1), Loc: loc, Settings: s})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: max(c.weeks, 1), Loc: loc, Settings: s})
 			if g := plDates(got, false); !slices.Equal(g, c.want) {
 				t.Errorf("dates = %v, want %v", g, c.want)
 			}
@@ -656,7 +656,7 @@ func TestPlaceHandWarnings(t *testing.T) {
 			}
 			d := plDate(t, wed)
 			hand := []rules.HandSession{{Week: "2026-W11", Ordinal: 1, Start: d.At(18*60, loc), End: d.At(18*60+45, loc)}}
-			got, _ := rules.Place(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Races: races, Loc: loc, Settings: s, Hand: hand})
+			got, _ := plRun(rules.PlaceInput{Days: cal.list(), From: plDate(t, "2026-03-09"), Weeks: 1, Races: races, Loc: loc, Settings: s, Hand: hand})
 			i := slices.IndexFunc(got, func(p rules.Placement) bool { return p.Hand })
 			if i < 0 {
 				t.Fatalf("hand session missing from %+v", got)
@@ -666,4 +666,10 @@ func TestPlaceHandWarnings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// plRun places and returns the placements and short weeks.
+func plRun(in rules.PlaceInput) ([]rules.Placement, []rules.ShortWeek) {
+	r := rules.Place(in)
+	return r.Placements, r.ShortWeeks
 }
