@@ -91,7 +91,7 @@ func (p *placer) analyse(d Date) *candidate {
 		p.s.Policy == PolicySeparate && nk >= KindHard:
 		// Legs tired from lifting would spoil the next day's quality run;
 		// under stack only a hard day itself may precede another one.
-		c.block = placeBlock{rule: "policy", text: "the day before " + kindArticle(nk) + " " + placeQuote(p.runName(next, kindArticle(nk)))}
+		c.block = placeBlock{rule: "policy", text: "the day before " + kindArticle(nk) + " (" + placeQuote(p.runName(next, "a run")) + ")"}
 		return c
 	}
 	start, end, pref, moved, b, ok := p.slot(d, day)
@@ -205,7 +205,7 @@ func (p *placer) nearStrength(d Date) (placeBlock, bool) {
 		return placeBlock{rule: "H4", text: "your own strength session " + placeQuote(names[0])}, true
 	}
 	if p.handOn[d] > 0 {
-		return placeBlock{rule: "H4", text: "your session, placed by you"}, true
+		return placeBlock{rule: "H4", text: "the session you placed yourself"}, true
 	}
 	for i, n := range []Date{d.AddDays(-1), d.AddDays(1)} {
 		when := [2]string{"the day before", "the day after"}[i]
@@ -213,7 +213,7 @@ func (p *placer) nearStrength(d Date) (placeBlock, bool) {
 			return placeBlock{rule: "H4", text: "your own strength session " + placeQuote(names[0]) + " is " + when}, true
 		}
 		if p.handOn[n] > 0 {
-			return placeBlock{rule: "H4", text: "your session placed by you is " + when}, true
+			return placeBlock{rule: "H4", text: "the session you placed on " + n.Text() + " is " + when}, true
 		}
 	}
 	return placeBlock{}, false

@@ -307,7 +307,7 @@ func (p *placer) why(d Date, st *noteState) (text, note string) {
 	case st.isNew[d]:
 		return "", p.reasonBody(d)
 	case p.handOn[d] > 0:
-		note = "your session, placed by you and kept where you put it"
+		note = "your session, placed by you, kept where you put it"
 		if h, ok := st.hand[d]; ok && h.Warning != "" {
 			note += "; it breaks a rule: " + h.Warning
 		}
@@ -342,15 +342,20 @@ func (p *placer) why(d Date, st *noteState) (text, note string) {
 	case full && len(st.weekNew[w]) == 0:
 		text = fmt.Sprintf("%d %s this week already, your own counted", total, placeSessions(total))
 	case full:
-		var names []string
+		others := st.weekNew[w]
 		if adjacent {
-			names = append(names, next.Text()+" was chosen: "+p.whyChosen(next, d, st))
-		} else {
-			for _, o := range st.weekNew[w] {
-				names = append(names, o.Text()+" was chosen: "+p.whyChosen(o, d, st))
-			}
+			others = []Date{next}
 		}
-		text = strings.Join(names, "; ") + fmt.Sprintf("; %d %s this week already", total, placeSessions(total))
+		if len(others) == 1 {
+			text = others[0].Text() + " was chosen: " + p.whyChosen(others[0], d, st)
+		} else {
+			var names []string
+			for _, o := range others {
+				names = append(names, o.Text()+" ("+p.whyChosen(o, d, st)+")")
+			}
+			text = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " were chosen"
+		}
+		text += fmt.Sprintf("; %d %s this week already", total, placeSessions(total))
 	default:
 		text = "kept free to space the sessions"
 	}
