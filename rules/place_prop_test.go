@@ -133,7 +133,7 @@ func plGenerate(t testing.TB, i int) *plModel {
 		planLo = m.from.AddDays(r.IntN(7*m.weeks+4) - 4)
 	}
 	if r.IntN(4) == 0 {
-		planHi = m.from.AddDays(r.IntN(7*m.weeks+4))
+		planHi = m.from.AddDays(r.IntN(7*m.weeks + 4))
 	}
 	var gapLo, gapHi rules.Date
 	if r.IntN(4) == 0 {
@@ -565,7 +565,7 @@ func (m *plModel) rank(d rules.Date) int {
 // plScore is the objective of Place's documentation, computed directly.
 type plScore struct {
 	count, n0, n1, good, minGap, spread int
-	dates                         []rules.Date
+	dates                               []rules.Date
 }
 
 func (a plScore) better(b plScore) bool {
