@@ -1051,3 +1051,99 @@ func TestPlaceNotChosen(t *testing.T) {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(res.Notes, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestPlanNotesGolden renders representative windows through Make's steps
+// after classification: every day's note, the sessions, the short weeks
+// and the warnings; run with -update to rewrite.
+func TestPlanNotesGolden(t *testing.T) {
+	loc := plLoc(t, "Europe/London")
+	timed := func(d rules.Date, k rules.Kind, title string, from, to rules.Clock) rules.Classified {
+		return rules.Classified{Event: rules.Event{ID: title + d.String(), Summary: title, Start: d.At(from, loc), End: d.At(to, loc)}, Kind: k}
+	}
+	// week lays a training week from Monday m: rest, intervals, easy,
+	// tempo, rest, easy, long.
+	week := func(m rules.Date) []rules.Classified {
+		return []rules.Classified{
+			plAllDay(loc, m, 1, rules.KindRest, "Rest day"),
+			timed(m.AddDays(1), rules.KindHard, "Intervals 6x800m", 7*60, 8*60),
+			timed(m.AddDays(2), rules.KindEasy, "Easy 8 km", 7*60, 8*60),
+			timed(m.AddDays(3), rules.KindHard, "Tempo 40 min", 7*60, 8*60),
+			plAllDay(loc, m.AddDays(4), 1, rules.KindRest, "Rest day"),
+			timed(m.AddDays(5), rules.KindEasy, "Easy 10 km", 8*60, 9*60),
+			timed(m.AddDays(6), rules.KindLong, "Long run 28 km", 8*60, 10*60+30),
+		}
+	}
+	replace := func(cs []rules.Classified, d rules.Date, with ...rules.Classified) []rules.Classified {
+		cs = slices.DeleteFunc(cs, func(c rules.Classified) bool { return c.FirstDate(loc) == d })
+		return append(cs, with...)
+	}
+	race := func(d rules.Date, title string, km float64) rules.Classified {
+		c := timed(d, rules.KindRace, title, 9*60, 12*60)
+		c.DistanceKm = km
+		return c
+	}
+	cases := []struct {
+		name  string
+		from  string
+		weeks int
+		cs    func() []rules.Classified
+	}{
+		{name: "race_season", from: "2026-04-06", weeks: 4, cs: func() []rules.Classified {
+			var cs []rules.Classified
+			for m := plDate(t, "2026-03-02"); m.Before(plDate(t, "2026-05-25")); m = m.AddDays(7) {
+				cs = append(cs, week(m)...)
+			}
+			cs = replace(cs, plDate(t, "2026-04-05"), race(plDate(t, "2026-04-05"), "Spring Half Marathon", 21.0975))
+			cs = replace(cs, plDate(t, "2026-04-18"), race(plDate(t, "2026-04-18"), "10K (C race — no taper)", 10))
+			cs = replace(cs, plDate(t, "2026-04-26"), race(plDate(t, "2026-04-26"), "London Marathon", 42.195))
+			return cs
+		}},
+		{name: "away_compound_light", from: "2026-12-07", weeks: 3, cs: func() []rules.Classified {
+			var cs []rules.Classified
+			for m := plDate(t, "2026-12-07"); m.Before(plDate(t, "2027-01-11")); m = m.AddDays(7) {
+				cs = append(cs, week(m)...)
+			}
+			// The plan starts on Wed 9 Dec.
+			cs = slices.DeleteFunc(cs, func(c rules.Classified) bool { return c.FirstDate(loc).Before(plDate(t, "2026-12-09")) })
+			for _, d := range []rules.Date{plDate(t, "2026-12-14"), plDate(t, "2026-12-16")} {
+				ev := rules.Event{ID: "c" + d.String(), Summary: "Strength + 5K easy run", Start: d.At(7*60, loc), End: d.At(8*60, loc)}
+				cs = replace(cs, d, rules.Classified{Event: ev, Kind: rules.KindEasy, Part: "run"},
+					rules.Classified{Event: ev, Kind: rules.KindStrength, Part: "strength"})
+			}
+			core := timed(plDate(t, "2026-12-10"), rules.KindStrength, "Core 15 min", 12*60, 12*60+15)
+			core.Light = true
+			cs = append(cs, core)
+			// Two hard days in a row: the lift lands on the second.
+			cs = replace(cs, plDate(t, "2026-12-23"), timed(plDate(t, "2026-12-23"), rules.KindHard, "Hill repeats 8x60s", 7*60, 8*60))
+			cs = replace(cs, plDate(t, "2026-12-24"), timed(plDate(t, "2026-12-24"), rules.KindEasy, "Easy 8 km", 7*60, 8*60))
+			cs = append(cs, plAllDay(loc, plDate(t, "2026-12-26"), 3, rules.KindAway, "Ski trip"))
+			return cs
+		}},
+		{name: "no_plan", from: "2026-03-02", weeks: 2, cs: func() []rules.Classified {
+			return week(plDate(t, "2026-01-05"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := rules.Input{Start: plDate(t, c.from), Weeks: c.weeks, Loc: loc, Settings: rules.DefaultSettings()}
+			plan, res := rules.PlanClassified(c.cs(), in)
+			var b strings.Builder
+			for _, r := range plan.Races {
+				fmt.Fprintf(&b, "race %s %q %s taper from %s, recovery to %s\n", r.Date, r.Summary, r.Priority, r.TaperFrom, r.RecoveryTo)
+			}
+			for _, d := range plan.Days {
+				fmt.Fprintf(&b, "%s %-5s %s\n", d.Date, d.Kind, d.Note)
+			}
+			for _, p := range res.Placements {
+				fmt.Fprintf(&b, "session %s %s–%s\n", p.Date, p.Start.In(loc).Format("15:04"), p.End.In(loc).Format("15:04"))
+			}
+			for _, w := range plan.ShortWeeks {
+				fmt.Fprintf(&b, "short %s %d/%d: %s\n", w.Week, w.Placed, w.Wanted, w.Reason)
+			}
+			for _, w := range plan.Warnings {
+				fmt.Fprintf(&b, "warning: %s\n", w)
+			}
+			plGolden(t, filepath.Join("testdata", "place", "notes_"+c.name+".golden"), b.String())
+		})
+	}
+}

@@ -47,6 +47,13 @@ func (p *placer) reasonBody(d Date) string {
 	if c.moved != "" {
 		b.WriteString("; " + c.moved + ", so " + p.clock(c.start))
 	}
+	for _, ev := range day.Events {
+		if ev.Kind == KindStrength && ev.Light {
+			// SPEC §4: a light entry never takes the day's place.
+			b.WriteString("; your light " + placeQuote(eventName(ev)) + " does not count")
+			break
+		}
+	}
 	next := d.AddDays(1)
 	b.WriteString("; " + placeWeekday(next) + " is " + nextDayName(dayKind(p.day(next))))
 	return b.String()
