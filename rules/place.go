@@ -14,7 +14,7 @@ type PlaceInput struct {
 	// sessions placement itself wrote (readers filter them out).
 	Days     []Day
 	From     Date           // first date of the window (any weekday)
-	Weeks    int            // the window is [From, From+7*Weeks)
+	Weeks    int            // the window is [From, From+7*Weeks); at most 520, as Make allows
 	Races    []Race         // every race known, also beyond the window (taper)
 	Loc      *time.Location // the runner's zone; nil means UTC
 	Settings Settings

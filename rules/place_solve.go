@@ -27,37 +27,44 @@ const (
 	solveCapGap = 3               // gaps count toward the sum up to this
 	solveLead   = solveGapCap + 1 // dates before the window that still matter
 	solveTrail  = solveGapCap     // dates after it
-	solveWorst  = -1 << 30        // marks an impossible state
+	solveWorst  = -1 << 62        // marks an impossible state
 )
 
-// solveValue is the objective, compared lexicographically.
+// The objective's counts, compared in this order: new sessions, days of
+// the policy's first choice, of its second choice, and hard days whose
+// next day is not hard or long. Each takes 16 bits of one int, so adding
+// keys adds every count and comparing keys compares them in order; no
+// count can carry into the next, as a programme has fewer than 1<<15
+// dates (Make allows 520 weeks).
+const (
+	solveOne  = 1 << 48
+	solveN0   = 1 << 32
+	solveN1   = 1 << 16
+	solveGood = 1
+)
+
+// solveValue is the objective: key packs the counts above, spread breaks
+// their ties. Two ints keep the table small and the programme fast.
 type solveValue struct {
-	count, n0, n1, good, spread int
+	key, spread int
 }
 
 func (a solveValue) add(b solveValue) solveValue {
-	return solveValue{a.count + b.count, a.n0 + b.n0, a.n1 + b.n1, a.good + b.good, a.spread + b.spread}
+	return solveValue{a.key + b.key, a.spread + b.spread}
 }
 
 func (a solveValue) less(b solveValue) bool {
-	switch {
-	case a.count != b.count:
-		return a.count < b.count
-	case a.n0 != b.n0:
-		return a.n0 < b.n0
-	case a.n1 != b.n1:
-		return a.n1 < b.n1
-	case a.good != b.good:
-		return a.good < b.good
+	if a.key != b.key {
+		return a.key < b.key
 	}
 	return a.spread < b.spread
 }
 
-func (a solveValue) sameKey(b solveValue) bool {
-	return a.count == b.count && a.n0 == b.n0 && a.n1 == b.n1 && a.good == b.good
-}
+func (a solveValue) sameKey(b solveValue) bool { return a.key == b.key }
 
-var solveImpossible = solveValue{count: solveWorst}
+func (a solveValue) impossible() bool { return a.key == solveWorst }
+
+var solveImpossible = solveValue{key: solveWorst}
 
 // solveDate is one date of the programme.
 type solveDate struct {
@@ -189,7 +196,7 @@ func (r *solveRun) run(g int) (solveValue, []Date) {
 		switch {
 		case sd.fixed:
 			since, lastNew = 0, false
-		case ok && (skip.count == solveWorst || !place.add(gain).less(skip)):
+		case ok && (skip.impossible() || !place.add(gain).less(skip)):
 			chosen = append(chosen, sd.date)
 			since, lastNew, wc = 0, true, wc+1
 		}
@@ -227,7 +234,7 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 			v.spread = min(since, solveCapGap)
 		}
 		nv := next[r.state(solveAdvance(0), false, wc)]
-		if nv.count == solveWorst {
+		if nv.impossible() {
 			return solveImpossible, solveValue{}, solveValue{}, false
 		}
 		return v.add(nv), solveValue{}, solveValue{}, false
@@ -237,18 +244,18 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 		return skip, solveValue{}, solveValue{}, false
 	}
 	place = next[r.state(solveAdvance(0), true, wc+1)]
-	if place.count == solveWorst {
+	if place.impossible() {
 		return skip, solveValue{}, solveValue{}, false
 	}
-	gain = solveValue{count: 1}
+	gain = solveValue{key: solveOne}
 	switch sd.rank {
 	case 0:
-		gain.n0 = 1
+		gain.key += solveN0
 	case 1:
-		gain.n1 = 1
+		gain.key += solveN1
 	}
 	if sd.good {
-		gain.good = 1
+		gain.key += solveGood
 	}
 	if since != solveNone {
 		gain.spread = min(since, solveCapGap)
@@ -260,7 +267,7 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 func (r *solveRun) best(sd solveDate, since int, lastNew bool, wc, g int, next []solveValue) solveValue {
 	skip, place, gain, ok := r.options(sd, since, lastNew, wc, g, next)
 	if ok {
-		if v := place.add(gain); skip.count == solveWorst || !v.less(skip) {
+		if v := place.add(gain); skip.impossible() || !v.less(skip) {
 			return v
 		}
 	}
