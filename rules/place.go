@@ -8,14 +8,15 @@ import (
 // PlaceInput is everything placement needs.
 type PlaceInput struct {
 	// Days are consecutive dates (classified days with their events, see
-	// Day) covering at least From-7 … From+Weeks*7+max(Taper,1) so that
-	// H2/H3/H4/H7 can look across the window's edges. A date missing from
+	// Day) covering at least From-7 … From+Weeks*7 so that H2, H4 and H7
+	// can look across the window's edges (races carry their own taper and
+	// recovery). A date missing from
 	// Days is taken as a rest day with no events. Days must not contain the
 	// sessions placement itself wrote (readers filter them out).
 	Days     []Day
 	From     Date           // first date of the window (any weekday)
 	Weeks    int            // the window is [From, From+7*Weeks); at most 520, as Make allows
-	Races    []Race         // every race known, also beyond the window (taper)
+	Races    []Race         // every race known, also beyond the window (taper, priority)
 	Loc      *time.Location // the runner's zone; nil means UTC
 	Settings Settings
 	// Hand holds sessions the runner moved or deleted by hand (may be nil).
@@ -53,7 +54,8 @@ type Placed struct {
 // the runner is away. Races carry their taper and recovery (TaperFrom,
 // RecoveryTo, see FindRaces); a race without them gets them here from its
 // priority, distance and the settings. Light strength entries never count
-// for H4 or H7. Within those rules it chooses, over the whole window at once (weeks interact through H4 at
+// for H4 or H7 (a timed one still blocks its time, H5). Within those rules
+// it chooses, over the whole window at once (weeks interact through H4 at
 // their edges), the placement that is best by, in this order:
 //
 //  1. the number of new sessions (each ISO week capped at PerWeek minus the
