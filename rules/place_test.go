@@ -1147,3 +1147,18 @@ func TestPlanNotesGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestSpanText pins the dates a runner reads in notes and short weeks.
+func TestSpanText(t *testing.T) {
+	cases := []struct{ a, b, want string }{
+		{"2026-12-09", "2026-12-09", "Wed 9 Dec"},
+		{"2026-12-07", "2026-12-13", "Mon 7 – Sun 13 Dec"},
+		{"2026-12-28", "2027-01-03", "Mon 28 Dec – Sun 3 Jan"},
+		{"2026-04-27", "2026-05-01", "Mon 27 Apr – Fri 1 May"},
+	}
+	for _, c := range cases {
+		if got := rules.SpanText(plDate(t, c.a), plDate(t, c.b)); got != c.want {
+			t.Errorf("SpanText(%s, %s) = %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+}
