@@ -84,16 +84,16 @@ func raceHint(texts ...string) string {
 	return ""
 }
 
-// raceGoalPace reports whether the words after "goal" speak of a pace
-// ("goal pace", "goal marathon pace"), which says how to run, not which
-// race matters.
+// raceGoalPace reports whether the words after "goal" speak of a pace or
+// an effort ("goal pace", "goal marathon effort"), which says how to run,
+// not which race matters.
 func raceGoalPace(rest string) bool {
 	words := strings.FieldsFunc(rest, func(r rune) bool { return !raceWordRune(r) })
 	for i, w := range words {
 		if i == 3 {
 			break
 		}
-		if w == "pace" || w == "mp" || w == "hmp" {
+		if w == "pace" || w == "mp" || w == "hmp" || w == "effort" {
 			return true
 		}
 	}

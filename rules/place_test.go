@@ -843,6 +843,8 @@ func TestFindRaces(t *testing.T) {
 		{"text: RACE_A", []race{{0, "10K", "RACE_A", 10}, {28, "Half", "", 21.1}}, nil, []string{"A 7 2", "A 7 5"}},
 		{"text: goal", []race{{0, "Goal race: 10K", "", 10}, {28, "Half", "", 21.1}}, nil, []string{"A 7 2", "A 7 5"}},
 		{"text: goal pace is no hint", []race{{0, "10K at goal pace", "", 10}, {28, "Half", "", 21.1}}, nil, []string{"C 1 2", "A 7 5"}},
+		{"text: goal effort is no hint", []race{{0, "10K", "run at goal marathon effort", 10}, {28, "Half", "", 21.1}}, nil, []string{"C 1 2", "A 7 5"}},
+		{"text: an explicit letter beats other words", []race{{0, "Half marathon race (tune-up)", "B race: run at goal marathon effort", 21.1}}, nil, []string{"B 3 5"}},
 		{"text: a race is no hint", []race{{0, "10K, treat it as a race", "", 10}, {28, "Half", "", 21.1}}, nil, []string{"C 1 2", "A 7 5"}},
 		{"text: tune-up marathon", []race{{0, "Marathon tune-up", "", 42.195}}, nil, []string{"C 1 14"}},
 		{"text: parkrun", []race{{0, "parkrun", "", 5}}, nil, []string{"C 1 2"}},
