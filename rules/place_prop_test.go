@@ -821,6 +821,23 @@ func (m *plModel) check(t *testing.T, res rules.Placed) {
 			if !strings.HasPrefix(body, "away: ") {
 				t.Errorf("%s: away, note %q", d, body)
 			}
+		case m.kindOf(d.AddDays(1)) == rules.KindLong || m.kindOf(d.AddDays(1)) == rules.KindRace || m.raceOn(d.AddDays(1)):
+			if !strings.HasPrefix(body, "the day before ") {
+				t.Errorf("%s: eve of a long run or race, note %q", d, body)
+			}
+		default:
+			// In a race's taper or recovery the note names the race and
+			// the rule's days.
+			for i, r := range m.races {
+				taper, recovery := m.restAround(i)
+				n := d.Sub(r.date)
+				if (n < 0 && -n <= taper) || (n > 0 && n <= recovery) {
+					if !strings.Contains(body, "no strength for ") || !strings.Contains(body, r.date.Text()) {
+						t.Errorf("%s: %d days from the race on %s, note %q", d, n, r.date, body)
+					}
+					break
+				}
+			}
 		}
 	}
 }
