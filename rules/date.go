@@ -73,6 +73,18 @@ func (d Date) Week() string {
 	return fmt.Sprintf("%04d-W%02d", y, w)
 }
 
+// WeekMonday returns the Monday of an ISO week written as Week writes it
+// ("2026-W10"); ok is false for anything else.
+func WeekMonday(week string) (Date, bool) {
+	var y, w int
+	if n, err := fmt.Sscanf(week, "%04d-W%02d", &y, &w); n != 2 || err != nil || w < 1 || w > 53 {
+		return Date{}, false
+	}
+	// 4 January is always in week 1.
+	m := Date{y, time.January, 4}.Monday().AddDays(7 * (w - 1))
+	return m, m.Week() == week
+}
+
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 

@@ -140,6 +140,7 @@ func (p *placer) handPlacement(h HandSession) Placement {
 		warns = append(warns, fmt.Sprintf("%d sessions in the week %s, more than %d (H7)", n, SpanText(m, m.AddDays(6)), p.s.PerWeek))
 	}
 	return Placement{
+		Variant: h.Variant,
 		Week:    h.Week,
 		Ordinal: h.Ordinal,
 		Date:    hd,

@@ -81,18 +81,13 @@ const rxLight = 0.6
 // week with room for one session still covers every pattern over two weeks.
 // The sequence runs in slot order (ISO week, then ordinal), which is date
 // order except for a session the runner moved by hand: that one keeps the
-// letter of its slot. Prescribe knows no sessions before the window, so the
-// sequence is pinned to a pivot week instead: the first Monday of a 4-week
-// block (counted from Settings.Started, else the fixed epoch) after the
-// first placement takes the letter it would have if every week from the
-// anchor had held exactly PerWeek sessions; sessions from it on count
-// forward, earlier ones backward. Sessions passing into the past as the
-// window moves on (daily, or by weeks) therefore change no letter. Only when
-// the window passes the pivot does the next block's pivot take over, and the
-// letters stay as they were if that block held an even number of sessions
-// (four full weeks always do); otherwise they shift once. Letters fixed per
-// slot would never shift but would repeat a letter after every short week,
-// which costs the runner a pattern.
+// letter of its slot. It continues from the last session already written
+// (a hand placement carrying its Variant: the destination reports the
+// sessions before the window), so re-planning as the window moves on never
+// reshuffles letters. With no such session the first one takes the letter
+// its slot would have if every week from the anchor (Settings.Started, else
+// a fixed epoch) had held exactly PerWeek sessions, which agrees with the
+// earlier plan whenever the weeks that left the window held their target.
 //
 // Apart from the runner's week count (Settings.Started, else the first
 // placement) a session's content depends only on its date, its slot, the
@@ -144,37 +139,27 @@ func rxSequence(ps []Placement, s Settings) []int {
 		pa, pb := ps[a], ps[b]
 		return cmp.Or(cmp.Compare(pa.Week, pb.Week), cmp.Compare(pa.Ordinal, pb.Ordinal), pa.Date.Sub(pb.Date))
 	})
-	seq := make([]int, len(ps))
-	if len(ps) == 0 {
-		return seq
-	}
-	// The pivot is the first Monday of a 4-week block (counted from the
-	// Monday of Settings.Started, else from the fixed epoch) after the
-	// first placement: a week that lies wholly inside the plan's window.
-	// Sessions from it on count forward, earlier ones backward, so the
-	// sessions that fall into the past as the window moves on change no
-	// letter; the pivot moves on only every 4 weeks.
 	anchor := rxEpochWeek()
 	if !s.Started.IsZero() {
 		anchor = s.Started.Monday()
 	}
-	first := ps[0].Date
-	for _, p := range ps {
-		if p.Date.Before(first) {
-			first = p.Date
-		}
-	}
-	blocks := rxDiv(first.Monday().Sub(anchor)/7, rxBlockWeeks) + 1
-	pivotWeek := anchor.AddDays(7 * rxBlockWeeks * blocks).Week()
-	base := max(s.PerWeek, 1) * rxBlockWeeks * blocks
-	before := 0
+	seq := make([]int, len(ps))
+	prev, known := 0, false
 	for _, i := range order {
-		if ps[i].Week < pivotWeek { // ISO week names sort by date
-			before++
+		p := ps[i]
+		switch {
+		case p.Variant == "A" || p.Variant == "B":
+			seq[i] = int(p.Variant[0] - 'A')
+		case known:
+			seq[i] = prev + 1
+		default:
+			monday, ok := WeekMonday(p.Week)
+			if !ok {
+				monday = p.Date.Monday()
+			}
+			seq[i] = monday.Sub(anchor)/7*max(s.PerWeek, 1) + p.Ordinal - 1
 		}
-	}
-	for pos, i := range order {
-		seq[i] = base + pos - before
+		prev, known = seq[i], true
 	}
 	return seq
 }

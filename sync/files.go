@@ -234,7 +234,8 @@ func keptSlots(prev []ical.Written, from, to time.Time) []rules.HandSession {
 			continue
 		}
 		if week, ord, ok := w.WeekOrdinal(); ok {
-			out = append(out, rules.HandSession{Week: week, Ordinal: ord, Start: w.Start.In(from.Location()), End: w.End.In(from.Location())})
+			out = append(out, rules.HandSession{Week: week, Ordinal: ord, Variant: rules.VariantOf(w.Summary),
+				Start: w.Start.In(from.Location()), End: w.End.In(from.Location())})
 		}
 	}
 	return out

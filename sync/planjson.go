@@ -18,6 +18,9 @@ type (
 		Sessions   []SessionJSON   `json:"sessions"`
 		ShortWeeks []ShortWeekJSON `json:"short_weeks"`
 		Races      []RaceJSON      `json:"races"`
+		// Warnings concern the whole plan ("no training plan in these
+		// weeks"), in plain words.
+		Warnings []string `json:"warnings,omitempty"`
 	}
 	// DayJSON is one date with its kind and events.
 	DayJSON struct {
@@ -120,6 +123,7 @@ func NewPlanJSON(p rules.Plan, loc *time.Location) PlanJSON {
 	for _, w := range p.ShortWeeks {
 		out.ShortWeeks = append(out.ShortWeeks, ShortWeekJSON(w))
 	}
+	out.Warnings = p.Warnings
 	for _, r := range p.Races {
 		jr := RaceJSON{Date: r.Date.String(), Title: r.Summary, Priority: r.Priority,
 			TaperFrom: dateOrEmpty(r.TaperFrom), RecoveryTo: dateOrEmpty(r.RecoveryTo)}

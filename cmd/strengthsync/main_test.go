@@ -89,6 +89,33 @@ var goldenCases = []struct {
 	{"trainingpeaks", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2027-01-25", "--weeks", "14"}},
 	{"higdon", []string{"--from", "../../examples/higdon-novice-half.ics", "--start", "2027-01-04", "--weeks", "12", "--level", "beginner"}},
 	{"separate", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2026-11-30", "--weeks", "6", "--policy", "separate", "--5rm", "back squat=80", "--1rm", "trap-bar deadlift=130"}},
+	// A coach's 48-week plan with "run + gym" days and the runner's life in
+	// the same calendar: its start, then its B half marathon.
+	{"coach", []string{"--from", "../../examples/coach-48-week-run-gym.ics", "--start", "2026-12-28", "--weeks", "10"}},
+	{"coach-race", []string{"--from", "../../examples/coach-48-week-run-gym.ics", "--start", "2027-09-13", "--weeks", "6"}},
+	// Pfitzinger-style marathon plan with three tune-up races.
+	{"pfitzinger", []string{"--from", "../../examples/pfitzinger-18-55-marathon.ics", "--start", "2027-02-15", "--weeks", "12"}},
+	// A plan that starts 6 weeks before a half marathon.
+	{"half", []string{"--from", "../../examples/intervals-icu-6-weeks-to-half.ics", "--start", "2027-03-01", "--weeks", "8"}},
+}
+
+// TestSyncGoldenCalendars writes the new examples' sessions as .ics files
+// (validated by ical.js and python-icalendar in the ical package's tests).
+func TestSyncGoldenCalendars(t *testing.T) {
+	for _, tc := range goldenCases {
+		switch tc.name {
+		case "coach", "pfitzinger", "half":
+		default:
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "strength.ics")
+			if _, errs, code := run(t, append([]string{"sync", "--to", dest}, tc.args...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			golden(t, tc.name+".golden.ics", mustRead(t, dest))
+		})
+	}
 }
 
 func TestPlanGolden(t *testing.T) {

@@ -303,6 +303,9 @@ func (s *Sink) slots(ctx context.Context, from time.Time, pick func(*record) boo
 			continue
 		}
 		h := rules.HandSession{Week: r.Week, Ordinal: r.Ordinal}
+		if r.Written != nil {
+			h.Variant = rules.VariantOf(r.Written.Summary)
+		}
 		switch {
 		case r.runnerDeleted():
 			h.Deleted = true
