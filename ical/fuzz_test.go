@@ -20,6 +20,9 @@ func fuzzSeeds() map[string][]byte {
 	for _, b := range badRules {
 		seeds["rule-"+b.name] = calendar(b.ics...)
 	}
+	for _, f := range forgivenInputs {
+		seeds["forgiven-"+f.name] = []byte(f.data)
+	}
 	seeds["good-recurring"] = calendar(
 		"BEGIN:VTIMEZONE", "TZID:CEST", "BEGIN:DAYLIGHT", "DTSTART:19700329T020000", "TZOFFSETFROM:+0100",
 		"TZOFFSETTO:+0200", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT", "END:VTIMEZONE",

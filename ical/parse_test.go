@@ -200,6 +200,12 @@ var badInputs = []struct {
 		`bad.ics:2: "\r0": truncated file: no END:"\r0"`},
 	{"golang-ical error mapped to the physical line", "BEGIN:VCALENDAR\r\n\r\nBEGIN:VEVENT\r\nDTSTART:20260303\r\nEND;X=1:VEVENT\r\nSUMMARY:x\r\n  y\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
 		`bad.ics:8: END: cannot parse "END:VEVENT": expected a end`},
+	{"bad DTSTART in bare VEVENTs: the file's own line", "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261304T070000Z\r\nEND:VEVENT\r\n",
+		`bad.ics:3: DTSTART: invalid date "20261304T070000Z"`},
+	{"bare VEVENT truncated", "\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260304T070000Z\r\n",
+		"bad.ics:2: VEVENT: truncated file: no END:VEVENT"},
+	{"lower-case END of the wrong component", "begin:vcalendar\r\nbegin:vevent\r\ndtstart:20260303\r\nend:vtodo\r\nend:vcalendar\r\n",
+		"bad.ics:4: END: END:VTODO, but BEGIN:VEVENT on line 2 is not closed"},
 	{"nested too deep", "BEGIN:VCALENDAR\r\n" + strings.Repeat("BEGIN:X\r\n", 60),
 		"bad.ics:51: BEGIN: components nested more than 50 deep"},
 }
