@@ -105,3 +105,28 @@ func TestBadInputKeepsWhatWasWritten(t *testing.T) {
 		t.Error("a failed sync changed the calendar already written")
 	}
 }
+
+// A bad --redis URL (or REDIS_URL) is named, but its password never
+// printed, however broken the URL is (url.Parse quotes it whole).
+func TestRedisURLErrorHidesPassword(t *testing.T) {
+	for _, tt := range []struct {
+		url, secret string
+	}{
+		{"redis://:hunter2@localhost:6379/abc", "hunter2"},
+		{"redis://:hunt%zzer2@localhost/0", "hunt%zzer2"},
+		{"redis://user:hunter2@local host/0", "hunter2"},
+		{"redis://u:hun%20ter2@[::1/0", "hun%20ter2"},
+		{"redis://hunter2@local host/0", "hunter2"},
+		{"redis://u:p\"w\\d@[::1/0", `p\"w\\d`},
+	} {
+		t.Run(tt.url, func(t *testing.T) {
+			_, errs, code := run(t, "serve", "--redis", tt.url, "--data", t.TempDir())
+			if code != 2 || !strings.Contains(errs, "--redis") {
+				t.Errorf("exit %d, %q; want 2 naming --redis", code, errs)
+			}
+			if strings.Contains(errs, tt.secret) || strings.Contains(errs, "hunter2") {
+				t.Errorf("the password is in %q", errs)
+			}
+		})
+	}
+}
