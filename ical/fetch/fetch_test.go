@@ -641,6 +641,24 @@ func TestWebcal(t *testing.T) {
 	}
 }
 
+// TestWebcalToPlainHTTP: a webcal:// or https:// address whose server
+// speaks only plain HTTP says so, and what to use instead, at once.
+func TestWebcalToPlainHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(planICS(t)) }))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, scheme := range []string{"webcal", "https"} {
+		c, _, _ := testClient(t, nil)
+		_, err := c.Fetch(context.Background(), scheme+"://"+host+"/ical/feed.ics", Validators{})
+		want := "fetch: " + scheme + "://" + host + "/ical/…: the server answered plain HTTP on the https port " +
+			"(webcal:// means https://) (permanent): use http://" + host + "/ical/… if it has no https"
+		var fe *Error
+		if err == nil || err.Error() != want || !errors.As(err, &fe) || fe.Kind() != Permanent || fe.Attempts != 1 {
+			t.Errorf("err = %v\nwant %s, permanent, one attempt", err, want)
+		}
+	}
+}
+
 // TestBadAddresses: what is not an http(s) or webcal URL is refused before
 // any request, without quoting it.
 func TestBadAddresses(t *testing.T) {
