@@ -59,6 +59,10 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"bad start", []string{"--from", "../../examples/runna-weekly.ics", "--start", "2026-02-30"}, []string{"--start", "2026-02-30"}},
 		{"bad zone", []string{"--from", "../../examples/runna-weekly.ics", "--tz", "Mars/Olympus"}, []string{"--tz", "Mars/Olympus"}},
 		{"bad policy", []string{"--from", "../../examples/runna-weekly.ics", "--policy", "both"}, []string{"--policy"}},
+		{"unknown lift in --5rm", []string{"--from", "../../examples/runna-weekly.ics", "--5rm", "bench pres=60"},
+			[]string{"--5rm", `unknown lift "bench pres"`, "known lifts: back squat, bench press,", "trap-bar deadlift"}},
+		{"unknown lift in --1rm", []string{"--from", "../../examples/runna-weekly.ics", "--1rm", "Trap-Bar  Deadlift=130", "--1rm", "squat=100"},
+			[]string{"--1rm", `unknown lift "squat"`, "back squat"}},
 		{"unknown flag", []string{"--from", "../../examples/runna-weekly.ics", "--bogus"}, []string{"bogus"}},
 		{"no source", []string{}, []string{"--from"}},
 	}
