@@ -134,3 +134,20 @@ func TestRedisURLErrorHidesPassword(t *testing.T) {
 		})
 	}
 }
+
+// --to into a folder that is not there is bad usage that names the
+// folder, not a runtime failure on a temporary file.
+func TestSyncToMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	os.WriteFile(file, nil, 0o644)
+	for _, tt := range []struct{ to, want string }{
+		{filepath.Join(dir, "nope", "strength.ics"), "the folder " + filepath.Join(dir, "nope") + " does not exist"},
+		{filepath.Join(file, "strength.ics"), file + " is not a folder"},
+	} {
+		_, errs, code := run(t, "sync", "--from", "../../examples/runna-weekly.ics", "--to", tt.to, "--start", "2026-12-14")
+		if code != 2 || !strings.Contains(errs, "--to") || !strings.Contains(errs, tt.want) || strings.Contains(errs, ".tmp") {
+			t.Errorf("--to %s: exit %d, %q; want 2 and %q", tt.to, code, errs, tt.want)
+		}
+	}
+}
