@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,45 @@ func TestDryRunListsChangesAndWritesNothing(t *testing.T) {
 	after, _ := os.ReadFile(dest)
 	if !bytes.Equal(before, after) {
 		t.Error("--dry-run wrote the file")
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	tests := []struct {
+		info *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{nil, false, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T10:11:12Z", "vcs.modified", "false")},
+			true, "v1.2.0 (abc1234, 2026-12-05)"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261205101112-abc1234def56+dirty"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T23:11:12-02:00", "vcs.modified", "true")},
+			true, "v0.0.0-20261205101112-abc1234def56+dirty (abc1234+dirty, 2026-12-06)"},
+	}
+	for _, tt := range tests {
+		if got := versionLine(tt.info, tt.ok); got != tt.want {
+			t.Errorf("versionLine = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// --version prints the version; -v is never the version (it is --verbose
+// wherever it exists).
+func TestVersionFlag(t *testing.T) {
+	out, errs, code := run(t, "--version")
+	if code != 0 || out != "strengthsync "+versionLine(debug.ReadBuildInfo())+"\n" || strings.Contains(out, " dev\n") {
+		t.Errorf("--version: exit %d, %q %q", code, out, errs)
+	}
+	out, errs, code = run(t, "-v")
+	if code != 2 || strings.Contains(out, "strengthsync ") || !strings.Contains(errs, "-v") {
+		t.Errorf("-v at the top: exit %d, %q %q; want a usage error", code, out, errs)
 	}
 }
