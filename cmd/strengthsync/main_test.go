@@ -7,12 +7,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/sync"
 )
@@ -410,5 +413,43 @@ func TestVersionFlag(t *testing.T) {
 	out, errs, code = run(t, "-v")
 	if code != 2 || strings.Contains(out, "strengthsync ") || !strings.Contains(errs, "-v") {
 		t.Errorf("-v at the top: exit %d, %q %q; want a usage error", code, out, errs)
+	}
+}
+
+// Shell completion offers the values of --policy, --level and --tz.
+func TestCompletionOffersValues(t *testing.T) {
+	complete := func(args ...string) []string {
+		out, errs, code := run(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[:len(lines)-1] // the last line is the directive
+	}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"plan", "--policy", ""}, []string{"stack", "separate"}},
+		{[]string{"sync", "--policy", "se"}, []string{"separate"}},
+		{[]string{"plan", "--level", ""}, []string{"beginner", "intermediate", "advanced"}},
+		{[]string{"sync", "--level", "Adv"}, []string{"advanced"}},
+	} {
+		if got := complete(tt.args...); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%v: offered %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	if len(zoneNames()) == 0 {
+		t.Skip("no zone database on this machine to list --tz names from")
+	}
+	got := complete("plan", "--tz", "europe/l")
+	if !slices.Contains(got, "Europe/London") || !slices.Contains(got, "Europe/Lisbon") ||
+		slices.ContainsFunc(got, func(s string) bool { return !strings.HasPrefix(s, "Europe/L") }) {
+		t.Errorf("--tz europe/l offered %q", got)
+	}
+	for _, z := range complete("plan", "--tz", "") {
+		if strings.HasPrefix(z, "posix") || strings.HasPrefix(z, "right/") || strings.Contains(z, ".") {
+			t.Errorf("--tz offers %q, not a zone name", z)
+		}
 	}
 }
