@@ -291,6 +291,7 @@ func normalize(data []byte) ([]byte, int) {
 		changed           bool
 	}
 	var g *group
+	var first []byte // what the first line begins, if it is a BEGIN
 	flush := func() {
 		if g == nil {
 			return
@@ -303,6 +304,12 @@ func normalize(data []byte) ([]byte, int) {
 			}
 			canon = append(canon, c)
 		}
+		if first == nil { // the file's first line: what it begins with
+			first = []byte{}
+			if bytes.Equal(g.name, []byte("BEGIN")) {
+				first = canon[len("BEGIN:"):]
+			}
+		}
 		if g.changed || !bytes.Equal(canon, data[g.start:g.contentEnd]) {
 			emit(g.start, g.contentEnd, canon)
 			for _, c := range g.conts {
@@ -311,7 +318,6 @@ func normalize(data []byte) ([]byte, int) {
 		}
 		g = nil
 	}
-	first := []byte(nil) // the first BEGIN's name
 	firstLine := true
 	for i := 0; i < len(data); {
 		start := i
@@ -346,12 +352,9 @@ func normalize(data []byte) ([]byte, int) {
 		for _, name := range [][]byte{[]byte("BEGIN"), []byte("END")} {
 			if len(l) > len(name) && l[len(name)] == ':' && bytes.EqualFold(l[:len(name)], name) {
 				g = &group{start: start, contentEnd: contentEnd, name: name, value: append([]byte(nil), l[len(name)+1:]...)}
-				if first == nil && bytes.Equal(name, []byte("BEGIN")) {
-					first = bytes.ToUpper(bytes.Trim(l[len(name)+1:], " \t"))
-				}
 			}
 		}
-		if first == nil {
+		if g == nil && first == nil {
 			first = []byte{} // the first line is not a BEGIN: not ours to fix
 		}
 	}
