@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +151,20 @@ func TestSyncToMissingFolder(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, "--to") || !strings.Contains(errs, tt.want) || strings.Contains(errs, ".tmp") {
 			t.Errorf("--to %s: exit %d, %q; want 2 and %q", tt.to, code, errs, tt.want)
 		}
+	}
+}
+
+// webcal:// to a server that speaks only plain HTTP says what happened and
+// what to type instead, as bad input.
+func TestWebcalToPlainHTTPServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, "../../examples/runna-weekly.ics")
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	_, errs, code := run(t, "plan", "--from", "webcal://"+host+"/runna.ics", "--allow-private-sources")
+	if code != 2 || !strings.Contains(errs, "answered plain HTTP on the https port (webcal:// means https://)") ||
+		!strings.Contains(errs, "use http://"+host+"/runna.ics if it has no https") || strings.Contains(errs, "check your connection") {
+		t.Errorf("exit %d, %q", code, errs)
 	}
 }
