@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -57,14 +56,12 @@ func withPrefix(values []string, prefix string) []string {
 }
 
 // zoneNames lists the IANA zone names of the first zone database found:
-// $ZONEINFO (a folder or Go's zip), the system's zoneinfo folders, then
-// the zip that ships with Go. The binary's embedded copy (time/tzdata)
-// cannot be listed.
+// $ZONEINFO (a folder, or a zip like Go's lib/time/zoneinfo.zip), then the
+// system's zoneinfo folders, where Go itself looks. The binary's embedded
+// copy (time/tzdata) cannot be listed, so with neither there is nothing
+// to offer, though every name still works.
 func zoneNames() []string {
 	sources := []string{os.Getenv("ZONEINFO"), "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ"}
-	if root := runtime.GOROOT(); root != "" {
-		sources = append(sources, filepath.Join(root, "lib", "time", "zoneinfo.zip"))
-	}
 	for _, src := range sources {
 		if src == "" {
 			continue

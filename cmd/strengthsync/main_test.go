@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -451,5 +452,27 @@ func TestCompletionOffersValues(t *testing.T) {
 		if strings.HasPrefix(z, "posix") || strings.HasPrefix(z, "right/") || strings.Contains(z, ".") {
 			t.Errorf("--tz offers %q, not a zone name", z)
 		}
+	}
+}
+
+// zoneNames reads a zip named by $ZONEINFO, as Go does, and keeps only
+// zone names.
+func TestZoneNamesFromZip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zoneinfo.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, name := range []string{"Europe/London", "zone.tab", "posix/Europe/London", "America/Argentina/Buenos_Aires", "UTC", "tzdata.zi"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("TZif"))
+	}
+	zw.Close()
+	f.Close()
+	t.Setenv("ZONEINFO", path)
+	want := []string{"America/Argentina/Buenos_Aires", "Europe/London", "UTC"}
+	if got := zoneNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("zoneNames = %q, want %q", got, want)
 	}
 }
