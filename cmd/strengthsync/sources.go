@@ -73,7 +73,11 @@ func (a *App) sink(ctx context.Context, spec string) (sync.Sink, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, usageErr(fmt.Errorf("--to: %q: the folder %s does not exist", spec, dir))
 	case err != nil:
-		return nil, usageErr(fmt.Errorf("--to: %q: cannot use the folder %s: %w", spec, dir, errors.Unwrap(err)))
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is in the message already
+		}
+		return nil, usageErr(fmt.Errorf("--to: %q: cannot use the folder %s: %w", spec, dir, err))
 	case !st.IsDir():
 		return nil, usageErr(fmt.Errorf("--to: %q: %s is not a folder", spec, dir))
 	}
