@@ -24,11 +24,26 @@ function components(jcal) {
   return jcal.map((c) => new ICAL.Component(c));
 }
 
+// checkControls refuses control characters anywhere but in line ends:
+// RFC 5545 §3.1 allows none in a value (HTAB aside), and NEL, U+2028 and
+// U+2029 break lines in some readers.
+function checkControls(text) {
+  text.split(/\r?\n/).forEach((line, i) => {
+    const m = line.match(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/);
+    if (m) {
+      const code = m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+      throw new Error(`line ${i + 1}: control character U+${code}`);
+    }
+  });
+}
+
 let failed = 0;
 for (const file of args) {
   const result = { file, ok: true, events: [] };
   try {
-    const tops = components(ICAL.parse(fs.readFileSync(file, 'utf8')));
+    const text = fs.readFileSync(file, 'utf8');
+    if (!read) checkControls(text);
+    const tops = components(ICAL.parse(text));
     if (!read && (tops.length !== 1 || tops[0].name !== 'vcalendar')) {
       throw new Error(`top component is ${tops.map((c) => c.name).join(', ')}, not one vcalendar`);
     }

@@ -12,6 +12,7 @@ RDATE values it decoded; this icalendar does not expand recurrences).
 """
 import datetime
 import json
+import re
 import sys
 
 import icalendar
@@ -32,9 +33,24 @@ def rdate_count(ev):
     return sum(len(v.dts) for v in values)
 
 
+CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_controls(data):
+    """Refuses control characters anywhere but in line ends: RFC 5545 3.1
+    allows none in a value (HTAB aside), and NEL, U+2028 and U+2029 break
+    lines in some readers."""
+    for i, line in enumerate(re.split("\r?\n", data.decode("utf-8", "replace"))):
+        m = CONTROLS.search(line)
+        if m:
+            raise ValueError("line %d: control character U+%04X" % (i + 1, ord(m.group())))
+
+
 def check(path, read=False):
     with open(path, "rb") as f:
         data = f.read()
+    if not read:
+        check_controls(data)
     if read:
         tops = icalendar.Calendar.from_ical(data, multiple=True)
     else:
