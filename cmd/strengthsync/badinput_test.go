@@ -125,15 +125,17 @@ func TestRedisURLErrorHidesPassword(t *testing.T) {
 		{"redis://hunter2@local host/0", "hunter2"},
 		{"redis://u:p\"w\\d@[::1/0", `p\"w\\d`},
 	} {
-		t.Run(tt.url, func(t *testing.T) {
-			_, errs, code := run(t, "serve", "--redis", tt.url, "--data", t.TempDir())
-			if code != 2 || !strings.Contains(errs, "--redis") {
-				t.Errorf("exit %d, %q; want 2 naming --redis", code, errs)
-			}
-			if strings.Contains(errs, tt.secret) || strings.Contains(errs, "hunter2") {
-				t.Errorf("the password is in %q", errs)
-			}
-		})
+		for _, cmd := range []string{"serve", "worker"} {
+			t.Run(cmd+" "+tt.url, func(t *testing.T) {
+				_, errs, code := run(t, cmd, "--redis", tt.url, "--data", t.TempDir())
+				if code != 2 || !strings.Contains(errs, "--redis") {
+					t.Errorf("exit %d, %q; want 2 naming --redis", code, errs)
+				}
+				if strings.Contains(errs, tt.secret) || strings.Contains(errs, "hunter2") {
+					t.Errorf("the password is in %q", errs)
+				}
+			})
+		}
 	}
 }
 
