@@ -89,7 +89,7 @@ func Make(in Input) (Plan, error) {
 		Start:      in.Start,
 		Weeks:      in.Weeks,
 		Days:       days[7 : 7+7*in.Weeks],
-		Sessions:   Prescribe(ps, races, started(in), in.Settings, in.Namespace),
+		Sessions:   Prescribe(ps, races, days, in.Settings, in.Namespace),
 		ShortWeeks: short,
 		Races:      races,
 	}, nil
@@ -142,12 +142,4 @@ func BuildDays(cs []Classified, first Date, n int, loc *time.Location) []Day {
 		}
 	}
 	return days
-}
-
-// started is the date a beginner's progression counts from.
-func started(in Input) Date {
-	if in.Settings.Started.IsZero() || in.Settings.Started.After(in.Start) {
-		return in.Start
-	}
-	return in.Settings.Started
 }
