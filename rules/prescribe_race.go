@@ -47,13 +47,13 @@ func newGoalRaces(races []Race) goalRaces {
 }
 
 // racePriority is the race's priority. A race that has none (one built
-// before priorities were read) is A unless its name marks it a tune-up.
+// by hand rather than by FindRaces) takes what its name says, else A.
 func racePriority(r Race) string {
-	switch {
-	case r.Priority != "":
+	if r.Priority != "" {
 		return r.Priority
-	case isTuneUp(r.Summary):
-		return "C"
+	}
+	if h := raceHint(r.Summary); h != "" {
+		return h
 	}
 	return "A"
 }
@@ -217,18 +217,3 @@ func raceExplicitKm(t string) float64 {
 
 func raceDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func raceLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 0x80 }
-
-var tuneUpPunct = strings.NewReplacer("(", " ", ")", " ", ":", " ", ",", " ", "[", " ", "]", " ")
-
-// isTuneUp reports a race the plan marks as a stepping stone ("tune-up",
-// "B race", "C race", "Vorbereitungswettkampf", "course de préparation").
-func isTuneUp(summary string) bool {
-	s := " " + tuneUpPunct.Replace(strings.ToLower(summary)) + " "
-	for _, w := range []string{"tune-up", "tune up", "tuneup", " b race ", " c race ", " b-race ", " c-race ",
-		" b ", " c ", "vorbereitung", "préparation", "preparacion", "preparación", "test race", "rust buster"} {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
-}

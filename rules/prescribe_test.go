@@ -1028,13 +1028,13 @@ func TestGoalRaceSkipsTuneUps(t *testing.T) {
 		t.Fatalf("goal race = %+v, want the London Marathon", g)
 	}
 	for _, s := range []string{"Half Marathon race (tune-up)", "B race: Bath Half", "Hilly 10 (C race)"} {
-		if !isTuneUp(s) {
-			t.Errorf("isTuneUp(%q) = false", s)
+		if p := racePriority(Race{Summary: s}); p == "A" {
+			t.Errorf("racePriority(%q) = A, want a tune-up's B or C", s)
 		}
 	}
 	for _, s := range []string{"London Marathon", "Boston Marathon 🦄", "Berlin Half Marathon"} {
-		if isTuneUp(s) {
-			t.Errorf("isTuneUp(%q) = true", s)
+		if p := racePriority(Race{Summary: s}); p != "A" {
+			t.Errorf("racePriority(%q) = %s, want A", s, p)
 		}
 	}
 }
