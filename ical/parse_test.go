@@ -204,6 +204,8 @@ var badInputs = []struct {
 		`bad.ics:3: DTSTART: invalid date "20261304T070000Z"`},
 	{"bare VEVENT truncated", "\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260304T070000Z\r\n",
 		"bad.ics:2: VEVENT: truncated file: no END:VEVENT"},
+	{"bare VEVENT closed by an END:VCALENDAR", "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260304T070000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		"bad.ics:5: END: END:VCALENDAR without BEGIN:VCALENDAR"},
 	{"lower-case END of the wrong component", "begin:vcalendar\r\nbegin:vevent\r\ndtstart:20260303\r\nend:vtodo\r\nend:vcalendar\r\n",
 		"bad.ics:4: END: END:VTODO, but BEGIN:VEVENT on line 2 is not closed"},
 	{"nested too deep", "BEGIN:VCALENDAR\r\n" + strings.Repeat("BEGIN:X\r\n", 60),
