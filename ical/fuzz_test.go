@@ -21,6 +21,9 @@ func fuzzSeeds() map[string][]byte {
 	for _, b := range badRules {
 		seeds["rule-"+b.name] = calendar(b.ics...)
 	}
+	for _, f := range forgivenInputs {
+		seeds["forgiven-"+f.name] = []byte(f.data)
+	}
 	seeds["good-recurring"] = calendar(
 		"BEGIN:VTIMEZONE", "TZID:CEST", "BEGIN:DAYLIGHT", "DTSTART:19700329T020000", "TZOFFSETFROM:+0100",
 		"TZOFFSETTO:+0200", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT", "END:VTIMEZONE",
@@ -86,6 +89,24 @@ func FuzzParse(f *testing.F) {
 			if msg := err.Error(); strings.ContainsAny(msg, "\r\n") || e.Msg == "" {
 				t.Fatalf("%s: error is not one useful line: %q", what, msg)
 			}
+		}
+		// normalize keeps every line on its number (plus the lines it
+		// wraps around bare components) and leaves its own output alone.
+		norm, shift := normalize(data)
+		lines := bytes.Count(data, []byte("\n"))
+		got := bytes.Count(norm, []byte("\n"))
+		if shift > 0 {
+			// BEGIN and END:VCALENDAR, and a line end after the last line.
+			got -= 2
+			if got == lines+1 && !bytes.HasSuffix(data, []byte("\n")) {
+				got--
+			}
+		}
+		if got != lines {
+			t.Fatalf("normalize: %d lines from %d (shift %d):\n%q\n%q", got, bytes.Count(data, []byte("\n")), shift, data, norm)
+		}
+		if again, s2 := normalize(norm); s2 != 0 || !bytes.Equal(again, norm) {
+			t.Fatalf("normalize is not idempotent:\n%q\n%q", norm, again)
 		}
 		c, err := Parse("fuzz.ics", data)
 		if err != nil {

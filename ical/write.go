@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/strengthsync/strengthsync/rules"
@@ -166,7 +167,7 @@ func Write(w io.Writer, sessions []rules.Session, opt WriteOptions) error {
 		add := func(name, value string, params map[string][]string) {
 			ev.Properties = append(ev.Properties, ics.IANAProperty{BaseProperty: prop(name, value, params)})
 		}
-		add("UID", e.UID, nil)
+		add("UID", cleanText(e.UID), nil)
 		add("DTSTAMP", stamp, nil)
 		if utc {
 			add("DTSTART", e.Start.UTC().Format("20060102T150405Z"), nil)
@@ -184,9 +185,9 @@ func Write(w io.Writer, sessions []rules.Session, opt WriteOptions) error {
 		add("TRANSP", "OPAQUE", nil)
 		add("STATUS", "CONFIRMED", nil)
 		if e.Slot != "" {
-			add(xPrefix+"SLOT", e.Slot, nil)
+			add(xPrefix+"SLOT", cleanText(e.Slot), nil)
 		}
-		add(xPrefix+"HASH", e.Hash, nil)
+		add(xPrefix+"HASH", cleanText(e.Hash), nil)
 		cal.Components = append(cal.Components, ev)
 	}
 	if err := cal.SerializeTo(w, ics.WithNewLineWindows); err != nil {
@@ -219,13 +220,40 @@ func slot(s rules.Session, loc *time.Location) string {
 	return fmt.Sprintf("%s-%d", week, s.Ordinal)
 }
 
-// cleanText drops carriage returns: a bare CR is not allowed in a TEXT
-// value, and golang-ical escapes only LF.
+// cleanText makes s safe as a TEXT value (RFC 5545 §3.3.11): only LF
+// may stand for a line break there (golang-ical writes it as "\n"), and
+// other control characters are not allowed at all. Titles and notes come
+// from other people's calendars, where NUL, NEL and the Unicode line and
+// paragraph separators turn up and break readers of our feed. So CR, CRLF,
+// NEL (U+0085), U+2028 and U+2029 become LF, a TAB becomes a space, any
+// other C0 or C1 control and DEL is dropped, and invalid UTF-8 becomes
+// U+FFFD. Every TEXT value Write writes goes through here.
 func cleanText(s string) string {
-	if !strings.ContainsRune(s, '\r') {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\r\n", "\n"), "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			b.WriteByte('\n')
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Describe is the DESCRIPTION written for a session: one line per

@@ -1,17 +1,22 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/sync"
 )
@@ -417,6 +422,106 @@ func TestDryRunListsChangesAndWritesNothing(t *testing.T) {
 	after, _ := os.ReadFile(dest)
 	if !bytes.Equal(before, after) {
 		t.Error("--dry-run wrote the file")
+	}
+}
+
+func TestVersionLine(t *testing.T) {
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	tests := []struct {
+		info *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{nil, false, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T10:11:12Z", "vcs.modified", "false")},
+			true, "v1.2.0 (abc1234, 2026-12-05)"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261205101112-abc1234def56+dirty"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T23:11:12-02:00", "vcs.modified", "true")},
+			true, "v0.0.0-20261205101112-abc1234def56+dirty (abc1234+dirty, 2026-12-06)"},
+	}
+	for _, tt := range tests {
+		if got := versionLine(tt.info, tt.ok); got != tt.want {
+			t.Errorf("versionLine = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// --version prints the version; -v is never the version (it is --verbose
+// wherever it exists).
+func TestVersionFlag(t *testing.T) {
+	out, errs, code := run(t, "--version")
+	if code != 0 || out != "strengthsync "+versionLine(debug.ReadBuildInfo())+"\n" || strings.Contains(out, " dev\n") {
+		t.Errorf("--version: exit %d, %q %q", code, out, errs)
+	}
+	out, errs, code = run(t, "-v")
+	if code != 2 || strings.Contains(out, "strengthsync ") || !strings.Contains(errs, "-v") {
+		t.Errorf("-v at the top: exit %d, %q %q; want a usage error", code, out, errs)
+	}
+}
+
+// Shell completion offers the values of --policy, --level and --tz.
+func TestCompletionOffersValues(t *testing.T) {
+	complete := func(args ...string) []string {
+		out, errs, code := run(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[:len(lines)-1] // the last line is the directive
+	}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"plan", "--policy", ""}, []string{"stack", "separate"}},
+		{[]string{"sync", "--policy", "se"}, []string{"separate"}},
+		{[]string{"plan", "--level", ""}, []string{"beginner", "intermediate", "advanced"}},
+		{[]string{"sync", "--level", "Adv"}, []string{"advanced"}},
+	} {
+		if got := complete(tt.args...); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%v: offered %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	if len(zoneNames()) == 0 {
+		t.Skip("no zone database on this machine to list --tz names from")
+	}
+	got := complete("plan", "--tz", "europe/l")
+	if !slices.Contains(got, "Europe/London") || !slices.Contains(got, "Europe/Lisbon") ||
+		slices.ContainsFunc(got, func(s string) bool { return !strings.HasPrefix(s, "Europe/L") }) {
+		t.Errorf("--tz europe/l offered %q", got)
+	}
+	for _, z := range complete("plan", "--tz", "") {
+		if strings.HasPrefix(z, "posix") || strings.HasPrefix(z, "right/") || strings.Contains(z, ".") {
+			t.Errorf("--tz offers %q, not a zone name", z)
+		}
+	}
+}
+
+// zoneNames reads a zip named by $ZONEINFO, as Go does, and keeps only
+// zone names.
+func TestZoneNamesFromZip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zoneinfo.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, name := range []string{"Europe/London", "zone.tab", "posix/Europe/London", "America/Argentina/Buenos_Aires", "UTC", "tzdata.zi"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("TZif"))
+	}
+	zw.Close()
+	f.Close()
+	t.Setenv("ZONEINFO", path)
+	want := []string{"America/Argentina/Buenos_Aires", "Europe/London", "UTC"}
+	if got := zoneNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("zoneNames = %q, want %q", got, want)
 	}
 }
 

@@ -165,6 +165,9 @@ func parseMaxes(flag string, vals []string) (map[string]float64, error) {
 		if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kg), "kg"), &x); !ok || err != nil || strings.TrimSpace(name) == "" {
 			return nil, usageErr(fmt.Errorf("--%s: %q is not lift=kg", flag, v))
 		}
+		if err := checkLift(flag, v, name); err != nil {
+			return nil, err
+		}
 		m[strings.TrimSpace(name)] = x
 	}
 	return m, nil

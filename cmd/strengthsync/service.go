@@ -124,7 +124,7 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	}
 	if f.redisURL != "" {
 		if _, err := redis.ParseURL(f.redisURL); err != nil {
-			return usageErr(fmt.Errorf("--redis: %v", err))
+			return usageErr(fmt.Errorf("--redis: %s", redactPassword(err.Error(), f.redisURL)))
 		}
 	}
 	if f.every < time.Second {
