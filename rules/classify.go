@@ -38,6 +38,8 @@ const (
 	// always stated at the top, and the rest is prose.
 	clsMaxDescription = 4096
 	clsMaxTitle       = 1024
+	// A strength entry of 30 minutes or less is light (SPEC §3).
+	clsLightMax = 30 * time.Minute
 )
 
 // clsCap cuts s to at most n bytes.
@@ -68,10 +70,6 @@ type clsVocab struct {
 	byFirst map[string][]*clsEntry
 	// prefixes holds single-word prefix phrases, longest first.
 	prefixes []*clsEntry
-	// inside holds the prefix phrases in Chinese and Japanese script,
-	// longest first: with no spaces between words, "北京马拉松" (Beijing
-	// Marathon) holds its word in the middle of a run of characters.
-	inside []*clsEntry
 }
 
 // NewClassifier returns a classifier with the built-in vocabulary plus the
@@ -117,9 +115,6 @@ func (v *clsVocab) add(d clsDef) {
 		}
 		if prefix && len(e.toks) == 1 {
 			v.prefixes = append(v.prefixes, e)
-			if r, _ := utf8.DecodeRuneInString(e.toks[0]); r >= 0x2E80 {
-				v.inside = append(v.inside, e)
-			}
 		}
 		v.byFirst[e.toks[0]] = append(v.byFirst[e.toks[0]], e)
 	}
@@ -130,7 +125,6 @@ func (v *clsVocab) sort() {
 		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks) - len(a.toks) })
 	}
 	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
-	slices.SortStableFunc(v.inside, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
 }
 
 // clsMatch is a phrase (or a repeat) found in a text. Its kind and sig
@@ -173,13 +167,6 @@ func (v *clsVocab) matchAt(toks []clsToken, i int) (*clsEntry, int) {
 			return e, 1
 		}
 	}
-	if w[0] >= utf8.RuneSelf {
-		for _, e := range v.inside {
-			if strings.Contains(w, e.toks[0]) {
-				return e, 1
-			}
-		}
-	}
 	return nil, 0
 }
 
@@ -211,6 +198,16 @@ type clsVerdict struct {
 	reason string
 	km     float64 // distance named by a race phrase
 	ok     bool
+	field  clsField
+	// light says the entry, if strength, is light by its words.
+	light bool
+	// gym is set for a compound entry ("Threshold intervals + Gym B"):
+	// the run decides kind, and the gym part, at [gymFrom, gymTo) in the
+	// field's normalised text, is an existing strength session.
+	gym              bool
+	gymFrom, gymTo   int
+	gymQuote, gymWhy string
+	gymLight         bool
 }
 
 // clsWork is the scratch space of one Classify call.
@@ -221,6 +218,9 @@ type clsWork struct {
 	lscan   unitScan
 	matches []clsMatch
 	seps    []int
+	// joins are where parts of a compound entry meet ("+", "then",
+	// "and"); lights where a word makes strength light ("optional").
+	joins, lights []int
 	// descRaw is the description, read lazily: descLoaded says whether
 	// text[clsDesc] holds it yet.
 	descRaw    string
@@ -242,61 +242,91 @@ type clsMeta struct {
 
 // Classify classifies every event. Week context (the longest run of an ISO
 // week, Monday–Sunday in loc) uses all the events given. The result is in
-// the same order as events.
+// the same order as events, one Classified per event, except that a
+// compound entry ("Threshold intervals + Gym B") gives two in a row sharing
+// its Event: Part "run" with the run's kind, then Part "strength" with
+// KindStrength. Code that wants one verdict per event reads Kind only, and
+// a strength part never raises a day's kind.
 func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
 	if loc == nil {
 		loc = time.UTC
 	}
-	out := make([]Classified, len(events))
-	meta := make([]clsMeta, len(events))
+	out := make([]Classified, 0, len(events))
+	meta := make([]clsMeta, 0, len(events))
 	w := &clsWork{}
 	for i := range events {
-		out[i], meta[i] = c.classify(w, events[i], loc)
+		cl, m, gym, ok := c.classify(w, events[i], loc)
+		out, meta = append(out, cl), append(meta, m)
+		if ok {
+			out, meta = append(out, gym), append(meta, clsMeta{locked: true})
+		}
 	}
 	clsWeekContext(out, meta, loc)
 	return out
 }
 
-// classify decides one event: busy, then a #tag, then multi-day summaries,
-// then the user's keywords, then the built-in vocabulary and quantities.
-func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classified, clsMeta) {
-	out := Classified{Event: ev}
-	var meta clsMeta
+// classify decides one event: busy, then a #tag, then the user's
+// keywords, then the built-in vocabulary and quantities; a multi-day entry
+// is a summary unless it says the runner is away. gym is the strength part
+// of a compound entry, when ok.
+func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Classified, meta clsMeta, gym Classified, ok bool) {
+	out = Classified{Event: ev}
 	if ev.Busy {
 		out.Kind, out.Reason = KindOther, "busy calendar"
-		return out, meta
+		return out, meta, gym, false
 	}
 	w.load(ev)
-	dist, hasDist, dur, hasDur := w.planned()
-	if hasDist {
-		out.DistanceKm = dist.km
-		meta.dist = clsFormatNum(dist.num) + " " + dist.unit
+	dist, hasDist, dur, hasDur := w.planned(0, 0)
+	setPlanned := func() {
+		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+		if hasDist {
+			out.DistanceKm = dist.km
+			meta.dist = clsFormatNum(dist.num) + " " + dist.unit
+		}
+		if hasDur {
+			out.Duration = dur.dur
+		}
 	}
-	if hasDur {
-		out.Duration = dur.dur
-	}
+	setPlanned()
 
 	if k, tag, ok := clsTag(ev.Summary, ev.Description); ok {
 		out.Kind, out.Reason = k, "tagged #"+tag
 		meta.locked = true
+		if k == KindAway || k == KindOther {
+			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+			return out, meta, gym, false
+		}
 		clsFillLength(&out, &meta, hasDist || hasDur)
-		return out, meta
+		clsMarkLight(&out, false)
+		return out, meta, gym, false
 	}
-	if ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && ev.LastDate(loc).Sub(ev.FirstDate(loc))+1 >= clsSummaryDays {
-		days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
+	days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
+	summary := ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && days >= clsSummaryDays
+	asSummary := func() (Classified, clsMeta, Classified, bool) {
 		out.Kind = KindOther
 		out.Reason = "entry over " + strconv.Itoa(days) + " days: a summary, not a workout"
-		out.DistanceKm, out.Duration = 0, 0
-		return out, meta
+		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+		return out, meta, gym, false
 	}
 	if v, ok := c.userVerdict(w); ok {
+		if summary && v.kind != KindAway {
+			return asSummary()
+		}
 		out.Kind, out.Reason = v.kind, v.reason
 		meta.locked = true
+		if v.kind == KindAway || v.kind == KindOther {
+			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+			return out, meta, gym, false
+		}
 		clsFillLength(&out, &meta, hasDist || hasDur)
-		return out, meta
+		clsMarkLight(&out, false)
+		return out, meta, gym, false
 	}
 
 	v := c.builtinVerdict(w)
+	if summary && !(v.ok && v.kind == KindAway) {
+		return asSummary()
+	}
 	switch {
 	case !v.ok:
 		out.Kind = KindOther
@@ -314,15 +344,77 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 			meta.dist = clsFormatNum(v.km) + " km"
 		}
 	}
-	if out.Kind == KindOther {
+	if out.Kind == KindOther || out.Kind == KindAway {
 		// Not a workout: no planned distance or duration either ("Team
-		// meeting 2h", "Training Week 3 Distance: 33 mi").
+		// meeting 2h", "Ski trip 5 days", "Training Week 3 Distance: 33 mi").
 		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
-		return out, meta
+		return out, meta, gym, false
 	}
-	clsFillLength(&out, &meta, hasDist || hasDur)
+	if v.gym {
+		gym, ok = c.gymPart(w, v, ev), true
+		if v.field == clsTitle {
+			// The run's own size leaves out the gym part's: "Easy 40 min
+			// + 20 min core" is a 40-minute run.
+			dist, hasDist, dur, hasDur = w.planned(v.gymFrom, v.gymTo)
+			if out.Kind != KindRace {
+				setPlanned()
+			}
+		}
+		out.Part = "run"
+	}
+	clsFillLength(&out, &meta, hasDist || hasDur || v.gym)
 	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
-	return out, meta
+	clsMarkLight(&out, v.light)
+	return out, meta, gym, ok
+}
+
+// gymPart is the strength part of a compound entry.
+func (c *Classifier) gymPart(w *clsWork, v clsVerdict, ev Event) Classified {
+	g := Classified{Event: ev, Kind: KindStrength, Part: "strength"}
+	if v.field == clsTitle {
+		// Only a duration inside the gym part is the gym's: "Easy 40 min +
+		// core 20 min".
+		if d, ok := clsDurationIn(&w.scan[clsTitle], v.gymFrom, v.gymTo); ok {
+			g.Duration = d
+		}
+	}
+	g.Reason = "\"" + v.gymQuote + "\"" + v.field.label() + " is " + v.gymWhy + ", part of \"" + w.text[v.field].all() + "\""
+	clsMarkLight(&g, v.gymLight)
+	return g
+}
+
+// clsDurationIn is the longest duration stated inside [a, b).
+func clsDurationIn(sc *unitScan, a, b int) (time.Duration, bool) {
+	var best time.Duration
+	for _, q := range sc.qty {
+		if q.kind == unitDuration && !q.repeat && !q.ref && q.start >= a && q.end <= b && q.dur > best {
+			best = q.dur
+		}
+	}
+	return best, best > 0
+}
+
+// clsMarkLight marks a strength entry light when its words say so or it lasts
+// 30 minutes or less (SPEC §3 "Light strength").
+func clsMarkLight(out *Classified, byWords bool) {
+	if out.Kind != KindStrength {
+		return
+	}
+	switch {
+	case byWords:
+		out.Light = true
+		if !strings.Contains(out.Reason, "light") {
+			out.Reason += "; light by its name"
+		}
+	case out.Duration > 0 && out.Duration <= clsLightMax:
+		out.Light = true
+		out.Reason += "; light: " + clsFormatMinutes(out.Duration) + " (≤ 30 min)"
+	}
+}
+
+// clsFormatMinutes writes a short duration as minutes: "20 min".
+func clsFormatMinutes(d time.Duration) string {
+	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
 }
 
 // clsFillLength sets Duration from a timed event's length when the text
@@ -425,23 +517,26 @@ func (w *clsWork) set(f clsField, s string) {
 // that states it: the title, a labelled description line ("Planned:
 // 1:30:00, 18 km, TSS 120"), the description's first line. Later lines
 // hold warm-ups, notes and other days.
-func (w *clsWork) planned() (dist unitQty, okDist bool, dur unitQty, okDur bool) {
-	take := func(sc *unitScan) bool {
+//
+// Quantities of the title inside [skipFrom, skipTo) are left out: they
+// belong to the gym part of a compound entry.
+func (w *clsWork) planned(skipFrom, skipTo int) (dist unitQty, okDist bool, dur unitQty, okDur bool) {
+	take := func(sc *unitScan, a, b int) bool {
 		if !okDist {
-			dist, okDist = sc.distance()
+			dist, okDist = sc.distanceSkipping(a, b)
 		}
 		if !okDur {
-			dur, okDur = sc.duration()
+			dur, okDur = sc.durationSkipping(a, b)
 		}
 		return okDist && okDur
 	}
-	if take(&w.scan[clsTitle]) || !w.has[clsDesc] {
+	if take(&w.scan[clsTitle], skipFrom, skipTo) || !w.has[clsDesc] {
 		return
 	}
 	line := func(s string) bool {
 		w.line.normalize(s)
 		w.lscan.scan(w.line.norm)
-		return take(&w.lscan)
+		return take(&w.lscan, 0, 0)
 	}
 	first, firstLabelled := "", false
 	for i, l := range clsLines(w.descRaw) {
@@ -594,9 +689,13 @@ func (c *Classifier) builtinVerdict(w *clsWork) clsVerdict {
 
 // clsRank orders kinds within one text: a race entry that also names its
 // pace is a race, a long run with marathon-pace miles is long, intervals
-// with an easy warm-up are hard. A meeting is never a workout.
+// with an easy warm-up are hard. A meeting or an errand is never a
+// workout, and a trip ("Ski trip") says the runner is away whatever sport
+// it names.
 func clsRank(k Kind) int {
 	switch k {
+	case KindAway:
+		return 10
 	case KindOther:
 		return 9
 	case KindStrength:
@@ -615,6 +714,18 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	}
 	w.matches = w.matches[:0]
 	w.seps = w.seps[:0]
+	w.joins = w.joins[:0]
+	w.lights = w.lights[:0]
+	for i := 0; i < len(t.norm); i++ {
+		switch t.norm[i] {
+		case '+', ';':
+			w.joins = append(w.joins, i)
+		case ',':
+			if i+1 < len(t.norm) && t.norm[i+1] == ' ' {
+				w.joins = append(w.joins, i)
+			}
+		}
+	}
 	title := f == clsTitle || f == clsCategories
 	var cur unitCursor
 	for i := 0; i < len(t.toks); {
@@ -635,6 +746,9 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			if i > 0 && clsSlashBetween(t, i) {
 				w.seps = append(w.seps, tk.start)
 			}
+			if clsJoinWord(tk.s) {
+				w.joins = append(w.joins, tk.start)
+			}
 			i++
 			continue
 		}
@@ -650,8 +764,14 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		i += n
 		switch {
 		case e.sig == clsNull:
+			if e.flags&clsLight != 0 {
+				w.lights = append(w.lights, m.start)
+			}
 			continue
 		case e.flags&clsTitleOnly != 0 && !title, e.flags&clsAtStart != 0 && !m.first:
+			continue
+		case e.flags&clsPerson != 0 && m.start > 0 && clsWithWord(t.toks, m.start):
+			// "Long run with my son" is the runner's run.
 			continue
 		case f == clsDesc && m.start >= w.descSplit && (m.kind == KindRace || m.kind == KindLong):
 			// "Sunday: long run", "Goal: Berlin Marathon" on a later line
@@ -681,6 +801,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			w.matches = append(w.matches, clsMatch{clsEntry: clsPaceRef, kind: KindHard, start: q.start, end: q.end})
 		}
 	}
+	clsDropErrands(w, sc)
 	if len(w.matches) == 0 {
 		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
 			return clsVerdict{kind: KindEasy, sig: clsWeak, ok: true,
@@ -733,10 +854,12 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	// With a cross-training or gym activity and no word of running, an
 	// intensity describes that activity: "Easy bike", "Bike intervals",
 	// "Long ride 3h", "Easy strength".
+	// An intensity joined to the activity by "+" is a run of its own:
+	// "Threshold intervals + Gym B" is a threshold run and a gym session.
 	activity := false
 	if best != nil && !run && !hansons && (best.kind == KindLong || best.kind == KindHard || best.kind == KindEasy) {
 		for _, k := range [...]Kind{KindCross, KindStrength} {
-			if o := clsFirstStrong(w.matches, seg, k); o != nil {
+			if o := clsFirstStrong(w.matches, seg, k); o != nil && !w.joined(best, o) {
 				best, activity = o, true
 				break
 			}
@@ -758,9 +881,11 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		}
 	}
 	quote := t.quote(m.start, m.end)
-	if alt || activity {
+	if alt || activity || m.kind == KindAway {
 		quote = whole()
 	}
+	v.field = f
+	v.light = m.flags&clsLight != 0 || len(w.lights) > 0
 	switch {
 	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
 		v.reason = "\"" + whole() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
@@ -772,7 +897,104 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	default:
 		v.reason = "\"" + quote + "\"" + f.label() + " is " + m.what
 	}
+	if v.kind.IsRun() {
+		c.compound(w, t, f, seg, hansons, m, &v)
+	}
 	return v
+}
+
+// compound finds the gym part of an entry whose run decides its kind:
+// "Threshold intervals + Gym B", "Easy 40 min + core", "Strength + 5K easy
+// run", "Run 8 km + S&C". Strides and hill sprints are part of the run.
+func (c *Classifier) compound(w *clsWork, t *clsText, f clsField, seg int, hansons bool, decided *clsMatch, v *clsVerdict) {
+	var g *clsMatch
+	for i := range w.matches {
+		m := &w.matches[i]
+		if m.seg != seg || m.sig != clsStrong || m.kind != KindStrength {
+			continue
+		}
+		if m.flags&clsGym != 0 || m.flags&clsHansons != 0 && !hansons {
+			g = m
+			break
+		}
+	}
+	if g == nil || g == decided && v.kind == KindStrength {
+		return
+	}
+	if f == clsDesc && g.start >= w.descSplit {
+		return // a later line of a description names other days' gym work
+	}
+	from, to := 0, len(t.norm)
+	for _, j := range w.joins {
+		if j < g.start {
+			from = j
+		} else if j >= g.end {
+			to = j
+			break
+		}
+	}
+	v.gym, v.gymFrom, v.gymTo = true, from, to
+	v.gymQuote = t.quote(g.start, g.end)
+	v.gymWhy = g.what
+	v.gymLight = g.flags&clsLight != 0
+	for _, l := range w.lights {
+		v.gymLight = v.gymLight || from <= l && l < to
+	}
+}
+
+// joined reports whether a "+" or a joining word stands between two
+// matches.
+func (w *clsWork) joined(a, b *clsMatch) bool {
+	lo, hi := min(a.end, b.end), max(a.start, b.start)
+	for _, j := range w.joins {
+		if lo <= j && j < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// clsJoinWord reports whether w joins the parts of a compound entry.
+func clsJoinWord(w string) bool {
+	switch w {
+	case "and", "then", "plus", "with", "w", "after", "followed", "und", "dann", "danach", "anschliessend", "mit",
+		"et", "puis", "avec", "y", "luego", "con", "e", "poi", "en", "daarna", "met", "og", "och", "med":
+		return true
+	}
+	return false
+}
+
+// clsWithWord reports whether the word before normalised offset at is
+// "with" in one of the vocabulary's languages.
+func clsWithWord(toks []clsToken, at int) bool {
+	i, _ := slices.BinarySearchFunc(toks, at, func(tk clsToken, at int) int { return tk.start - at })
+	if i == 0 {
+		return false
+	}
+	switch toks[i-1].s {
+	case "with", "mit", "avec", "con", "met", "med", "my", "和", "跟", "与", "と":
+		// "my" covers "with my son" reaching "son" past "my".
+		if toks[i-1].s != "my" {
+			return true
+		}
+		return i > 1 && clsWithWord(toks, toks[i-1].start)
+	}
+	return false
+}
+
+// clsDropErrands drops errand words from a text that also plans a
+// measured run: "Easy 6 mi, pick up the last 2" is a run. A race with a
+// distance stays an errand: "Register for the Berlin Marathon 42.2 km".
+func clsDropErrands(w *clsWork, sc *unitScan) {
+	errand, run := false, false
+	for _, m := range w.matches {
+		errand = errand || m.flags&clsErrand != 0
+		run = run || m.sig == clsStrong && (m.kind == KindEasy || m.kind == KindHard || m.kind == KindLong)
+	}
+	if !errand || !run || !sc.runEvidence() {
+		return
+	}
+	w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool { return m.flags&clsErrand != 0 })
 }
 
 // clsFirstStrong returns the first strong match of kind k in segment seg.

@@ -18,7 +18,21 @@ type clCase struct {
 	why string
 	// km, when set, is the DistanceKm wanted.
 	km float64
+	// gym, when set, says the entry is compound: a second Classified,
+	// Part "strength", follows the run's, full (clGym) or light (clLight).
+	gym clGymPart
+	// light wants a strength entry to be light.
+	light bool
 }
+
+// clGymPart is the strength part a compound case wants.
+type clGymPart int
+
+const (
+	clNoGym clGymPart = iota
+	clGym
+	clLight
+)
 
 const (
 	clRace     = rules.KindRace
@@ -29,6 +43,7 @@ const (
 	clRest     = rules.KindRest
 	clStrength = rules.KindStrength
 	clOther    = rules.KindOther
+	clAway     = rules.KindAway
 )
 
 // clCases are titles (and descriptions, categories, lengths) as the
@@ -78,7 +93,7 @@ var clCases = []clCase{
 	{title: "Gym", want: clStrength},
 	{title: "Weights", want: clStrength},
 	{title: "Lifting", want: clStrength},
-	{title: "Core", want: clStrength},
+	{title: "Core", want: clStrength, light: true},
 	{title: "Krafttraining", want: clStrength},
 	{title: "Musculation", want: clStrength},
 	{title: "renforcement", want: clStrength},
@@ -191,7 +206,7 @@ var clCases = []clCase{
 	{title: "Long Run 28km", want: clLong},
 	{title: "Threshold Intervals 4x 1.6km", want: clHard},
 	{title: "Strength & Conditioning", want: clStrength},
-	{title: "Mobility", want: clRest},
+	{title: "Mobility", want: clStrength, light: true},
 	{title: "Long run with race pace finish · 22km", want: clLong},
 
 	// Hal Higdon's plans ("m" for miles, "pace" for race pace).
@@ -207,7 +222,7 @@ var clCases = []clCase{
 	{title: "Run 3 m", want: clEasy, km: 3 * 1.609344},
 	{title: "Stretch & strengthen", want: clStrength},
 	{title: "Walk 30 min", want: clCross},
-	{title: "3 m run + strength", want: clEasy, why: "includes a run"},
+	{title: "3 m run + strength", gym: clGym, want: clEasy, why: "includes a run"},
 	{title: "Hills", want: clHard},
 	{title: "7 x hill", want: clHard},
 	{title: "Interval 8 x 400", want: clHard},
@@ -279,12 +294,12 @@ var clCases = []clCase{
 	{title: "Dentist", want: clOther},
 	{title: "Lunch with Sam", want: clOther},
 	{title: "Call mum", want: clOther},
-	{title: "Flight to Berlin", want: clOther},
+	{title: "Flight to Berlin", want: clAway},
 	{title: "🏃 5 mi", want: clEasy},
 	{title: "🏃‍♀️ Long run 10 mi", want: clLong},
 	{title: "🚴 45 min", want: clCross},
 	{title: "🏊‍♂️", want: clCross},
-	{title: "💪 Core", want: clStrength},
+	{title: "💪 Core", want: clStrength, light: true},
 	{title: "10 km", want: clEasy},
 	{title: "45 min", want: clEasy},
 	{title: "Marathon pace 10 mi", want: clHard},
@@ -323,7 +338,7 @@ var clCases = []clCase{
 	{title: "Easy 5 mi or rest", want: clEasy},
 	{title: "Tempo/Threshold 30 min", want: clHard},
 	{title: "Run + yoga", want: clEasy, why: "includes a run"},
-	{title: "Easy run + core", want: clEasy},
+	{title: "Easy run + core", gym: clLight, want: clEasy},
 	{title: "Recovery run (day after race)", want: clEasy},
 	{title: "Post-race recovery jog", want: clEasy},
 	{title: "Run 10 mi @ 8:30 pace", want: clEasy},
@@ -334,7 +349,7 @@ var clCases = []clCase{
 	{title: "Marathon training: week 3", want: clOther},
 	{title: "Race packet pickup", want: clOther},
 	{title: "Massage", want: clOther},
-	{title: "Stretching", want: clRest},
+	{title: "Stretching", want: clStrength, light: true},
 	{title: "Half marathon (13.1 mi)", want: clRace, km: 21.0975},
 	{title: "Race 13.1", want: clRace},
 	{title: "100 mi race", want: clRace, km: 160.9344},
@@ -352,7 +367,7 @@ var clCases = []clCase{
 	{title: "Long ride 3h", want: clCross},
 	{title: "Easy strength", want: clStrength},
 	{title: "Tempo run + swim", want: clHard},
-	{title: "Recovery jog + core", want: clEasy},
+	{title: "Recovery jog + core", gym: clLight, want: clEasy},
 	{title: "Virtual Run : Zwift", want: clEasy},
 	{title: "Triathlon race", want: clRace},
 	{title: "Mile time trial", want: clHard, why: "time trial"},
@@ -364,7 +379,7 @@ var clCases = []clCase{
 	{title: "Rest/XT", want: clRest},
 	{title: "XT or rest", want: clCross},
 	{title: "Off / cross", want: clRest},
-	{title: "Gym + easy run", want: clEasy},
+	{title: "Gym + easy run", gym: clGym, want: clEasy},
 	{title: "Hill sprints 8 x 10 s", want: clHard},
 	{title: "Doubles: 5 mi AM / 4 mi PM", want: clEasy},
 	{title: "8 mi w/ 4 @ MP", want: clHard},
@@ -402,7 +417,7 @@ var clCases = []clCase{
 	{title: "Dauerlauf 12 km", want: clEasy},
 	{title: "Intervalltraining auf der Bahn", want: clHard},
 	{title: "Zügiger Dauerlauf 8 km", want: clHard},
-	{title: "Stabi + Dehnen", want: clStrength},
+	{title: "Stabi + Dehnen", want: clStrength, light: true},
 	{title: "Crosstrainer 45 min", want: clCross},
 	{title: "Marathonrenntempo 3x5 km", want: clHard},
 	{title: "Besprechung", want: clOther},
@@ -433,7 +448,7 @@ var clCases = []clCase{
 	{title: "Repos ou vélo", want: clRest},
 	{title: "EF + lignes droites", want: clEasy},
 	{title: "PPG", want: clStrength},
-	{title: "Gainage", want: clStrength},
+	{title: "Gainage", want: clStrength, light: true},
 	{title: "Footing léger 30 min", want: clEasy},
 	{title: "SL 2h", want: clLong},
 	{title: "Sortie vélo 2h", want: clCross},

@@ -43,10 +43,28 @@ func TestClassifyCases(t *testing.T) {
 		seen[key] = true
 		t.Run(tc.title, func(t *testing.T) {
 			got := c.Classify([]rules.Event{clEvent(0, tc.title, tc.desc, tc.cats, tc.length)}, time.UTC)
-			if len(got) != 1 {
-				t.Fatalf("got %d results, want 1", len(got))
+			want := 1
+			if tc.gym != clNoGym {
+				want = 2
+			}
+			if len(got) != want {
+				t.Fatalf("%q: got %d results, want %d: %+v", tc.title, len(got), want, got)
 			}
 			g := got[0]
+			if want == 2 {
+				s := got[1]
+				if g.Part != "run" || s.Part != "strength" || s.Kind != clStrength || s.Event.ID != g.Event.ID {
+					t.Errorf("%q: parts %q %s, %q %s; want run and a strength part of one event", tc.title, g.Part, g.Kind, s.Part, s.Kind)
+				}
+				if s.Light != (tc.gym == clLight) || s.Reason == "" {
+					t.Errorf("%q: strength part light %v (%q), want %v", tc.title, s.Light, s.Reason, tc.gym == clLight)
+				}
+			} else if g.Part != "" {
+				t.Errorf("%q: Part %q on a whole entry", tc.title, g.Part)
+			}
+			if g.Light != tc.light {
+				t.Errorf("%q: Light %v, want %v (%q)", tc.title, g.Light, tc.light, g.Reason)
+			}
 			if g.Kind != tc.want {
 				t.Errorf("%q (desc %q, cats %q): kind %s, want %s; reason %q", tc.title, tc.desc, tc.cats, g.Kind, tc.want, g.Reason)
 			}

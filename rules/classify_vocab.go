@@ -47,6 +47,19 @@ const (
 	// clsRacePace marks marathon, half-marathon and race paces: with
 	// "Strength" they make Hansons' strength run.
 	clsRacePace
+	// clsLight marks strength work that is light by its nature (core,
+	// mobility, stretching, activation, prehab), and, on a clsNull
+	// phrase, words that make a strength entry light ("light",
+	// "optional").
+	clsLight
+	// clsErrand marks an errand about training ("Register for the half",
+	// "Pick up race packet", "Drive kids to swim"): the sport words next
+	// to it are not a workout, unless the text also plans a measured run.
+	clsErrand
+	// clsPerson marks someone other than the runner ("Kids swim
+	// lessons", "Partner's long run"): their sport is not the runner's,
+	// except "with" them ("Long run with my son").
+	clsPerson
 )
 
 // clsDef is one line of the vocabulary.
@@ -144,20 +157,37 @@ var clsVocabulary = [...]clsDef{
 
 	// Rest.
 	{phrases: "rest|rest day|day off|off day|complete rest|total rest|full rest|ruhetag|ruhe|trainingsfrei|lauffrei|repos|jour de repos|repos complet|descanso|dia de descanso|descanso total|descanso activo|riposo|rust|rustdag|rest and recovery|rest and stretch|rest and mobility", kind: KindRest, what: "a rest day"},
-	{phrases: "off|pause|frei|libre|mobility|stretching|stretch|foam roll|foam rolling|dehnen|beweglichkeit|etirements|estiramientos|stretching and mobility", kind: KindRest, sig: clsWeak, what: "a rest day"},
+	{phrases: "off|pause|frei|libre", kind: KindRest, sig: clsWeak, what: "a rest day"},
 
 	// Gym work already in the plan. "Strength" alone may be Hansons'
 	// strength run.
 	{phrases: "strength|strength workout|strength session", kind: KindStrength, flags: clsHansons, what: "a strength session"},
-	{phrases: "strength training|strength and conditioning|s and c|strength circuit|strength work|strength and mobility|gym|gym session|weights|weight training|weightlifting|lifting|lift|core|core work|core strength|core stability|abs|krafttraining|kraft*|stabi*|rumpf*|athletik|athletiktraining|musculation|muscu|renforcement|renforcement musculaire|renfo|ppg|gainage|fuerza|entrenamiento de fuerza|gimnasio|pesas|palestra|forza|potenziamento|pesi|kracht*|kettlebell|kettlebells|circuit|circuit training|bodyweight|body weight|plyometrics|plyometric|plyo|plyos|pliometria|crossfit|hyrox|trx|squat|squats|deadlift|deadlifts|lunges|functional training|bootcamp|hiit|leg day|strengthen|strengthening|stretch and strengthen", kind: KindStrength, flags: clsGym, what: "a gym session"},
+	// Hansons' name for its repeats at marathon pace minus 10 seconds.
+	{phrases: "strength run|strength runs|hansons strength", kind: KindHard, what: "a Hansons strength run (repeats near marathon pace), not gym work"},
+	// Light strength (SPEC §3 "Light strength"): it counts as an existing
+	// strength entry but never as a full session.
+	{phrases: "core|core work|core strength|core stability|core routine|core circuit|core session|abs|ab work|mobility|mobility work|mobility session|mobility routine|stretching|stretch|stretches|stretching and mobility|foam roll|foam rolling|foam roller|activation|glute activation|activation drills|activation exercises|prehab|pre hab|injury prevention|injury prevention exercises|rehab exercises|physio exercises|stabi*|rumpf*|rumpfstabi*|dehnen|dehnung|beweglichkeit|mobilisation|mobilitat|gainage|etirements|etirement|mobilite|estiramientos|estiramiento|movilidad|addominali|stretching e mobilita|mobilita|rekken|core stabiliteit|rorlighet|tojning|растяжка|пресс|核心|核心训练|拉伸|体幹|体幹トレ|ストレッチ|モビリティ", kind: KindStrength, flags: clsGym | clsLight, what: "light strength work (core, mobility or stretching)"},
+	{phrases: "light|optional|opt|optionnel|facultatif|opcional|facoltativo|leicht|leichte|lite|mini|short|quick|kurz|kurze|軽め|轻量|可选", sig: clsNull, flags: clsLight},
+	{phrases: "strength training|strength and conditioning|s and c|strength circuit|strength work|strength and mobility|gym|gym session|weights|weight training|weightlifting|lifting|lift|krafttraining|kraft*|athletik|athletiktraining|musculation|muscu|renforcement|renforcement musculaire|renfo|ppg|gainage|fuerza|entrenamiento de fuerza|gimnasio|pesas|palestra|forza|potenziamento|pesi|kracht*|kettlebell|kettlebells|circuit|circuit training|bodyweight|body weight|plyometrics|plyometric|plyo|plyos|pliometria|crossfit|hyrox|trx|squat|squats|deadlift|deadlifts|lunges|functional training|bootcamp|hiit|leg day|strengthen|strengthening|stretch and strengthen", kind: KindStrength, flags: clsGym, what: "a gym session"},
+
+	// Away: the runner cannot train (SPEC §3 "Away"). Only titles say so;
+	// a description's "if you are on holiday, swap days" does not.
+	{phrases: "away|holiday|holidays|vacation|vacay|trip|ski trip|skiing trip|ski holiday|ski week|business trip|work trip|travel|travelling|traveling|travel day|flight|flights|red eye|abroad|out of town|camping|camping trip|honeymoon|wedding|sick|ill|illness|unwell|flu|covid|fever|injured|injury|niggle|surgery|hospital|sick day|urlaub|ferien|reise|dienstreise|geschaftsreise|krank|erkaltet|verletzt|verletzung|vacances|conges|conge|voyage|deplacement|malade|blesse|blessure|vacaciones|viaje|enfermo|enferma|lesion|lesionado|lesionada|ferie|ferien|viaggio|trasferta|malato|infortunio|infortunato|vakantie|reis|ziek|geblesseerd|semester|resa|sjuk|skadad|tjenestereise|syk|skadet|отпуск|командировка|болезнь|болею|травма|поездка|出差|旅行|旅游|度假|休假|生病|感冒|发烧|受伤|伤病|出張|旅行中|休暇|病気|風邪|怪我|ケガ|故障|帰省|away from home|no training|unable to train|can t train|cannot train", kind: KindAway, flags: clsTitleOnly, what: "time away: no training"},
+	// Days that are only dates, not plans: a public holiday is no trip.
+	{phrases: "bank holiday|public holiday|national holiday|federal holiday|feiertag|jour ferie|dia festivo|festivo|giorno festivo|feestdag|holiday monday|holiday weekend|school holiday|school holidays|holiday party|holiday lights|holiday shopping|holiday run|injury free|no injury|cold weather|cold and|in the cold|if sick|if ill|if injured|avoid injury|reduce injury|injury risk", sig: clsNull},
+	// Errands about training and sport that is someone else's: never a
+	// workout (SPEC §3 "Not training").
+	{phrases: "register|registration|registrations|sign up|signup|sign ups|entry|entries|entry opens|ballot|lottery|pick up|collect|collection|book|booking|booked|buy|buying|purchase|order|ordered|renew|renewal|pay|payment|pay for|drive|driving|drive to|drop off|watch|watching|spectate|spectating|spectator|cheer|cheering|crew|crewing|pace for|pacing for|volunteer|volunteering|marshal|marshalling|hotel|airbnb|expo|race expo|marathon expo|packet|race packet|bib|number pickup|results|photos|deadline|anmelden|anmeldung|startnummer|startnummernausgabe|abholen|zuschauen|anfeuern|inscription|inscriptions|s inscrire|retrait|dossard|retrait des dossards|encourager|supporter|inscribirse|inscripcion|dorsal|recogida de dorsales|recoger|iscrizione|pettorale|inschrijven|inschrijving|startnummer ophalen|报名|领物|领取|购买|エントリー|申し込み|申込|受付|ゼッケン|応援", kind: KindOther, flags: clsTitleOnly | clsErrand, what: "an errand, not a workout"},
+	{phrases: "kids|kid|kid s|kids s|children|child|childrens|son|son s|sons|daughter|daughter s|daughters|my son|my daughter|wife|wife s|husband|husband s|partner s|boyfriend s|girlfriend s|mum s|mom s|dad s|family|team s|club s|school run|kinder|kinder s|sohn|tochter|enfants|enfant|fils|fille|ninos|nino|hijo|hija|hijos|bambini|figlio|figlia|kinderen|zoon|dochter|barn|дети|сын|дочь|孩子|儿子|女儿|小孩|子供|息子|娘", kind: KindOther, flags: clsTitleOnly | clsPerson, what: "someone else's activity, not the runner's workout"},
 
 	// Not workouts.
-	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|holiday|vacation|urlaub|vacances|vacaciones|flight|travel|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|volunteer|volunteering|marshal|marshalling|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts|running club social|run club social|club social|club night|club dinner|awards night|awards dinner|club agm|committee meeting|race expo|marathon expo|packet pickup|bib pickup|number pickup|startnummernausgabe|lauftreff stammtisch|stammtisch|retrait des dossards|recogida de dorsales", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
+	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|volunteer|volunteering|marshal|marshalling|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts|running club social|run club social|club social|club night|club dinner|awards night|awards dinner|club agm|committee meeting|race expo|marathon expo|packet pickup|bib pickup|number pickup|startnummernausgabe|lauftreff stammtisch|stammtisch|retrait des dossards|recogida de dorsales", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "note|notes|nota|notiz|hinweis|remarque|reminder|fyi|todo|info", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a note, not a workout"},
 
-	// Scandinavian, Russian, Chinese and Luxembourgish titles, seen in real
-	// feeds. Chinese has no spaces, so its words match as prefixes of the
-	// run of characters ("长距离慢跑" is a long slow run).
+	// Scandinavian, Russian, Chinese, Japanese and Luxembourgish titles,
+	// seen in real feeds and plans (马拉松训练计划, マラソン練習メニュー).
+	// Chinese and Japanese have no spaces: their phrases match anywhere in
+	// a run of characters ("长距离慢跑" is a long slow run).
 	{phrases: "langpass|langpass lugnt|langtur|langdistans|длительная|длительный|длинная|длительная пробежка|长距离*|长跑*|长距离跑|lsd跑", kind: KindLong, what: "a long run"},
 	{phrases: "lugnt|lugn|distanspass|rolig|roligt|rolig tur|lett|лёгкий|легкий|лёгкая|легкая|восстановительный|восстановительная|восстановление|轻松*|慢跑*|有氧*|恢复跑*|gemittlech", kind: KindEasy, what: "an easy run"},
 	{phrases: "intervaller|intervallpass|troskel|troskelpass|terskel|terskelokt|backintervaller|backar|bakker|интервалы|интервальная|интервальный|темповый|темповая|темп|фартлек|горки|пороговый|间歇*|节奏跑*|乳酸阈*|阈值*|变速跑*|坡道*|tempolaf", kind: KindHard, what: "a hard session"},
@@ -171,5 +201,19 @@ var clsVocabulary = [...]clsDef{
 
 	// parkrun is a hard effort unless it says otherwise ("parkrun (easy)",
 	// "parkrun race").
+	{phrases: "轻松跑|e跑|放松跑|慢跑|有氧跑|有氧慢跑|恢复跑|恢复慢跑|跑步机慢跑|ジョグ|ジョギング|スロージョグ|軽めのジョグ|イージー|イージーラン|リカバリー|リカバリーラン|回復走|つなぎ|ゆっくり|軽く", kind: KindEasy, what: "an easy run"},
+	{phrases: "加速跑|大步跑|流し|ウインドスプリント|ストライド", kind: KindEasy, flags: clsStrides, what: "strides (easy)"},
+	{phrases: "ロング走|ロング|距離走|長距離走|長距離|ロングジョグ|超ロング|30キロ走|30km走|长距离跑|长距离慢跑|lsd长距离", kind: KindLong, what: "a long run"},
+	{phrases: "间歇跑|间歇训练|亚索|亚索800|节奏跑|乳酸阈值跑|阈值跑|巡航间歇|马拉松配速|马配|半马配速|比赛配速|配速跑|目标配速|坡道跑|爬坡|坡度跑|冲刺|速度训练|重复跑|变速跑|法特莱克|渐进跑|递增跑|インターバル|インターバル走|ペース走|テンポ走|テンポラン|閾値走|閾値|レペティション|ビルドアップ|ビルドアップ走|坂ダッシュ|坂道ダッシュ|坂道|坂練|峠走|ポイント練習|クルーズインターバル|ファルトレク|変化走|マラソンペース|レースペース|全力|タイムトライアル", kind: KindHard, what: "a hard session"},
+	{phrases: "完全休养|积极休息|休养|休み|休養|完全休養|積極的休養|オフ|レスト|安静", kind: KindRest, what: "a rest day"},
+	{phrases: "力量训练|健身房|筋トレ|ウエイト|ウェイト|補強|補強運動|ジム|サーキット", kind: KindStrength, flags: clsGym, what: "a gym session"},
+	{phrases: "交叉训练|椭圆机|动感单车|瑜伽|徒步|划船机|バイク|エアロバイク|自転車|水泳|スイム|プール|ウォーキング|ヨガ|健走|走路|散步|クロストレーニング|ハイキング", kind: KindCross, what: "cross-training"},
+	{phrases: "レース|大会|本番|記録会|駅伝|比赛日|参赛", kind: KindRace, what: "a race"},
+	{phrases: "フルマラソン|マラソン|マラソン大会", kind: KindRace, what: "a marathon", km: clsMarathonKm},
+	{phrases: "ハーフマラソン|ハーフ", kind: KindRace, what: "a half marathon", km: clsHalfKm},
+	{phrases: "ラン|ランニング|ジョグラン|走|跑", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+	{phrases: "会议|开会|牙医|看医生|医院|理疗|按摩|会議|歯医者|病院|整体|マッサージ|打ち合わせ", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
+	{phrases: "训练周|周总结|本周|週間|今週", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a summary, not a workout"},
+
 	{phrases: "parkrun|park run|junior parkrun", kind: KindHard, sig: clsWeak, what: "a parkrun (a hard effort)", km: 5},
 }
