@@ -19,6 +19,11 @@ const (
 	// counts in miles (16 mi is 25.7 km; each unit keeps its round number).
 	clsLongKm = 25.0
 	clsLongMi = 16.0
+	// A run written as segments ("2 mi WU + 10 mi @ MP + 2 mi CD") with
+	// faster work inside is a long run from 13 mi or 21 km: Pfitzinger's
+	// and Hansons' marathon-pace long runs, not an interval day.
+	clsLongSegKm = 21.0
+	clsLongSegMi = 13.0
 	// Week context: the longest run of an ISO week is its long run, with
 	// no keyword at all, when it is at least 1.5 times the longest run of
 	// any other day that week and at least 9.5 km or 60 minutes. 9.5 km
@@ -443,6 +448,8 @@ func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool)
 		why = "planned " + clsFormatNum(dist.num) + " mi (≥ 16 mi)"
 	case hasDist && dist.unit != "mi" && dist.km >= clsLongKm:
 		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " (≥ 25 km)"
+	case out.Kind == KindHard && hasDist && dist.parts > 1 && (dist.unit == "mi" && dist.num >= clsLongSegMi || dist.unit != "mi" && dist.km >= clsLongSegKm):
+		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " in " + strconv.Itoa(dist.parts) + " segments: a long run with faster miles"
 	case out.Kind == KindHard:
 		return
 	case hasDur && out.Duration >= clsLongMinutes:
@@ -824,24 +831,27 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	// Hansons' "Strength 3 x 2 mi" and "Strength workout 6 x 1 mile @
 	// MP-10s": repeats of a running distance, or marathon pace, and no gym
 	// words. "3 m run + strength" is a run with gym work after it.
-	hansonsRun := !gym && sc.runRepeats()
 	var best, bestWeak *clsMatch
-	run, hansons := false, false
+	run, hansons, easy := false, false, false
 	for i := range w.matches {
 		m := &w.matches[i]
 		if m.seg != seg {
 			continue
 		}
 		run = run || m.run || m.flags&clsRun != 0
-		hansonsRun = hansonsRun || !gym && m.flags&clsRacePace != 0
+		easy = easy || m.flags&clsSprints == 0 && (m.run || m.flags&clsRun != 0 || m.kind == KindEasy && m.sig == clsStrong)
 	}
 	for i := range w.matches {
 		m := &w.matches[i]
 		if m.seg != seg {
 			continue
 		}
-		if m.flags&clsHansons != 0 && hansonsRun {
+		if m.flags&clsHansons != 0 && !gym && w.hansonsRun(sc, m) {
 			m.kind, hansons = KindHard, true
+		}
+		if m.flags&clsSprints != 0 && easy {
+			// "GA 8 mi + speed", "run + 6 hill sprints": strides.
+			m.clsEntry, m.kind = clsSprintsEasy, KindEasy
 		}
 		if m.sig == clsStrong {
 			if best == nil || clsRank(m.kind) > clsRank(best.kind) || clsRank(m.kind) == clsRank(best.kind) && m.start < best.start {
@@ -945,7 +955,13 @@ func (c *Classifier) compound(w *clsWork, t *clsText, f clsField, seg int, hanso
 // joined reports whether a "+" or a joining word stands between two
 // matches.
 func (w *clsWork) joined(a, b *clsMatch) bool {
-	lo, hi := min(a.end, b.end), max(a.start, b.start)
+	return w.joinedSpan(a.start, a.end, b.start, b.end)
+}
+
+// joinedSpan reports whether a "+" or a joining word stands between the
+// spans [a0, a1) and [b0, b1).
+func (w *clsWork) joinedSpan(a0, a1, b0, b1 int) bool {
+	lo, hi := min(a1, b1), max(a0, b0)
 	for _, j := range w.joins {
 		if lo <= j && j < hi {
 			return true
@@ -1028,12 +1044,22 @@ var (
 	clsIntervalRepeat = &clsEntry{clsDef: clsDef{kind: KindHard, what: "an interval session"}}
 	clsStridesRepeat  = &clsEntry{clsDef: clsDef{kind: KindEasy, flags: clsStrides, what: "strides (easy)"}}
 	clsPaceRef        = &clsEntry{clsDef: clsDef{kind: KindHard, flags: clsRacePace, what: "race-pace work"}}
+	clsSprintsEasy    = &clsEntry{clsDef: clsDef{kind: KindEasy, flags: clsStrides, what: "short sprints within an easy run (easy)"}}
 )
 
-// runRepeats reports whether the text repeats a running distance or pace.
-func (sc *unitScan) runRepeats() bool {
+// hansonsRun reports whether "Strength" at m is Hansons' strength run:
+// the same part of the text repeats a running distance ("Strength 3 x 2
+// mi") or names marathon pace. "Intervals 6 x 400m + Strength" is a gym
+// session after intervals.
+func (w *clsWork) hansonsRun(sc *unitScan, m *clsMatch) bool {
 	for _, r := range sc.reps {
-		if r.run && !r.strides {
+		if r.run && !r.strides && !w.joinedSpan(m.start, m.end, r.start, r.end) {
+			return true
+		}
+	}
+	for i := range w.matches {
+		o := &w.matches[i]
+		if o.seg == m.seg && o.flags&clsRacePace != 0 && !w.joinedSpan(m.start, m.end, o.start, o.end) {
 			return true
 		}
 	}

@@ -56,6 +56,10 @@ const (
 	// "Pick up race packet", "Drive kids to swim"): the sport words next
 	// to it are not a workout, unless the text also plans a measured run.
 	clsErrand
+	// clsSprints marks hill sprints and Pfitzinger's "+ speed": short
+	// sprints that belong to an easy run ("GA 8 mi + speed", "run + 6 hill
+	// sprints"), and are hard work only on their own.
+	clsSprints
 	// clsPerson marks someone other than the runner ("Kids swim
 	// lessons", "Partner's long run"): their sport is not the runner's,
 	// except "with" them ("Long run with my son").
@@ -92,6 +96,8 @@ var clsVocabulary = [...]clsDef{
 	// often as a race:
 	// a race only when nothing else is said ("Course 10 km", not "course
 	// lente").
+	// French cross-country races: "Cross du Figaro", "Cross de Lyon".
+	{phrases: "cross du|cross de|cross des|cross de la|cross populaire|cross country race|cross country championships|xc race|xc championships|crosslauf meisterschaft", kind: KindRace, what: "a cross-country race"},
 	{phrases: "course|carrera|corrida|lob", kind: KindRace, sig: clsWeak, what: "a race"},
 	// French "Semi de Boulogne" is a half marathon.
 	{phrases: "semi", kind: KindRace, sig: clsWeak, what: "a half marathon", km: clsHalfKm},
@@ -124,9 +130,10 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "threshold|thresholds|threshold run|lactate|lactate threshold|lt|lt2|lthr|anaerobic threshold|schwelle|schwellenlauf|schwellentraining|schwellentempo|seuil|allure seuil|umbral|umbral anaerobico|soglia|drempel|drempeltraining|sweet spot|cruise|cruise intervals|t pace|threshold pace|tempo pace|double threshold", kind: KindHard, what: "threshold work"},
 	{phrases: "vo2|vo2max|vo2 max|vo2max intervals|vma|vma courte|vma longue|pma|anaerobic|anaerob|anaerobe|maximal aerobic|i pace|r pace|interval pace|repetition pace", kind: KindHard, what: "VO2max work"},
 	{phrases: "fartlek|fartleks|fahrtspiel|cambios de ritmo|cambios|kenyan fartlek|mona fartlek|surges", kind: KindHard, what: "a fartlek"},
-	{phrases: "hill|hills|hill repeats|hill reps|hill sprints|hill intervals|hill workout|hill circuit|hill session|hillwork|hill work|kenyan hills|berglauf|berglaufe|bergsprint*|bergintervall*|berganlauf*|bergauf*|bergtraining|hugel*|huegel*|cotes|cote|cuestas|cuesta|salite|salita|heuvel*", kind: KindHard, what: "hill work"},
+	{phrases: "hill sprints|hill sprint|short hill sprints|hill strides|sprints|sprint|speed|bergsprints|cotes courtes", kind: KindHard, flags: clsSprints, what: "sprints"},
+	{phrases: "hill|hills|hill repeats|hill reps|hill intervals|hill workout|hill circuit|hill session|hillwork|hill work|kenyan hills|berglauf|berglaufe|bergsprint*|bergintervall*|berganlauf*|bergauf*|bergtraining|hugel*|huegel*|cotes|cote|cuestas|cuesta|salite|salita|heuvel*", kind: KindHard, what: "hill work"},
 	{phrases: "track|track session|track workout|track intervals|track repeats|bahn|bahntraining|bahnintervalle|piste|pista|baan|baantraining", kind: KindHard, what: "a track session"},
-	{phrases: "speed|speedwork|speed work|speed session|speed intervals|schnelligkeit|vitesse|velocidad|velocita|snelheid|sprint|sprints|sprinttraining", kind: KindHard, what: "speed work"},
+	{phrases: "speedwork|speed work|speed session|speed intervals|speed workout|schnelligkeit|vitesse|velocidad|velocita|snelheid|sprinttraining", kind: KindHard, what: "speed work"},
 	{phrases: "progression|progression run|progressive|progressive run|progressif|progressiv|progressiver dauerlauf|progressivo|progresivo|progresiva|negative split|fast finish|endbeschleunigung", kind: KindHard, what: "a progression run"},
 	{phrases: "z4|z5|z5a|z5b|z5c|zone 4|zone 5|zona 4|zona 5|zone4|zone5|hr zone 4|hr zone 5", kind: KindHard, what: "zone 4–5 work"},
 	{phrases: "time trial|tt|time trial 5k|benchmark|benchmark run|cooper test|test cooper|vma test|test vma|field test|fitness test|zeitlauf|leistungstest|contre la montre|prueba de esfuerzo", kind: KindHard, what: "a time trial (a race effort)"},

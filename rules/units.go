@@ -287,12 +287,19 @@ func unitNumberGlued(t string, i int) bool {
 	return 'a' <= c && c <= 'z' || unitIsDigit(c) || c == '.'
 }
 
-// unitSkipWord moves past the word or byte at i.
+// unitSkipWord moves past the word or byte at i. A number right after a
+// Chinese or Japanese character starts a quantity ("轻松跑5公里"), so the
+// word ends there.
 func unitSkipWord(t string, i int) int {
 	if !clsWordByte(t[i]) {
 		return i + 1
 	}
 	for i < len(t) && clsWordByte(t[i]) {
+		if i > 0 && unitIsDigit(t[i]) && t[i-1] >= utf8.RuneSelf {
+			if r, _ := utf8.DecodeLastRuneInString(t[:i]); clsIdeo(r) {
+				return i
+			}
+		}
 		i++
 	}
 	return i
@@ -462,7 +469,8 @@ func (sc *unitScan) qualify(t string, q *unitQty, end int) int {
 			_, e = unitLetters(t, unitSpaces(t, e))
 			w = "pace"
 		}
-		if unitIsPaceWord(w) {
+		// "5 km tempo" is five kilometres at tempo; "5K tempo" a pace.
+		if unitIsPaceWord(w) && (w != "tempo" || t[q.end-1] == 'k' && unitIsDigit(t[q.end-2])) {
 			q.ref, q.paceRef, q.end = true, true, e
 			return e
 		}
@@ -624,7 +632,7 @@ func (sc *unitScan) repeatAt(t string, start, k int) (int, bool) {
 			rep.run = true
 		}
 	}
-	rep.strides = rep.strides || unitStridesNear(t, start, rep.end)
+	rep.strides = rep.strides || unitStridesNear(t, start, rep.end) || sc.shortSprints(t, first, rep.end)
 	sc.reps = append(sc.reps, rep)
 	return rep.end, true
 }
@@ -655,6 +663,29 @@ func unitStridesNear(t string, a, b int) bool {
 	return unitIsStrides(t[i:j])
 }
 
+// shortSprints reports whether the repeat whose quantities start at
+// sc.qty[first] and which ends at end is of hill sprints or sprints of 20
+// seconds or less ("8 x 10s hill sprints"): strides, not intervals.
+func (sc *unitScan) shortSprints(t string, first, end int) bool {
+	if first >= len(sc.qty) {
+		return false
+	}
+	for _, q := range sc.qty[first:] {
+		if q.kind != unitDuration || q.dur > 20*time.Second {
+			return false
+		}
+	}
+	e := end
+	for range 2 {
+		w, we := unitLetters(t, unitSkipPunct(t, e))
+		if w == "sprint" || w == "sprints" {
+			return true
+		}
+		e = we
+	}
+	return false
+}
+
 // unitIsStrides reports whether w names strides, in several languages.
 func unitIsStrides(w string) bool {
 	for _, p := range [...]string{"stride", "steigerung", "accel", "ligne", "progresion", "pickup", "allungh", "versnelling", "strides"} {
@@ -662,7 +693,8 @@ func unitIsStrides(w string) bool {
 			return true
 		}
 	}
-	return false
+	// Chinese and Japanese: "加速跑4×100米", "流し 100m×5".
+	return strings.HasSuffix(w, "加速跑") || strings.HasSuffix(w, "大步跑") || strings.HasSuffix(w, "流し") || strings.HasPrefix(w, "加速跑") || strings.HasPrefix(w, "流し")
 }
 
 // unitSkipPunct skips spaces and punctuation (not digits or letters).
