@@ -727,7 +727,9 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		switch t.norm[i] {
 		case '+', ';':
 			w.joins = append(w.joins, i)
-		case ',':
+		case ',', '/':
+			// "Run, core", "AM: easy 5 mi / PM: strength"; "6,5 km" and
+			// "5:45/km" join nothing.
 			if i+1 < len(t.norm) && t.norm[i+1] == ' ' {
 				w.joins = append(w.joins, i)
 			}
@@ -973,7 +975,7 @@ func (w *clsWork) joinedSpan(a0, a1, b0, b1 int) bool {
 // clsJoinWord reports whether w joins the parts of a compound entry.
 func clsJoinWord(w string) bool {
 	switch w {
-	case "and", "then", "plus", "with", "w", "after", "followed", "und", "dann", "danach", "anschliessend", "mit",
+	case "and", "then", "plus", "with", "w", "after", "followed", "pm", "und", "dann", "danach", "anschliessend", "mit",
 		"et", "puis", "avec", "y", "luego", "con", "e", "poi", "en", "daarna", "met", "og", "och", "med":
 		return true
 	}
@@ -988,11 +990,10 @@ func clsWithWord(toks []clsToken, at int) bool {
 		return false
 	}
 	switch toks[i-1].s {
-	case "with", "mit", "avec", "con", "met", "med", "my", "和", "跟", "与", "と":
-		// "my" covers "with my son" reaching "son" past "my".
-		if toks[i-1].s != "my" {
-			return true
-		}
+	case "with", "mit", "avec", "con", "met", "med", "和", "跟", "与", "と":
+		return true
+	case "my", "the", "our", "his", "her", "meinem", "meiner", "den", "mes", "mon", "ma", "mis", "mi":
+		// "with my son", "with the kids".
 		return i > 1 && clsWithWord(toks, toks[i-1].start)
 	}
 	return false
@@ -1001,16 +1002,24 @@ func clsWithWord(toks []clsToken, at int) bool {
 // clsDropErrands drops errand words from a text that also plans a
 // measured run: "Easy 6 mi, pick up the last 2" is a run. A race with a
 // distance stays an errand: "Register for the Berlin Marathon 42.2 km".
+//
+// A trip yields the same way ("Holiday long run", "Travel day - easy 30
+// min"): the entry plans a run, so it is one.
 func clsDropErrands(w *clsWork, sc *unitScan) {
-	errand, run := false, false
+	errand, run, measured := false, false, false
 	for _, m := range w.matches {
-		errand = errand || m.flags&clsErrand != 0
+		errand = errand || m.flags&(clsErrand|clsTrip) != 0
 		run = run || m.sig == clsStrong && (m.kind == KindEasy || m.kind == KindHard || m.kind == KindLong)
+		measured = measured || m.run || m.flags&clsRun != 0
 	}
-	if !errand || !run || !sc.runEvidence() {
+	if !errand || !run {
 		return
 	}
-	w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool { return m.flags&clsErrand != 0 })
+	_, timed := sc.duration()
+	measured = measured || sc.runEvidence() || timed
+	w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool {
+		return m.flags&clsTrip != 0 && measured || m.flags&clsErrand != 0 && (sc.runEvidence() || timed && m.flags&clsTrip != 0)
+	})
 }
 
 // clsFirstStrong returns the first strong match of kind k in segment seg.

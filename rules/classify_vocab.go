@@ -60,6 +60,9 @@ const (
 	// sprints that belong to an easy run ("GA 8 mi + speed", "run + 6 hill
 	// sprints"), and are hard work only on their own.
 	clsSprints
+	// clsTrip marks a trip or holiday, which yields to a run planned in
+	// the same words ("Holiday long run 20 mi"); sickness never does.
+	clsTrip
 	// clsPerson marks someone other than the runner ("Kids swim
 	// lessons", "Partner's long run"): their sport is not the runner's,
 	// except "with" them ("Long run with my son").
@@ -96,13 +99,15 @@ var clsVocabulary = [...]clsDef{
 	// often as a race:
 	// a race only when nothing else is said ("Course 10 km", not "course
 	// lente").
+	// Events that are races even when run for fun.
+	{phrases: "ultra|ultras|backyard ultra|relay|relay race|ragnar|ragnar relay|fun run|charity run|charity race|colour run|color run|jingle bell run|santa run|santa dash|midnight run|night race|trail race|mountain race|fell race|hill race|road race|xc meet|cross country meet|triathlon race|duathlon|aquathlon", kind: KindRace, what: "a race"},
 	// French cross-country races: "Cross du Figaro", "Cross de Lyon".
 	{phrases: "cross du|cross de|cross des|cross de la|cross populaire|cross country race|cross country championships|xc race|xc championships|crosslauf meisterschaft", kind: KindRace, what: "a cross-country race"},
 	{phrases: "course|carrera|corrida|lob", kind: KindRace, sig: clsWeak, what: "a race"},
 	// French "Semi de Boulogne" is a half marathon.
 	{phrases: "semi", kind: KindRace, sig: clsWeak, what: "a half marathon", km: clsHalfKm},
 	// "Race" words that are not a race.
-	{phrases: "pre race|post race|after race|after the race|before race|before the race|day after race|race week|race prep|race preparation|race rehearsal|recovery week|marathon recovery week|rest week|taper week|deload week|cutback week|cut back week|down week|base week|build week|peak week|race plan|race kit|race pack|race packet|packet pickup|bib pickup|race registration|marathon training|marathon plan|marathon week|marathon prep|half marathon training|training plan|nach dem wettkampf|vor dem wettkampf|apres course|avant course|apres la course|post carrera|despues de la carrera", sig: clsNull},
+	{phrases: "taper|marathon taper|half marathon taper|race taper|pre race|post race|after race|after the race|before race|before the race|day after race|race week|race prep|race preparation|race rehearsal|recovery week|marathon recovery week|rest week|taper week|deload week|cutback week|cut back week|down week|base week|build week|peak week|race plan|race kit|race pack|race packet|packet pickup|bib pickup|race registration|marathon training|marathon plan|marathon week|marathon prep|half marathon training|training plan|nach dem wettkampf|vor dem wettkampf|apres course|avant course|apres la course|post carrera|despues de la carrera", sig: clsNull},
 
 	// Paces: a race distance as an intensity is hard, not a race.
 	{phrases: "marathon pace|marathon effort|marathon tempo|marathon specific|marathon simulation|marathon sim|goal marathon pace|marathon pace run|mp|gmp|mrp|m pace|at marathon|marathontempo|marathonrenntempo|mrt|allure marathon|ritmo maraton|ritmo de maraton|ritmo maratona|tempo maratona|marathon paced", kind: KindHard, flags: clsRacePace, what: "marathon-pace work"},
@@ -143,7 +148,7 @@ var clsVocabulary = [...]clsDef{
 	// Easy running.
 	{phrases: "easy|easy run|easy jog|easy running|easy miles|easy km|conversational|comfortable|relaxed|slow|lento|lenta|lent|facile|suave|rodaje|rodaje suave|trote|trote suave|locker|lockerer|lockerer lauf|lockerer dauerlauf|locker laufen|ruhig|ruhiger|ruhiger dauerlauf|ruhiger lauf|leichter lauf|rustig|rustige|rustige duurloop|corsa lenta|carrera continua|carrera suave|footing|footing leger|jog|jogging|trot|dauerlauf|duurloop|defaticante", kind: KindEasy, what: "an easy run"},
 	{phrases: "recovery|recovery run|recup|recuperation|recuperacion|recuperacion activa|regeneration*|regenerativ*|rigenerante|rigenerativo|erholung*|herstel*|active recovery|shakeout|shake out|shakeout run|shake out run|pre race shakeout|pre race jog|race recovery|post race recovery|marathon recovery", kind: KindEasy, what: "a recovery run"},
-	{phrases: "general aerobic|ga|ga1|ga 1|aerobic|aerobic run|aerob|aerobe|base|base run|endurance|endurance run|endurance fondamentale|ef|grundlage*|foundation|z1|z2|zone 1|zone 2|zona 1|zona 2|zone1|zone2|hr zone 2|general aerobic speed|ga speed|aerobic speed|ga plus speed|general aerobic plus speed", kind: KindEasy, what: "an aerobic run"},
+	{phrases: "rec|rec run|steady|steady run|steady state|steady state run|general aerobic|ga|ga1|ga 1|aerobic|aerobic run|aerob|aerobe|base|base run|endurance|endurance run|endurance fondamentale|ef|grundlage*|foundation|z1|z2|zone 1|zone 2|zona 1|zona 2|zone1|zone2|hr zone 2|general aerobic speed|ga speed|aerobic speed|ga plus speed|general aerobic plus speed", kind: KindEasy, what: "an aerobic run"},
 	{phrases: "strides|stride|steigerung*|accelerations|lignes droites|lignes|progresiones|pickups|pick ups|allunghi|versnellingen|drills|running drills|lauf abc|laufschule|gammes|educativos|easy strides|easy plus strides", kind: KindEasy, flags: clsStrides, what: "strides and drills (easy)"},
 	{phrases: "run walk|walk run|run walk intervals|jog walk|walk jog|run walk run", kind: KindEasy, what: "run/walk (easy)"},
 
@@ -160,6 +165,7 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "rowing|row|rower|erg|rudern|aviron|remo|roeien|canottaggio", kind: KindCross, what: "rowing (cross-training)"},
 	{phrases: "hike|hiking|walk|walking|wandern|wanderung|spaziergang|randonnee|marche|caminar|caminata|senderismo|camminata|wandelen|nordic walking", kind: KindCross, what: "walking or hiking (cross-training)"},
 	{phrases: "aqua jogging|aquajogging|deep water running|dwr|pool running|pool run|water running|aqua running", kind: KindCross, what: "pool running (cross-training)"},
+	{phrases: "snowboard|snowboarding|surf|surfing|rugby|hockey|dance|dancing|zumba|boxing|kickboxing|martial arts|judo|karate|kayak|kayaking|paddle|paddleboard|sup|skateboard|golf|volleyball|badminton|handball|netball|cricket|baseball|softball|ultimate frisbee|snowshoe|snowshoeing|skimo|ski touring", kind: KindCross, what: "another sport (cross-training)"},
 	{phrases: "ski|skiing|cross country skiing|xc ski|xc skiing|nordic ski|nordic skiing|langlauf|skating|skate|inline|ski de fond|esqui|tennis|football|soccer|basketball|climbing|bouldering|klettern|escalade|squash|padel|triathlon|brick", kind: KindCross, what: "another sport (cross-training)"},
 
 	// Rest.
@@ -175,11 +181,13 @@ var clsVocabulary = [...]clsDef{
 	// strength entry but never as a full session.
 	{phrases: "core|core work|core strength|core stability|core routine|core circuit|core session|abs|ab work|mobility|mobility work|mobility session|mobility routine|stretching|stretch|stretches|stretching and mobility|foam roll|foam rolling|foam roller|activation|glute activation|activation drills|activation exercises|prehab|pre hab|injury prevention|injury prevention exercises|rehab exercises|physio exercises|stabi*|rumpf*|rumpfstabi*|dehnen|dehnung|beweglichkeit|mobilisation|mobilitat|gainage|etirements|etirement|mobilite|estiramientos|estiramiento|movilidad|addominali|stretching e mobilita|mobilita|rekken|core stabiliteit|rorlighet|tojning|растяжка|пресс|核心|核心训练|拉伸|体幹|体幹トレ|ストレッチ|モビリティ", kind: KindStrength, flags: clsGym | clsLight, what: "light strength work (core, mobility or stretching)"},
 	{phrases: "light|optional|opt|optionnel|facultatif|opcional|facoltativo|leicht|leichte|lite|mini|short|quick|kurz|kurze|軽め|轻量|可选", sig: clsNull, flags: clsLight},
+	{phrases: "tabata|body pump|bodypump|upper body|lower body|full body|total body|calf raises|glute bridges|push ups|pushups|pull ups|pullups|planks|plank|resistance|resistance training|bands|band work|rehab|reha", kind: KindStrength, flags: clsGym, what: "a gym session"},
 	{phrases: "strength training|strength and conditioning|s and c|strength circuit|strength work|strength and mobility|gym|gym session|weights|weight training|weightlifting|lifting|lift|krafttraining|kraft*|athletik|athletiktraining|musculation|muscu|renforcement|renforcement musculaire|renfo|ppg|gainage|fuerza|entrenamiento de fuerza|gimnasio|pesas|palestra|forza|potenziamento|pesi|kracht*|kettlebell|kettlebells|circuit|circuit training|bodyweight|body weight|plyometrics|plyometric|plyo|plyos|pliometria|crossfit|hyrox|trx|squat|squats|deadlift|deadlifts|lunges|functional training|bootcamp|hiit|leg day|strengthen|strengthening|stretch and strengthen", kind: KindStrength, flags: clsGym, what: "a gym session"},
 
 	// Away: the runner cannot train (SPEC §3 "Away"). Only titles say so;
 	// a description's "if you are on holiday, swap days" does not.
-	{phrases: "away|holiday|holidays|vacation|vacay|trip|ski trip|skiing trip|ski holiday|ski week|business trip|work trip|travel|travelling|traveling|travel day|flight|flights|red eye|abroad|out of town|camping|camping trip|honeymoon|wedding|sick|ill|illness|unwell|flu|covid|fever|injured|injury|niggle|surgery|hospital|sick day|urlaub|ferien|reise|dienstreise|geschaftsreise|krank|erkaltet|verletzt|verletzung|vacances|conges|conge|voyage|deplacement|malade|blesse|blessure|vacaciones|viaje|enfermo|enferma|lesion|lesionado|lesionada|ferie|ferien|viaggio|trasferta|malato|infortunio|infortunato|vakantie|reis|ziek|geblesseerd|semester|resa|sjuk|skadad|tjenestereise|syk|skadet|отпуск|командировка|болезнь|болею|травма|поездка|出差|旅行|旅游|度假|休假|生病|感冒|发烧|受伤|伤病|出張|旅行中|休暇|病気|風邪|怪我|ケガ|故障|帰省|away from home|no training|unable to train|can t train|cannot train", kind: KindAway, flags: clsTitleOnly, what: "time away: no training"},
+	{phrases: "away|holiday|holidays|vacation|vacay|trip|ski trip|skiing trip|ski holiday|ski week|business trip|work trip|travel|travelling|traveling|travel day|flight|flights|red eye|abroad|out of town|camping|camping trip|honeymoon|wedding|urlaub|ferien|reise|dienstreise|geschaftsreise|vacances|conges|conge|voyage|deplacement|vacaciones|viaje|ferie|ferien|viaggio|trasferta|vakantie|reis|semester|resa|tjenestereise|отпуск|командировка|поездка|出差|旅行|旅游|度假|休假|出張|旅行中|休暇|帰省|away from home", kind: KindAway, flags: clsTitleOnly | clsTrip, what: "time away: no training"},
+	{phrases: "sick|ill|illness|unwell|flu|covid|fever|injured|injury|niggle|surgery|hospital|sick day|krank|erkaltet|verletzt|verletzung|malade|blesse|blessure|enfermo|enferma|lesion|lesionado|lesionada|malato|infortunio|infortunato|ziek|geblesseerd|sjuk|skadad|syk|skadet|болезнь|болею|травма|生病|感冒|发烧|受伤|伤病|病気|風邪|怪我|ケガ|故障|no training|unable to train|can t train|cannot train", kind: KindAway, flags: clsTitleOnly, what: "time off sick or injured: no training"},
 	// Days that are only dates, not plans: a public holiday is no trip.
 	{phrases: "bank holiday|public holiday|national holiday|federal holiday|feiertag|jour ferie|dia festivo|festivo|giorno festivo|feestdag|holiday monday|holiday weekend|school holiday|school holidays|holiday party|holiday lights|holiday shopping|holiday run|injury free|no injury|cold weather|cold and|in the cold|if sick|if ill|if injured|avoid injury|reduce injury|injury risk", sig: clsNull},
 	// Errands about training and sport that is someone else's: never a

@@ -619,9 +619,11 @@ func (sc *unitScan) repeatAt(t string, start, k int) (int, bool) {
 		}
 		rep.end = end
 	default:
-		// "8 x hill", "6 x strides"; "2x/week" is no repeat.
+		// "8 x hill", "6 x strides"; "2x/week" is no repeat, nor "2x easy
+		// 30 min" (twice that day).
 		w, e := unitLetters(t, b)
-		if w == "" {
+		switch w {
+		case "", "easy", "daily", "a", "per", "week", "weekly", "day", "run", "runs", "recovery", "jog", "rest":
 			return 0, false
 		}
 		rep.end = e
