@@ -204,6 +204,8 @@ type clsVerdict struct {
 	km     float64 // distance named by a race phrase
 	ok     bool
 	field  clsField
+	// planEnd says the text marks the end of the plan ("Plan Ends").
+	planEnd bool
 	// light says the entry, if strength, is light by its words.
 	light bool
 	// gym is set for a compound entry ("Threshold intervals + Gym B"):
@@ -243,6 +245,7 @@ type clsMeta struct {
 	locked  bool   // tagged or matched a user keyword: never changed
 	dist    string // the planned distance as written, "12 mi"
 	fromLen bool   // Duration came from the event's length
+	planEnd bool   // says the plan ends ("Plan Ends"): its goal race after a taper
 }
 
 // Classify classifies every event. Week context (the longest run of an ISO
@@ -267,6 +270,7 @@ func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
 		}
 	}
 	clsWeekContext(out, meta, loc)
+	clsPlanEnd(out, meta, loc)
 	return out
 }
 
@@ -349,6 +353,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Cla
 			meta.dist = clsFormatNum(v.km) + " km"
 		}
 	}
+	meta.planEnd = v.planEnd && out.Kind == KindOther
 	if out.Kind == KindOther || out.Kind == KindAway {
 		// Not a workout: no planned distance or duration either ("Team
 		// meeting 2h", "Ski trip 5 days", "Training Week 3 Distance: 33 mi").
@@ -811,6 +816,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		}
 	}
 	clsDropErrands(w, sc)
+	clsDropOptional(w)
 	if len(w.matches) == 0 {
 		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
 			return clsVerdict{kind: KindEasy, sig: clsWeak, ok: true,
@@ -897,6 +903,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		quote = whole()
 	}
 	v.field = f
+	v.planEnd = m.flags&clsPlanEnds != 0
 	v.light = m.flags&clsLight != 0 || len(w.lights) > 0
 	switch {
 	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
@@ -997,6 +1004,24 @@ func clsWithWord(toks []clsToken, at int) bool {
 		return i > 1 && clsWithWord(toks, toks[i-1].start)
 	}
 	return false
+}
+
+// clsDropOptional keeps a rest day a rest day when the activity it
+// offers is optional: "Rest day (optional 20 min walk)", like "Rest or
+// cross-train".
+func clsDropOptional(w *clsWork) {
+	if len(w.lights) == 0 {
+		return
+	}
+	rest := false
+	for _, m := range w.matches {
+		rest = rest || m.kind == KindRest && m.sig == clsStrong && m.start < w.lights[0]
+	}
+	if rest {
+		w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool {
+			return m.start > w.lights[0] && (m.kind == KindCross || m.kind == KindEasy)
+		})
+	}
 }
 
 // clsDropErrands drops errand words from a text that also plans a

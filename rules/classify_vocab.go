@@ -63,6 +63,9 @@ const (
 	// clsTrip marks a trip or holiday, which yields to a run planned in
 	// the same words ("Holiday long run 20 mi"); sickness never does.
 	clsTrip
+	// clsPlanEnds marks the end of a plan ("Plan Ends"), which is its
+	// goal race when a taper comes before it.
+	clsPlanEnds
 	// clsPerson marks someone other than the runner ("Kids swim
 	// lessons", "Partner's long run"): their sport is not the runner's,
 	// except "with" them ("Long run with my son").
@@ -197,6 +200,7 @@ var clsVocabulary = [...]clsDef{
 
 	// Not workouts.
 	{phrases: "meeting|meetings|call|conference|appointment|dentist|doctor|physio|physiotherapy|massage|chiropractor|haircut|birthday|anniversary|webinar|interview|standup|stand up|summary|weekly summary|week summary|training week|week total|weekly total|weekly mileage|weekly volume|wochenumfang|volunteer|volunteering|marshal|marshalling|besprechung|termin|arzt|zahnarzt|physiotherapie|reunion|rdv|rendez vous|medecin|dentiste|cita|medico|dentista|fisioterapia|riunione|vergadering|afspraak|tandarts|running club social|run club social|club social|club night|club dinner|awards night|awards dinner|club agm|committee meeting|race expo|marathon expo|packet pickup|bib pickup|number pickup|startnummernausgabe|lauftreff stammtisch|stammtisch|retrait des dossards|recogida de dorsales", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
+	{phrases: "plan ends|plan end|end of plan|end of the plan|plan complete|plan completed|plan finished|last day of plan|end of training plan|planende|ende des plans|fin du plan|fin de plan|fin del plan|fine del piano|einde schema|计划结束|プラン終了", kind: KindOther, flags: clsTitleOnly | clsPlanEnds, what: "the end of the plan"},
 	{phrases: "note|notes|nota|notiz|hinweis|remarque|reminder|fyi|todo|info", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a note, not a workout"},
 
 	// Scandinavian, Russian, Chinese, Japanese and Luxembourgish titles,
