@@ -372,6 +372,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Cla
 		}
 		out.Part = "run"
 	}
+	// A compound entry's length holds both parts: it is neither's own.
 	clsFillLength(&out, &meta, hasDist || hasDur || v.gym)
 	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
 	clsMarkLight(&out, v.light)
