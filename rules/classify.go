@@ -889,6 +889,16 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	if m == nil {
 		m, v.sig = bestWeak, clsWeak
 	}
+	if alt && m.kind != KindRace && m.kind != KindAway && m.kind != KindOther {
+		// "Rest or cross-train" and "X or day off" are rest, whichever
+		// comes first (SPEC §3 rest).
+		for i := range w.matches {
+			if r := &w.matches[i]; r.seg != seg && r.kind == KindRest {
+				m, v.sig = r, clsStrong
+				break
+			}
+		}
+	}
 	v.kind, v.km = m.kind, m.km
 	if v.kind == KindRace {
 		// "Race: Chicago Marathon": the distance comes from whichever race

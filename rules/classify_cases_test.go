@@ -335,7 +335,7 @@ var clCases = []clCase{
 	{title: "Run 14 mi", want: clEasy},
 	{title: "Long run 10-12 mi", want: clLong},
 	{title: "Easy 8 mi @ 8:30/mi", want: clEasy},
-	{title: "Easy 5 mi or rest", want: clEasy},
+	{title: "Easy 5 mi or rest", want: clRest}, // SPEC §3: "X or day off" is rest
 	{title: "Tempo/Threshold 30 min", want: clHard},
 	{title: "Run + yoga", want: clEasy, why: "includes a run"},
 	{title: "Easy run + core", gym: clLight, want: clEasy},
@@ -377,7 +377,7 @@ var clCases = []clCase{
 	{title: "Race recovery", want: clEasy},
 	{title: "Recovery week", want: clOther},
 	{title: "Rest/XT", want: clRest},
-	{title: "XT or rest", want: clCross},
+	{title: "XT or rest", want: clRest}, // SPEC §3: "X or day off" is rest
 	{title: "Off / cross", want: clRest},
 	{title: "Gym + easy run", gym: clGym, want: clEasy},
 	{title: "Hill sprints 8 x 10 s", want: clHard},
