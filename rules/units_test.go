@@ -55,7 +55,7 @@ func TestParseDistanceKm(t *testing.T) {
 		{"间歇跑6×800米", 0},
 		{"ロング走25km", 25},
 		{"インターバル400m×10", 0}, // a repeat, count last
-		{"１０ｋｍ", 10},             // full-width
+		{"１０ｋｍ", 10},         // full-width
 		{"13.1 mi", 13.1 * clMile},
 		// Metres.
 		{"800m", 0.8},
