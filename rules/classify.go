@@ -259,19 +259,35 @@ func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
 	if loc == nil {
 		loc = time.UTC
 	}
-	out := make([]Classified, 0, len(events))
-	meta := make([]clsMeta, 0, len(events))
+	out := make([]Classified, len(events))
+	meta := make([]clsMeta, len(events))
 	w := &clsWork{}
+	// Gym parts are kept aside and merged at the end, so a plan with no
+	// compound entry allocates its result once. The week passes read runs
+	// only, never a gym part.
+	var gyms []Classified
+	var at []int
 	for i := range events {
-		cl, m, gym, ok := c.classify(w, events[i], loc)
-		out, meta = append(out, cl), append(meta, m)
+		var gym Classified
+		var ok bool
+		out[i], meta[i], gym, ok = c.classify(w, events[i], loc)
 		if ok {
-			out, meta = append(out, gym), append(meta, clsMeta{locked: true})
+			gyms, at = append(gyms, gym), append(at, i)
 		}
 	}
 	clsWeekContext(out, meta, loc)
 	clsPlanEnd(out, meta, loc)
-	return out
+	if len(gyms) == 0 {
+		return out
+	}
+	merged := make([]Classified, 0, len(out)+len(gyms))
+	prev := 0
+	for k, i := range at {
+		merged = append(merged, out[prev:i+1]...)
+		merged = append(merged, gyms[k])
+		prev = i + 1
+	}
+	return append(merged, out[prev:]...)
 }
 
 // classify decides one event: busy, then a #tag, then the user's
