@@ -832,7 +832,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			w.matches = append(w.matches, clsMatch{clsEntry: clsPaceRef, kind: KindHard, start: q.start, end: q.end})
 		}
 	}
-	clsDropErrands(w, sc)
+	clsDropErrands(w, t, sc)
 	clsDropOptional(w)
 	if len(w.matches) == 0 {
 		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
@@ -1051,27 +1051,50 @@ func clsDropOptional(w *clsWork) {
 	}
 }
 
-// clsDropErrands drops errand words from a text that also plans a
-// measured run: "Easy 6 mi, pick up the last 2" is a run. A race with a
-// distance stays an errand: "Register for the Berlin Marathon 42.2 km".
+// clsDropErrands drops errand words from a text that also plans a run:
+// "Easy 6 mi, pick up the last 2", "Drive to the trailhead, long run" are
+// runs. A race stays an errand: "Register for the Berlin Marathon".
 //
 // A trip yields the same way ("Holiday long run", "Travel day - easy 30
-// min"): the entry plans a run, so it is one.
-func clsDropErrands(w *clsWork, sc *unitScan) {
-	errand, run, measured := false, false, false
+// min"): the entry plans a run, so it is one. Sickness yields only to a
+// measured run that nothing cancels: "Return from injury: run/walk 20 min"
+// is a run, "Sick - skip the 5 mi" is not.
+func clsDropErrands(w *clsWork, t *clsText, sc *unitScan) {
+	errand, sick, run, runWord := false, false, false, false
 	for _, m := range w.matches {
 		errand = errand || m.flags&(clsErrand|clsTrip) != 0
+		sick = sick || m.kind == KindAway && m.flags&clsTrip == 0
 		run = run || m.sig == clsStrong && (m.kind == KindEasy || m.kind == KindHard || m.kind == KindLong)
-		measured = measured || m.run || m.flags&clsRun != 0
+		runWord = runWord || m.run || m.flags&clsRun != 0
 	}
-	if !errand || !run {
+	if !errand && !sick || !run {
 		return
 	}
 	_, timed := sc.duration()
-	measured = measured || sc.runEvidence() || timed
+	planned := sc.runEvidence() || timed
+	cancelled := sick && clsCancelled(t)
 	w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool {
-		return m.flags&clsTrip != 0 && measured || m.flags&clsErrand != 0 && (sc.runEvidence() || timed && m.flags&clsTrip != 0)
+		switch {
+		case m.flags&(clsErrand|clsTrip) != 0:
+			return runWord || planned
+		case m.kind == KindAway:
+			return planned && !cancelled
+		}
+		return false
 	})
+}
+
+// clsCancelled reports whether a text says a workout does not happen:
+// "skip", "no run", "cancelled", "ausgefallen".
+func clsCancelled(t *clsText) bool {
+	for _, tk := range t.toks {
+		switch tk.s {
+		case "no", "skip", "skipped", "skipping", "missed", "miss", "cancel", "cancelled", "canceled", "instead", "kein",
+			"keine", "ausgefallen", "abgesagt", "annule", "annulee", "sin", "cancelado", "cancelada", "saltato", "niente", "geen":
+			return true
+		}
+	}
+	return false
 }
 
 // clsFirstStrong returns the first strong match of kind k in segment seg.

@@ -795,4 +795,28 @@ var clCases = []clCase{
 	{title: "Run: Base 45:00", want: clEasy},
 	{title: "Run: Threshold 6x5:00", want: clHard},
 	{title: "Run: Long 1:45:00", want: clLong},
+
+	// Sickness and errands beside a planned run (a runner's own calendar).
+	{title: "Easy run (watch HR)", want: clEasy},
+	{title: "Drive to trailhead, long run 20 mi", want: clLong},
+	{title: "Return from injury: run/walk 20 min", want: clEasy},
+	{title: "Sick - skip the 5 mi", want: clAway},
+	{title: "Injury recovery run 20 min", want: clEasy},
+	{title: "Holiday long run", want: clLong},
+	{title: "Travel day - easy 30 min", want: clEasy},
+	{title: "Flu shot", want: clOther},
+	{title: "Cross-train or rest", want: clRest},
+	{title: "Rest day (optional 20 min walk)", want: clRest},
+	// Korean plans keep spaces but glue particles and units to words.
+	{title: "조깅 30분", want: clEasy},
+	{title: "인터벌 400m x 10", want: clHard},
+	{title: "장거리 25킬로", want: clLong},
+	{title: "휴식", want: clRest},
+	{title: "하프마라톤 대회", want: clRace, km: 21.0975},
+	// Races that are not named "race" (German town runs, French trails).
+	{title: "Silvesterlauf 10 km", want: clRace},
+	{title: "Firmenlauf", want: clRace},
+	{title: "Trail des Templiers", want: clRace},
+	{title: "Ultra 50K", want: clRace},
+	{title: "Marathon taper", want: clOther},
 }

@@ -234,5 +234,17 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "会议|开会|牙医|看医生|医院|理疗|按摩|会議|歯医者|病院|整体|マッサージ|打ち合わせ", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "训练周|周总结|本周|週間|今週", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a summary, not a workout"},
 
+	// Korean keeps spaces, but particles stick to words ("조깅을").
+	{phrases: "조깅*|회복*|이지런*|가벼운*", kind: KindEasy, what: "an easy run"},
+	{phrases: "장거리*|롱런*|lsd*", kind: KindLong, what: "a long run"},
+	{phrases: "인터벌*|템포런*|템포*|빌드업*|페이스주*|언덕*|파틀렉*", kind: KindHard, what: "a hard session"},
+	{phrases: "휴식*|쉬는날*", kind: KindRest, what: "a rest day"},
+	{phrases: "근력*|웨이트*|헬스*", kind: KindStrength, flags: clsGym, what: "a gym session"},
+	{phrases: "코어*|스트레칭*", kind: KindStrength, flags: clsGym | clsLight, what: "light strength work (core, mobility or stretching)"},
+	{phrases: "마라톤*|풀코스*", kind: KindRace, what: "a marathon", km: clsMarathonKm},
+	{phrases: "하프마라톤*|하프코스*", kind: KindRace, what: "a half marathon", km: clsHalfKm},
+	{phrases: "대회*|레이스*", kind: KindRace, what: "a race"},
+	{phrases: "러닝*|달리기*", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+
 	{phrases: "parkrun|park run|junior parkrun", kind: KindHard, sig: clsWeak, what: "a parkrun (a hard effort)", km: 5},
 }
