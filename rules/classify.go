@@ -616,7 +616,7 @@ func clsLabelled(line string) bool {
 }
 
 // clsTag finds a per-event tag (#hard, #easy, #long, #rest, #race, #cross,
-// #strength, #other) in the title, else the description.
+// #strength, #other, #away) in the title, else the description.
 func clsTag(title, desc string) (Kind, string, bool) {
 	for _, s := range [2]string{title, desc} {
 		for i := 0; i < len(s); i++ {

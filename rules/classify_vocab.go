@@ -2,7 +2,8 @@ package rules
 
 // The built-in vocabulary of the classifier: what runners, coaches and
 // training platforms write in English, German, French, Spanish, Italian and
-// Dutch. Phrases are written folded (lowercase, no accents; the classifier
+// Dutch, with the common words of Scandinavian, Russian, Chinese, Japanese
+// and Korean plans. Phrases are written folded (lowercase, no accents; the classifier
 // folds them again anyway) and separated by "|"; a trailing "*" makes the
 // last word a prefix, for German and Dutch compounds ("Intervalltraining",
 // "Krafttraining"). At each word the longest phrase wins, which is how

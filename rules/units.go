@@ -90,9 +90,11 @@ const (
 // ParseDistanceKm finds the planned distance of a run in s, a title or a
 // description line, in kilometres: "Long run 18 mi" is 28.97, "Run 8 km"
 // is 8, "10k" is 10, "800m" is 0.8. It ignores repeats ("6x800m"), race-pace
-// references ("@ 5K pace") and speeds; when s gives several distances (a
-// range "10-12 km", a main set and a warm-up) the largest wins. ok is false
-// when s states no distance.
+// references ("@ 5K pace") and speeds; segments joined by "+" or "then"
+// add up ("2 mi WU + 10 mi @ MP + 2 mi CD" is 14 mi), and otherwise, when s
+// gives several distances (a range "10-12 km", "18 mi w/ 10 @ MP"), the
+// largest wins. Chinese and Japanese units count too ("3公里", "800米",
+// "25キロ"). ok is false when s states no distance.
 func ParseDistanceKm(s string) (km float64, ok bool) {
 	var t clsText
 	t.normalize(s)
