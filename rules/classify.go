@@ -459,7 +459,9 @@ func clsFillLength(out *Classified, meta *clsMeta, stated bool) {
 // clsLongByPlan makes a run long by its planned size: an easy run planned
 // for ≥ 90 min or ≥ 25 km / 16 mi (or, with nothing planned in the text, a
 // timed run lasting ≥ 90 min); a hard run only by its distance, since a
-// long-ish interval session with warm-up and cool-down is still a hard day.
+// long-ish interval session with warm-up and cool-down is still a hard day,
+// or when written as segments that add up to 13 mi / 21 km ("2 mi WU + 10
+// mi @ MP + 2 mi CD" is a long run with faster miles).
 func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool) {
 	if out.Kind != KindEasy && out.Kind != KindHard {
 		return
@@ -801,6 +803,8 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			continue
 		case e.flags&clsTitleOnly != 0 && !title, e.flags&clsAtStart != 0 && !m.first:
 			continue
+		case e.flags&clsBeforeNum != 0 && !clsNumberAfter(t.norm, m.end):
+			continue
 		case e.flags&clsPerson != 0 && m.start > 0 && clsWithWord(t.toks, m.start):
 			// "Long run with my son" is the runner's run.
 			continue
@@ -931,7 +935,7 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	}
 	v.field = f
 	v.planEnd = m.flags&clsPlanEnds != 0
-	v.light = m.flags&clsLight != 0 || len(w.lights) > 0
+	v.light = len(w.lights) > 0 || clsLightOnly(w.matches, seg)
 	switch {
 	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
 		v.reason = "\"" + whole() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
@@ -982,7 +986,14 @@ func (c *Classifier) compound(w *clsWork, t *clsText, f clsField, seg int, hanso
 	v.gym, v.gymFrom, v.gymTo = true, from, to
 	v.gymQuote = t.quote(g.start, g.end)
 	v.gymWhy = g.what
-	v.gymLight = g.flags&clsLight != 0
+	light, full := false, false
+	for _, m := range w.matches {
+		if m.seg == seg && m.kind == KindStrength && from <= m.start && m.end <= to {
+			light = light || m.flags&clsLight != 0
+			full = full || m.flags&clsGym != 0 && m.flags&clsLight == 0
+		}
+	}
+	v.gymLight = light && !full
 	for _, l := range w.lights {
 		v.gymLight = v.gymLight || from <= l && l < to
 	}
@@ -1004,6 +1015,34 @@ func (w *clsWork) joinedSpan(a0, a1, b0, b1 int) bool {
 		}
 	}
 	return false
+}
+
+// clsLightOnly reports whether the strength words of segment seg are all
+// light ones, the bare "Strength" aside: "Strength: Core Routine" is light,
+// "Gym + core" is not.
+func clsLightOnly(ms []clsMatch, seg int) bool {
+	light := false
+	for _, m := range ms {
+		if m.seg != seg || m.kind != KindStrength {
+			continue
+		}
+		switch {
+		case m.flags&clsLight != 0:
+			light = true
+		case m.flags&clsGym != 0:
+			return false
+		}
+	}
+	return light
+}
+
+// clsNumberAfter reports whether a number follows offset i, past spaces
+// and a colon: "T 3 x 1 mi", "E: 8 mi".
+func clsNumberAfter(s string, i int) bool {
+	for i < len(s) && (s[i] == ' ' || s[i] == ':') {
+		i++
+	}
+	return i < len(s) && unitIsDigit(s[i])
 }
 
 // clsJoinWord reports whether w joins the parts of a compound entry.
@@ -1154,7 +1193,7 @@ func (w *clsWork) hansonsRun(sc *unitScan, m *clsMatch) bool {
 // cross-train", "Repos ou vélo", "Descanso o bici", "Ruhetag oder Rad".
 func clsAlternative(w string) bool {
 	switch w {
-	case "or", "oder", "ou", "o", "oppure":
+	case "or", "oder", "ou", "o", "oppure", "of", "eller", "lub", "albo", "или", "或":
 		return true
 	}
 	return false

@@ -67,6 +67,9 @@ const (
 	// clsPlanEnds marks the end of a plan ("Plan Ends"), which is its
 	// goal race when a taper comes before it.
 	clsPlanEnds
+	// clsBeforeNum phrases count only right before a number: Daniels'
+	// "T 3 x 1 mi", not "T-shirt".
+	clsBeforeNum
 	// clsPerson marks someone other than the runner ("Kids swim
 	// lessons", "Partner's long run"): their sport is not the runner's,
 	// except "with" them ("Long run with my son").
@@ -95,7 +98,7 @@ const (
 var clsVocabulary = [...]clsDef{
 	// Races, with the distance their name gives.
 	{phrases: "marathon|maraton|maratona|marathonlauf|marathon race|stadtmarathon", kind: KindRace, what: "a marathon", km: clsMarathonKm},
-	{phrases: "half marathon|half marathon race|halbmarathon|semi marathon|semimarathon|demi marathon|medio maraton|media maraton|mezza maratona|mezzamaratona|halve marathon", kind: KindRace, what: "a half marathon", km: clsHalfKm},
+	{phrases: "half marathon|half marathon race|halbmarathon|semi marathon|semimarathon|demi marathon|medio maraton|media maraton|mezza maratona|mezzamaratona|halve marathon|meia maratona", kind: KindRace, what: "a half marathon", km: clsHalfKm},
 	{phrases: "ultramarathon|ultra marathon|ultra race|ultratrail|ultra trail", kind: KindRace, what: "an ultra"},
 	{phrases: "parkrun race|park run race|parkrun pb attempt", kind: KindRace, what: "a parkrun race", km: 5},
 	{phrases: "race|races|raceday|race day|a race|b race|c race|goal race|target race|tune up|tuneup|tune up race|turkey trot|track meet|wettkampf|wettkampfe|wettkampftag|volkslauf|competition|competicion|competencia|competizione|gara|wedstrijd|hardloopwedstrijd", kind: KindRace, what: "a race"},
@@ -234,6 +237,27 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "ラン|ランニング|ジョグラン|走|跑", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
 	{phrases: "会议|开会|牙医|看医生|医院|理疗|按摩|会議|歯医者|病院|整体|マッサージ|打ち合わせ", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "训练周|周总结|本周|週間|今週", kind: KindOther, flags: clsTitleOnly | clsAtStart, what: "a summary, not a workout"},
+
+	// Portuguese (Brazilian plans on Strava) and Polish.
+	{phrases: "corrida leve|rodagem|trote leve|regenerativo|corrida regenerativa|corrida continua|bieg spokojny|rozbieganie|trucht|spokojny bieg", kind: KindEasy, what: "an easy run"},
+	{phrases: "longao|longo|corrida longa|treino longo|wybieganie|dlugi bieg|dlugie wybieganie", kind: KindLong, what: "a long run"},
+	{phrases: "tiros|treino intervalado|intervalado|limiar|subidas|ritmo forte|interwaly|interwal|bieg ciagly|progresywny|podbiegi|tempo bieg", kind: KindHard, what: "a hard session"},
+	{phrases: "musculacao|fortalecimento|treino de forca|silownia|trening silowy|ofp|офп", kind: KindStrength, flags: clsGym, what: "a gym session"},
+	{phrases: "prova|corrida de rua|zawody", kind: KindRace, sig: clsWeak, what: "a race"},
+	{phrases: "odpoczynek|wolne", kind: KindRest, what: "a rest day"},
+	{phrases: "caminhada|bicicleta ergometrica|spacer|rower|basen|plywanie", kind: KindCross, what: "cross-training"},
+	{phrases: "corrida|bieg|biegi|bieganie", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+	// More of the words plans use in the main languages.
+	{phrases: "speed run|speed runs|sprint intervals|sprint session|speed endurance", kind: KindHard, what: "speed work"},
+	{phrases: "openers|opener|pre race openers|scarico|corsa di scarico|defaticamento|footing lent|footing recup|footing de recuperation|trote regenerativo|extensieve duurloop|extensief|jogg|joggetur|lett jogg|roligt jogg|rolig lopetur|rolig joggetur|lockerer trab|trab", kind: KindEasy, what: "an easy run"},
+	{phrases: "intensieve duurloop|intensief|crescendolauf|crescendo|seance specifique|specifique|allure specifique marathon|ritmo de maraton|tempo run intervals|lt intervals|tempo intervals", kind: KindHard, what: "a hard session"},
+	{phrases: "alternativtraining|alternatives training|entrenamiento cruzado|entrainement croise|allenamento incrociato|crosstraining fiets|radeinheit", kind: KindCross, what: "cross-training"},
+	// Daniels' letters at the start of a title: "E 8 mi", "T 3 x 1 mi",
+	// "M 10 mi", "I 5 x 1000", "R 8 x 200", and Chinese "E跑", "M跑".
+	{phrases: "e", kind: KindEasy, flags: clsAtStart | clsBeforeNum, what: "an easy run (Daniels' E)"},
+	{phrases: "l", kind: KindLong, flags: clsAtStart | clsBeforeNum, what: "a long run (Daniels' L)"},
+	{phrases: "t|i|r|m", kind: KindHard, flags: clsAtStart | clsBeforeNum, what: "a quality run (Daniels' T, I, R or M pace)"},
+	{phrases: "t跑|i跑|r跑|m跑", kind: KindHard, what: "a quality run (Daniels' T, I, R or M pace)"},
 
 	// Korean keeps spaces, but particles stick to words ("조깅을").
 	{phrases: "조깅*|회복*|이지런*|가벼운*", kind: KindEasy, what: "an easy run"},
