@@ -238,6 +238,10 @@ type clsWork struct {
 	descSplit int
 	// line and lscan read single description lines for planned quantities.
 	line clsText
+	// durProse says planned's duration came from an unlabelled description
+	// line ("Squats 3x8, core 10 min"): good enough for a run's size, not
+	// for a gym session's length.
+	durProse bool
 }
 
 // clsMeta is what the week pass needs beyond Classified.
@@ -321,6 +325,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Cla
 			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
 			return out, meta, gym, false
 		}
+		clsGymLength(w, &out, &hasDur)
 		clsFillLength(&out, &meta, hasDist || hasDur)
 		clsMarkLight(&out, false)
 		return out, meta, gym, false
@@ -343,6 +348,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Cla
 			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
 			return out, meta, gym, false
 		}
+		clsGymLength(w, &out, &hasDur)
 		clsFillLength(&out, &meta, hasDist || hasDur)
 		clsMarkLight(&out, false)
 		return out, meta, gym, false
@@ -388,6 +394,7 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Cla
 		}
 		out.Part = "run"
 	}
+	clsGymLength(w, &out, &hasDur)
 	// A compound entry's length holds both parts: it is neither's own.
 	clsFillLength(&out, &meta, hasDist || hasDur || v.gym)
 	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
@@ -419,6 +426,15 @@ func clsDurationIn(sc *unitScan, a, b int) (time.Duration, bool) {
 		}
 	}
 	return best, best > 0
+}
+
+// clsGymLength drops a gym session's duration read from the prose of its
+// description ("Squats 3x8, core 10 min": the 10 minutes are the core's),
+// so its length comes from the title, a labelled line or the event.
+func clsGymLength(w *clsWork, out *Classified, hasDur *bool) {
+	if out.Kind == KindStrength && w.durProse {
+		out.Duration, *hasDur = 0, false
+	}
 }
 
 // clsMarkLight marks a strength entry light when its words say so or it lasts
@@ -552,6 +568,7 @@ func (w *clsWork) set(f clsField, s string) {
 // Quantities of the title inside [skipFrom, skipTo) are left out: they
 // belong to the gym part of a compound entry.
 func (w *clsWork) planned(skipFrom, skipTo int) (dist unitQty, okDist bool, dur unitQty, okDur bool) {
+	w.durProse = false
 	take := func(sc *unitScan, a, b int) bool {
 		if !okDist {
 			dist, okDist = sc.distanceSkipping(a, b)
@@ -582,7 +599,9 @@ func (w *clsWork) planned(skipFrom, skipTo int) (dist unitQty, okDist bool, dur 
 		}
 	}
 	if !firstLabelled {
+		had := okDur
 		line(first)
+		w.durProse = okDur && !had
 	}
 	return
 }

@@ -849,4 +849,15 @@ var clCases = []clCase{
 	{title: "Scarico 30'", want: clEasy},
 	{title: "Easy run + Strength (core)", want: clEasy, gym: clLight},
 	{title: "Easy run + gym, core", want: clEasy, gym: clGym},
+	// Descriptions: TrainingPeaks puts the workout under a bare title.
+	{title: "Run", desc: "Easy 40 min + core", want: clEasy, gym: clLight},
+	{title: "Strength", desc: "Squats 3x8, deadlifts 3x5, core 10 min", length: time.Hour, want: clStrength},
+	{title: "Strength", desc: "Duration: 25 min\nSquats, lunges, planks", want: clStrength, light: true},
+	{title: "Workout", desc: "Threshold: 3 x 10 min @ T\nThen 20 min strength circuit", want: clHard},
+	{title: "Long Run", desc: "Planned: 2:00:00, 24 km\nIf you are on holiday, swap days", want: clLong},
+	// Trips named by what they are.
+	{title: "Ski weekend", want: clAway},
+	{title: "Family holiday", want: clAway},
+	{title: "Off sick", want: clAway},
+	{title: "Skiurlaub", want: clAway},
 }
