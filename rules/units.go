@@ -135,7 +135,7 @@ func (sc *unitScan) distanceSkipping(a, b int) (unitQty, bool) {
 		if q.kind != unitDistance || q.repeat || q.ref || q.start >= a && q.end <= b && b > a {
 			continue
 		}
-		if q.joined && chain.parts > 0 {
+		if q.joined && chain.parts > 0 && chain.km+q.km <= unitMaxKm {
 			if chain.unit != q.unit {
 				chain.unit, chain.num = "km", chain.km
 				if q.unit == "km" {

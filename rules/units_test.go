@@ -217,7 +217,8 @@ func two(n int) string {
 // after a line break that ends the quantity.
 func FuzzParseDistance(f *testing.F) {
 	for _, s := range []string{"Run 8 km", "10k", "6x800m", "3 m run", "Long run 10-12 mi", "10,000m", "2 x (4 x 400m)",
-		"5-K Race", "Intervals • 6.5km • 45m - 50m", "6,5 km", "30 km/h", "@ 10K", "1x(1x(1x(", "9999999 km", "13.1 mi"} {
+		"5-K Race", "Intervals • 6.5km • 45m - 50m", "6,5 km", "30 km/h", "@ 10K", "1x(1x(1x(", "9999999 km", "13.1 mi",
+		"2 mi WU + 10 mi @ MP + 2 mi CD", "900 km + 900 km", "轻松跑5公里", "インターバル400m×10本", "１０ｋｍ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
