@@ -860,4 +860,7 @@ var clCases = []clCase{
 	{title: "Family holiday", want: clAway},
 	{title: "Off sick", want: clAway},
 	{title: "Skiurlaub", want: clAway},
+	// A group run's name is no errand.
+	{title: "Thursday run crew 6 mi", want: clEasy},
+	{title: "Crewing for Sam at UTMB", want: clOther},
 }
