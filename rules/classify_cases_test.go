@@ -863,4 +863,15 @@ var clCases = []clCase{
 	// A group run's name is no errand.
 	{title: "Thursday run crew 6 mi", want: clEasy},
 	{title: "Crewing for Sam at UTMB", want: clOther},
+	// TrainingPeaks, Garmin and Higdon names seen in public plans.
+	{title: "Hill Strides", want: clEasy},
+	{title: "Half marathon time trial", want: clHard},
+	{title: "10K test", want: clHard},
+	{title: "Blood test", want: clOther},
+	{title: "Stairs", want: clCross},
+	{title: "Dress rehearsal", want: clHard},
+	{title: "Recovery Spin", want: clCross},
+	{title: "Base + Strides", want: clEasy},
+	{title: "Parkrun volunteer (marshal)", want: clOther},
+	{title: "30 min easy / 15 min core", want: clEasy, gym: clLight},
 }

@@ -142,13 +142,16 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "threshold|thresholds|threshold run|lactate|lactate threshold|lt|lt2|lthr|anaerobic threshold|schwelle|schwellenlauf|schwellentraining|schwellentempo|seuil|allure seuil|umbral|umbral anaerobico|soglia|drempel|drempeltraining|sweet spot|cruise|cruise intervals|t pace|threshold pace|tempo pace|double threshold", kind: KindHard, what: "threshold work"},
 	{phrases: "vo2|vo2max|vo2 max|vo2max intervals|vma|vma courte|vma longue|pma|anaerobic|anaerob|anaerobe|maximal aerobic|i pace|r pace|interval pace|repetition pace", kind: KindHard, what: "VO2max work"},
 	{phrases: "fartlek|fartleks|fahrtspiel|cambios de ritmo|cambios|kenyan fartlek|mona fartlek|surges", kind: KindHard, what: "a fartlek"},
-	{phrases: "hill sprints|hill sprint|short hill sprints|hill strides|sprints|sprint|speed|bergsprints|cotes courtes", kind: KindHard, flags: clsSprints, what: "sprints"},
+	{phrases: "hill sprints|hill sprint|short hill sprints|sprints|sprint|speed|bergsprints|cotes courtes", kind: KindHard, flags: clsSprints, what: "sprints"},
 	{phrases: "hill|hills|hill repeats|hill reps|hill intervals|hill workout|hill circuit|hill session|hillwork|hill work|kenyan hills|berglauf|berglaufe|bergsprint*|bergintervall*|berganlauf*|bergauf*|bergtraining|hugel*|huegel*|cotes|cote|cuestas|cuesta|salite|salita|heuvel*", kind: KindHard, what: "hill work"},
 	{phrases: "track|track session|track workout|track intervals|track repeats|bahn|bahntraining|bahnintervalle|piste|pista|baan|baantraining", kind: KindHard, what: "a track session"},
 	{phrases: "speedwork|speed work|speed session|speed intervals|speed workout|schnelligkeit|vitesse|velocidad|velocita|snelheid|sprinttraining", kind: KindHard, what: "speed work"},
 	{phrases: "progression|progression run|progressive|progressive run|progressif|progressiv|progressiver dauerlauf|progressivo|progresivo|progresiva|negative split|fast finish|endbeschleunigung", kind: KindHard, what: "a progression run"},
 	{phrases: "z4|z5|z5a|z5b|z5c|zone 4|zone 5|zona 4|zona 5|zone4|zone5|hr zone 4|hr zone 5", kind: KindHard, what: "zone 4–5 work"},
-	{phrases: "time trial|tt|time trial 5k|benchmark|benchmark run|cooper test|test cooper|vma test|test vma|field test|fitness test|zeitlauf|leistungstest|contre la montre|prueba de esfuerzo", kind: KindHard, what: "a time trial (a race effort)"},
+	{phrases: "half marathon time trial|marathon time trial|half marathon test|dress rehearsal|test run|time trial|tt|time trial 5k|benchmark|benchmark run|cooper test|test cooper|vma test|test vma|field test|fitness test|zeitlauf|leistungstest|contre la montre|prueba de esfuerzo", kind: KindHard, what: "a time trial (a race effort)"},
+	// "10K test": a test is a race effort; a blood test is not.
+	{phrases: "test|tests", kind: KindHard, sig: clsWeak, what: "a test (a race effort)"},
+	{phrases: "blood test|covid test|lab test|medical test|eye test|driving test|test drive|drug test", kind: KindOther, flags: clsTitleOnly, what: "not a workout"},
 	{phrases: "fast|fast run|fast miles|fast km|schnell|rapide|rapido|veloce", kind: KindHard, sig: clsWeak, what: "a fast run"},
 	{phrases: "hard|hard run|hard session|quality|quality session|key workout|key session|sos|harte einheit|intensiv|intensive|intense|qualitat", kind: KindHard, what: "a hard session"},
 
@@ -156,7 +159,7 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "easy|easy run|easy jog|easy running|easy miles|easy km|conversational|comfortable|relaxed|slow|lento|lenta|lent|facile|suave|rodaje|rodaje suave|trote|trote suave|locker|lockerer|lockerer lauf|lockerer dauerlauf|locker laufen|ruhig|ruhiger|ruhiger dauerlauf|ruhiger lauf|leichter lauf|rustig|rustige|rustige duurloop|corsa lenta|carrera continua|carrera suave|footing|footing leger|jog|jogging|trot|dauerlauf|duurloop|defaticante", kind: KindEasy, what: "an easy run"},
 	{phrases: "recovery|recovery run|recup|recuperation|recuperacion|recuperacion activa|regeneration*|regenerativ*|rigenerante|rigenerativo|erholung*|herstel*|active recovery|shakeout|shake out|shakeout run|shake out run|pre race shakeout|pre race jog|race recovery|post race recovery|marathon recovery", kind: KindEasy, what: "a recovery run"},
 	{phrases: "rec|rec run|steady|steady run|steady state|steady state run|general aerobic|ga|ga1|ga 1|aerobic|aerobic run|aerob|aerobe|base|base run|endurance|endurance run|endurance fondamentale|ef|grundlage*|foundation|z1|z2|zone 1|zone 2|zona 1|zona 2|zone1|zone2|hr zone 2|general aerobic speed|ga speed|aerobic speed|ga plus speed|general aerobic plus speed", kind: KindEasy, what: "an aerobic run"},
-	{phrases: "strides|stride|steigerung*|accelerations|lignes droites|lignes|progresiones|pickups|pick ups|allunghi|versnellingen|drills|running drills|lauf abc|laufschule|gammes|educativos|easy strides|easy plus strides", kind: KindEasy, flags: clsStrides, what: "strides and drills (easy)"},
+	{phrases: "strides|stride|steigerung*|accelerations|lignes droites|lignes|progresiones|pickups|pick ups|allunghi|versnellingen|drills|running drills|lauf abc|laufschule|gammes|educativos|easy strides|easy plus strides|hill strides|uphill strides", kind: KindEasy, flags: clsStrides, what: "strides and drills (easy)"},
 	{phrases: "run walk|walk run|run walk intervals|jog walk|walk jog|run walk run", kind: KindEasy, what: "run/walk (easy)"},
 
 	// Running itself, intensity unknown: "a run with no intensity
@@ -167,7 +170,7 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "cross|cross train|cross training|crosstrain|crosstraining|cross trainer|xt|x train|x training|cardio", kind: KindCross, what: "cross-training"},
 	{phrases: "bike|bikes|biking|cycling|cycle|ride|spin|spinning|spin class|peloton|zwift|turbo|indoor cycling|rad|radfahren|radeln|fahrrad|rennrad|velo|home trainer|bici|bicicleta|ciclismo|fietsen|wielrennen|mtb|gravel", kind: KindCross, what: "cycling (cross-training)"},
 	{phrases: "swim|swimming|pool|schwimmen|natation|natacion|nadar|nuoto|zwemmen|piscine|piscina", kind: KindCross, what: "swimming (cross-training)"},
-	{phrases: "elliptical|elliptical trainer|crosstrainer|elliptique|eliptica|ellittica|stepper|stairmaster|stair climber", kind: KindCross, what: "elliptical (cross-training)"},
+	{phrases: "stairs|stair climb|stair climbing|bleachers|stadium stairs|elliptical|elliptical trainer|crosstrainer|elliptique|eliptica|ellittica|stepper|stairmaster|stair climber", kind: KindCross, what: "elliptical (cross-training)"},
 	{phrases: "yoga|pilates|barre", kind: KindCross, what: "yoga or pilates (cross-training)"},
 	{phrases: "rowing|row|rower|erg|rudern|aviron|remo|roeien|canottaggio", kind: KindCross, what: "rowing (cross-training)"},
 	{phrases: "hike|hiking|walk|walking|wandern|wanderung|spaziergang|randonnee|marche|caminar|caminata|senderismo|camminata|wandelen|nordic walking", kind: KindCross, what: "walking or hiking (cross-training)"},
