@@ -874,4 +874,18 @@ var clCases = []clCase{
 	{title: "Base + Strides", want: clEasy},
 	{title: "Parkrun volunteer (marshal)", want: clOther},
 	{title: "30 min easy / 15 min core", want: clEasy, gym: clLight},
+	// A Chinese plan's week (马拉松训练计划) and a Japanese one, day by day.
+	{title: "周四：轻松跑5公里+核心力量", want: clEasy, gym: clLight, km: 5},
+	{title: "周五：休息或交叉训练", want: clRest},
+	{title: "周六：长距离慢跑16公里", want: clLong},
+	{title: "马拉松配速跑 3×5公里", want: clHard},
+	{title: "比赛周 减量", want: clOther},
+	{title: "比赛日：北京马拉松", want: clRace},
+	{title: "领取参赛包", want: clOther},
+	{title: "送孩子游泳", want: clOther},
+	{title: "木：ジョグ 40分＋補強", want: clEasy, gym: clGym},
+	{title: "レース前日：刺激入れ", want: clEasy},
+	{title: "子供の水泳教室（送迎）", want: clOther},
+	{title: "風邪で休み", want: clAway},
+	{title: "エントリー締切", want: clOther},
 }
