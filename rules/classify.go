@@ -73,8 +73,10 @@ type clsEntry struct {
 type clsVocab struct {
 	// byFirst holds the phrases by their first word, longest first.
 	byFirst map[string][]*clsEntry
-	// prefixes holds single-word prefix phrases, longest first.
-	prefixes []*clsEntry
+	// prefixes holds single-word prefix phrases by their first byte,
+	// longest first, so a word is only compared with the few that could
+	// start it.
+	prefixes [256][]*clsEntry
 }
 
 // NewClassifier returns a classifier with the built-in vocabulary plus the
@@ -119,7 +121,8 @@ func (v *clsVocab) add(d clsDef) {
 			e.toks = append(e.toks, tk.s)
 		}
 		if prefix && len(e.toks) == 1 {
-			v.prefixes = append(v.prefixes, e)
+			b := e.toks[0][0]
+			v.prefixes[b] = append(v.prefixes[b], e)
 		}
 		v.byFirst[e.toks[0]] = append(v.byFirst[e.toks[0]], e)
 	}
@@ -129,7 +132,9 @@ func (v *clsVocab) sort() {
 	for _, es := range v.byFirst {
 		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks) - len(a.toks) })
 	}
-	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+	for _, es := range v.prefixes {
+		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+	}
 }
 
 // clsMatch is a phrase (or a repeat) found in a text. Its kind and sig
@@ -167,7 +172,7 @@ func (v *clsVocab) matchAt(toks []clsToken, i int) (*clsEntry, int) {
 		}
 	}
 	w := toks[i].s
-	for _, e := range v.prefixes {
+	for _, e := range v.prefixes[w[0]] {
 		if len(w) > len(e.toks[0]) && strings.HasPrefix(w, e.toks[0]) {
 			return e, 1
 		}
@@ -489,7 +494,7 @@ func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool)
 	case hasDist && dist.unit != "mi" && dist.km >= clsLongKm:
 		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " (≥ 25 km)"
 	case out.Kind == KindHard && hasDist && dist.parts > 1 && (dist.unit == "mi" && dist.num >= clsLongSegMi || dist.unit != "mi" && dist.km >= clsLongSegKm):
-		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " in " + strconv.Itoa(dist.parts) + " segments: a long run with faster miles"
+		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " in " + strconv.Itoa(int(dist.parts)) + " segments: a long run with faster miles"
 	case out.Kind == KindHard:
 		return
 	case hasDur && out.Duration >= clsLongMinutes:

@@ -124,10 +124,12 @@ func (t *clsText) tokenize() {
 			i++
 			continue
 		}
-		if r, size := utf8.DecodeRuneInString(s[i:]); clsIdeo(r) {
-			t.toks = append(t.toks, clsToken{s: s[i : i+size], start: i, end: i + size})
-			i += size
-			continue
+		if s[i] >= utf8.RuneSelf {
+			if r, size := utf8.DecodeRuneInString(s[i:]); clsIdeo(r) {
+				t.toks = append(t.toks, clsToken{s: s[i : i+size], start: i, end: i + size})
+				i += size
+				continue
+			}
 		}
 		j := i
 		for j < len(s) && clsWordByte(s[j]) {

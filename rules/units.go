@@ -56,7 +56,7 @@ type unitQty struct {
 	// mi @ MP"): segments of one run, not a range or a choice.
 	joined bool
 	// parts is how many segments a summed distance adds up (0 or 1: one).
-	parts int
+	parts uint8
 }
 
 // unitRepeat is one "N x …" found in a text.
@@ -147,7 +147,9 @@ func (sc *unitScan) distanceSkipping(a, b int) (unitQty, bool) {
 				chain.num += q.num
 			}
 			chain.km += q.km
-			chain.parts++
+			if chain.parts < 255 {
+				chain.parts++
+			}
 			chain.end = q.end
 		} else {
 			chain = q
