@@ -888,4 +888,9 @@ var clCases = []clCase{
 	{title: "子供の水泳教室（送迎）", want: clOther},
 	{title: "風邪で休み", want: clAway},
 	{title: "エントリー締切", want: clOther},
+	// Strava and intervals.icu write activity types as one word.
+	{title: "WeightTraining", want: clStrength},
+	{title: "VirtualRide 45m", want: clCross},
+	{title: "VirtualRun", want: clEasy},
+	{title: "NordicSki", want: clCross},
 }

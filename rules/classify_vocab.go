@@ -262,6 +262,12 @@ var clsVocabulary = [...]clsDef{
 	{phrases: "t|i|r|m", kind: KindHard, flags: clsAtStart | clsBeforeNum, what: "a quality run (Daniels' T, I, R or M pace)"},
 	{phrases: "t跑|i跑|r跑|m跑", kind: KindHard, what: "a quality run (Daniels' T, I, R or M pace)"},
 
+	// Strava and intervals.icu activity types, written as one word.
+	{phrases: "virtualrun|treadmillrun|trailrun", kind: KindEasy, sig: clsWeak, flags: clsRun, what: "a run"},
+	{phrases: "virtualride|ebikeride|mountainbikeride|gravelride|handcycle|velomobile", kind: KindCross, what: "cycling (cross-training)"},
+	{phrases: "nordicski|alpineski|backcountryski|stairstepper|rockclimbing|inlineskate|iceskate|standuppaddling|openwaterswim|kitesurf|windsurf|snowshoe", kind: KindCross, what: "another sport (cross-training)"},
+	{phrases: "weighttraining|strengthtraining", kind: KindStrength, flags: clsGym, what: "a gym session"},
+
 	// Korean keeps spaces, but particles stick to words ("조깅을").
 	{phrases: "조깅*|회복*|이지런*|가벼운*", kind: KindEasy, what: "an easy run"},
 	{phrases: "장거리*|롱런*|lsd*", kind: KindLong, what: "a long run"},
