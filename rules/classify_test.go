@@ -458,7 +458,7 @@ func TestClassifyCompoundDownstream(t *testing.T) {
 	if len(days[1].Events) != 2 {
 		t.Errorf("Tuesday holds %d events, want the run and its gym part", len(days[1].Events))
 	}
-	if races := rules.FindRaces(cs, time.UTC); len(races) != 1 || races[0].DistanceKm != 21.0975 {
+	if races := rules.FindRaces(cs, time.UTC, rules.DefaultSettings()); len(races) != 1 || races[0].DistanceKm != 21.0975 {
 		t.Errorf("races %+v, want the half marathon only", races)
 	}
 }
@@ -523,8 +523,8 @@ func TestRacePriorityHint(t *testing.T) {
 		{"Hamburg Halbmarathon [B]", "", "B"},
 		{"10K", "Priority: B", "B"},
 		{"B-Rennen Stadtlauf", "", "B"},
-		{"tune-up 10K", "", "B"},
-		{"Half marathon tune up", "", "B"},
+		{"tune-up 10K", "", "C"},
+		{"Half marathon tune up", "", "C"},
 		{"Parkrun", "Run it as a workout, no taper", "C"},
 		{"Goal race: Chicago Marathon", "", "A"},
 		{"Zielwettkampf: Frankfurt Marathon", "", "A"},

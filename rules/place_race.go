@@ -33,21 +33,30 @@ var raceRecoveryRows = []struct {
 // calendar does not say.
 const raceUnknownRecovery = 5
 
-// raceHint reads a priority the runner or the plan wrote into a race entry:
-// "A race", "goal", "RACE_A" → A; "B race" → B; "C race", "tune-up",
-// parkrun, time trial, "fitness check", "benchmark", "no taper", "train
-// through" → C. It returns "" when the text says nothing. A letter written
-// out ("A race") must be a capital, so "treat it as a race" is no hint.
-func raceHint(texts ...string) string {
+// RacePriorityHint reads a priority the runner or the plan wrote into a
+// race entry's texts (title, description, categories), the first text that
+// says one winning: "A race", "Berlin Marathon (A)", "Priority: B",
+// "B-Rennen", "RACE_A", "goal", "target race" → that letter or A; "C race",
+// "tune-up", parkrun, time trial, "fitness check", "benchmark", "no taper",
+// "train through" → C (SPEC §4 "Races"). It returns "" when the texts say
+// nothing. A letter written out ("A race") must be a capital, so "treat it
+// as a race" is no hint.
+func RacePriorityHint(texts ...string) string {
 	var first string
 	firstAt := -1
 	for _, text := range texts {
 		lower := strings.ToLower(text)
 		for _, letter := range []string{"A", "B", "C"} {
+			l := strings.ToLower(letter)
 			for _, at := range []int{
 				raceFindWord(text, letter+" race"), raceFindWord(text, letter+"-race"),
 				raceFindWord(text, letter+" Race"), raceFindWord(text, letter+"-Race"),
-				raceFindWord(lower, "race_"+strings.ToLower(letter)),
+				raceFindWord(text, letter+"-Rennen"), raceFindWord(text, letter+" Rennen"),
+				raceFindWord(text, letter+"-Wettkampf"), raceFindWord(text, letter+"-Lauf"),
+				strings.Index(text, "("+letter+")"), strings.Index(text, "["+letter+"]"),
+				raceFindWord(lower, "priority: "+l), raceFindWord(lower, "priority "+l),
+				raceFindWord(lower, "prio: "+l), raceFindWord(lower, "prio "+l),
+				raceFindWord(lower, "race_"+l),
 			} {
 				if at >= 0 && (firstAt < 0 || at < firstAt) {
 					first, firstAt = letter, at
@@ -61,7 +70,10 @@ func raceHint(texts ...string) string {
 	for _, text := range texts {
 		lower := strings.ToLower(text)
 		for _, w := range []string{"tune-up", "tune up", "tuneup", "parkrun", "park run", "time trial", "fitness check",
-			"benchmark", "no taper", "train through", "training through", "test race", "rust buster",
+			"benchmark", "no taper", "without taper", "train through", "training through", "test race", "rust buster",
+			"as a workout", "as training", "training race", "just for fun", "prep race", "preparation race",
+			"warm up race", "warm-up race", "build up race", "build-up race", "ohne tapering", "testwettkampf",
+			"sans affûtage", "sans affutage", "sin tapering", "gara di preparazione",
 			"vorbereitungswettkampf", "vorbereitungsrennen", "course de préparation", "carrera de preparación", "carrera de preparacion"} {
 			if raceFindWord(lower, w) >= 0 {
 				return "C"
@@ -70,6 +82,12 @@ func raceHint(texts ...string) string {
 	}
 	for _, text := range texts {
 		lower := strings.ToLower(text)
+		for _, w := range []string{"target race", "key race", "main race", "peak race", "hauptwettkampf",
+			"saisonhöhepunkt", "zielwettkampf", "course objectif", "objectif de la saison", "carrera objetivo", "gara obiettivo"} {
+			if raceFindWord(lower, w) >= 0 {
+				return "A"
+			}
+		}
 		for from := 0; ; {
 			at := raceFindWord(lower[from:], "goal")
 			if at < 0 {

@@ -129,7 +129,7 @@ func FindRaces(cs []Classified, loc *time.Location, s Settings) []Race {
 	for _, c := range cs {
 		if c.Kind == KindRace {
 			races = append(races, Race{Date: c.FirstDate(loc), Summary: c.Summary, DistanceKm: c.DistanceKm,
-				Priority: raceHint(raceText(c)...)})
+				Priority: RacePriorityHint(raceText(c)...)})
 		}
 	}
 	return completeRaces(races, s)

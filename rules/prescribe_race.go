@@ -52,7 +52,7 @@ func racePriority(r Race) string {
 	if r.Priority != "" {
 		return r.Priority
 	}
-	if h := raceHint(r.Summary); h != "" {
+	if h := RacePriorityHint(r.Summary); h != "" {
 		return h
 	}
 	return "A"
