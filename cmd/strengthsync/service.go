@@ -424,12 +424,24 @@ func (g *googleSetup) httpClient() *http.Client {
 const tokenKey = "service/google-token"
 
 func (g *googleSetup) token(ctx context.Context, p *sync.PlanRecord, state sync.StateStore) (*oauth2.Token, error) {
-	sealed := p.GoogleTokenSealed
-	if b, ok, err := state.Get(ctx, tokenKey); err != nil {
+	tok, err := g.open(p, p.GoogleTokenSealed)
+	if err != nil {
 		return nil, err
-	} else if ok {
-		sealed = b
 	}
+	b, ok, err := state.Get(ctx, tokenKey)
+	if err != nil || !ok {
+		return tok, err
+	}
+	refreshed, err := g.open(p, b)
+	// A refreshed token belongs to the grant it was refreshed from: after a
+	// reconnect the record holds a new grant, and the old one is dead.
+	if err != nil || refreshed.RefreshToken != tok.RefreshToken {
+		return tok, nil
+	}
+	return refreshed, nil
+}
+
+func (g *googleSetup) open(p *sync.PlanRecord, sealed []byte) (*oauth2.Token, error) {
 	plain, err := g.sealer.Open(sealed, []byte(p.ID))
 	if err != nil {
 		return nil, fmt.Errorf("google token: %w", err)
@@ -450,20 +462,19 @@ func (g *googleSetup) client(ctx context.Context, p *sync.PlanRecord, state sync
 	base := g.httpClient()
 	// Refreshes outlive the call that made the client: a context of their own.
 	rctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
-	src := &savingSource{src: oauth.Config(g.cred, g.ends, "").TokenSource(rctx, tok), last: tok.AccessToken,
-		save: func(t *oauth2.Token) {
-			b, err := json.Marshal(t)
-			if err == nil {
-				b, err = g.sealer.Seal(b, []byte(p.ID))
-			}
-			if err == nil {
-				err = state.Put(context.Background(), tokenKey, b)
-			}
-			if err != nil {
-				g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
-			}
-		}}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
+	src := oauth.NewSource(rctx, oauth.Config(g.cred, g.ends, ""), tok, func(t *oauth2.Token) {
+		b, err := json.Marshal(t)
+		if err == nil {
+			b, err = g.sealer.Seal(b, []byte(p.ID))
+		}
+		if err == nil {
+			err = state.Put(context.Background(), tokenKey, b)
+		}
+		if err != nil {
+			g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
+		}
+	})
+	hc := &http.Client{Transport: &oauth.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
 	c, err := google.New(ctx, google.Options{HTTPClient: hc, APIURL: g.ends.APIURL, State: state, Backoff: g.backoff, Log: g.log})
 	if err != nil {
 		return nil, nil, err
@@ -545,32 +556,4 @@ func deleteCalendar(ctx context.Context, hc *http.Client, apiURL, id string) err
 		return nil
 	}
 	return err
-}
-
-// savingSource saves each new token it hands out and turns Google's
-// invalid_grant into oauth.ErrRevoked, the message the runner sees.
-type savingSource struct {
-	src  oauth2.TokenSource
-	save func(*oauth2.Token)
-	mu   stdsync.Mutex
-	last string
-}
-
-func (s *savingSource) Token() (*oauth2.Token, error) {
-	t, err := s.src.Token()
-	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return nil, oauth.ErrRevoked
-		}
-		return nil, err
-	}
-	s.mu.Lock()
-	changed := t.AccessToken != s.last
-	s.last = t.AccessToken
-	s.mu.Unlock()
-	if changed {
-		s.save(t)
-	}
-	return t, nil
 }
