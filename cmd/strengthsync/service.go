@@ -51,6 +51,8 @@ type serviceFlags struct {
 	claimIdle    time.Duration
 	metricsAddr  string
 	credentials  string
+	// requireDurable refuses a Redis that would lose plans on restart.
+	requireDurable bool
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -65,6 +67,8 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 	fl.IntVar(&f.workers, "workers", 4, "syncs run at once by this process")
 	fl.DurationVar(&f.syncTimeout, "sync-timeout", 5*time.Minute,
 		"longest a sync may take; a crashed worker's hold on a plan expires after it")
+	fl.BoolVar(&f.requireDurable, "require-durable-redis", false,
+		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
 }
@@ -137,6 +141,9 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.data == "" {
 		return usageErr(errors.New("--data: no data directory"))
 	}
+	if f.requireDurable && f.redisURL == "" {
+		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
+	}
 	return nil
 }
 
@@ -149,6 +156,8 @@ type parts struct {
 	metrics *web.Metrics
 	svc     *sync.Service
 	google  *googleSetup // nil when no OAuth client is configured
+	// notes are standing warnings for /readyz ("Redis has no persistence").
+	notes []string
 }
 
 func (p *parts) close() {
@@ -188,6 +197,15 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 			p.close()
 			return nil, fmt.Errorf("redis %s: %w", opts.Addr, err)
 		}
+		d := redisstore.CheckDurability(pctx, p.rdb)
+		if f.requireDurable && !d.Durable() {
+			p.close()
+			return nil, usageErr(fmt.Errorf("--require-durable-redis: %s", d.Warning()))
+		}
+		if w := d.Warning(); w != "" {
+			p.log.Warn(w, slog.String("redis", opts.Addr))
+			p.notes = append(p.notes, "warning: "+w)
+		}
 	} else {
 		path := filepath.Join(f.data, "strengthsync.db")
 		if p.store, err = sqlite.Open(ctx, path); err != nil {
@@ -225,6 +243,9 @@ func handler(p *parts) queue.Handler {
 		if errors.Is(err, sync.ErrNotFound) {
 			return nil // deleted since it was queued
 		}
+		if errors.Is(err, oauth.ErrRevoked) {
+			return nil // recorded as needs_reconnect: only the runner can fix it
+		}
 		return err
 	})
 }
@@ -259,7 +280,7 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 	}
 	p.metrics = web.NewMetrics(q)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation,
-		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics}
+		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, Outcomes: p.svc, ReadyNotes: p.notes}
 	if p.google != nil {
 		p.google.metrics = p.metrics
 		srv.Google = &web.GoogleAuth{Config: oauth.Config(p.google.cred, p.google.ends, public+"/auth/google/callback"),
