@@ -176,6 +176,11 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	}
 	unlock, err := s.Store.Lock(ctx, "sync:"+id, ttl)
 	if err != nil {
+		if !errors.Is(err, ErrLocked) {
+			// A store that cannot take the lock (a full disk) cannot take
+			// the outcome either: keep it where the API can see it.
+			s.remember(id, Outcome{Status: StatusError, LastError: oneLine(err.Error()), LastSync: s.Now()}, true)
+		}
 		return SyncResult{}, err
 	}
 	defer unlock(context.WithoutCancel(ctx))

@@ -72,3 +72,52 @@ func TestServiceRedisDurability(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceDiskFull: serve keeps SQLite on a small disk that fills up.
+// Syncs fail with "database or disk is full": the API says so for the plan
+// (though the record cannot), and /readyz answers 503. Once space is back,
+// both recover.
+func TestServiceDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	disk := storetest.MountSmallDisk(t, "4m")
+	cal := newSvcCal(t, svcRunsICS(false))
+	env := svcEnv(t, nil)
+	s := startServe(t, env, "--data", disk.Dir, "--allow-private-sources", "--sync-every", "2s")
+	p := s.create(t, cal.url())
+	if p.Status != "ok" {
+		t.Fatalf("created plan: %+v", p)
+	}
+	res, body := svcDo(t, http.MethodGet, s.base+"/readyz", "", nil)
+	svcWant(t, res, body, http.StatusOK)
+
+	disk.Fill(t)
+	cal.set(svcRunsICS(true))
+	var v svcView
+	svcEventually(t, "the plan to show the full disk", func() bool {
+		v = s.view(t, p)
+		return v.Status == "error" && strings.Contains(v.LastError, "full")
+	})
+	t.Logf("full disk: %s", v.LastError)
+	svcEventually(t, "/readyz to fail on the full disk", func() bool {
+		res, body = svcDo(t, http.MethodGet, s.base+"/readyz", "", nil)
+		return res.StatusCode == http.StatusServiceUnavailable
+	})
+	if !strings.Contains(string(body), "store not writable") || !strings.Contains(string(body), "full") {
+		t.Errorf("/readyz body: %q", body)
+	}
+
+	disk.Free(t)
+	svcEventually(t, "the plan to sync again once space is back", func() bool {
+		v = s.view(t, p)
+		return v.Status == "ok" && v.LastError == ""
+	})
+	svcEventually(t, "/readyz to recover", func() bool {
+		res, _ := svcDo(t, http.MethodGet, s.base+"/readyz", "", nil)
+		return res.StatusCode == http.StatusOK
+	})
+	if res, ours := s.feed(t, p); res.StatusCode != http.StatusOK || len(ours) == 0 {
+		t.Errorf("feed after recovery: %d, %d sessions", res.StatusCode, len(ours))
+	}
+}
