@@ -7,8 +7,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +121,58 @@ func TestServiceDiskFull(t *testing.T) {
 	})
 	if res, ours := s.feed(t, p); res.StatusCode != http.StatusOK || len(ours) == 0 {
 		t.Errorf("feed after recovery: %d, %d sessions", res.StatusCode, len(ours))
+	}
+}
+
+// TestServiceGoogleRevoked: the runner removes strengthsync in their
+// Google account. The next sync refreshes once on the 401, Google refuses
+// the grant, and the plan reads needs_reconnect with no next sync; its
+// page offers to connect again, and doing so brings the plan back to ok
+// with the sessions in place, each once.
+func TestServiceGoogleRevoked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	g := newSvcGoogle(t)
+	env := svcEnv(t, g.env)
+	s := startServe(t, env, "--data", t.TempDir(), "--sync-every", "3s")
+	gp := g.connect(t, s)
+	g.check(t, s, gp)
+
+	g.fake.RevokeAll()
+	r, b := svcDo(t, http.MethodPost, s.base+"/api/plans/"+gp.ID+"/sync", gp.ManageToken, nil)
+	svcWant(t, r, b, http.StatusAccepted)
+	var v svcView
+	svcEventually(t, "the plan to need a reconnect", func() bool {
+		v = s.view(t, gp)
+		return v.Status == "needs_reconnect"
+	})
+	if !strings.Contains(v.LastError, "strengthsync connect google") && !strings.Contains(v.LastError, "revoked") {
+		t.Errorf("last_error %q does not say access was revoked", v.LastError)
+	}
+	res, body := svcDo(t, http.MethodGet, s.base+"/api/plans/"+gp.ID, gp.ManageToken, nil)
+	var raw map[string]any
+	json.Unmarshal(body, &raw)
+	if res.StatusCode != http.StatusOK || raw["next_sync"] != nil {
+		t.Errorf("a plan that needs a reconnect is still scheduled: next_sync %v", raw["next_sync"])
+	}
+
+	res, body = svcDo(t, http.MethodGet, s.base+"/plans/"+gp.ID+"?token="+gp.ManageToken, "", nil)
+	svcWant(t, res, body, http.StatusOK)
+	link := regexp.MustCompile(`href="(/auth/google/start\?plan=[a-v0-9]+&amp;token=[A-Za-z0-9_-]+)"`).FindSubmatch(body)
+	if link == nil || !bytes.Contains(body, []byte("Connect Google again")) {
+		t.Fatalf("the page offers no reconnect:\n%s", body)
+	}
+	loc := g.consent(t, s, strings.ReplaceAll(string(link[1]), "&amp;", "&"))
+	if loc != "/plans/"+gp.ID+"?token="+gp.ManageToken+"&done=reconnected" {
+		t.Errorf("reconnect went to %q", loc)
+	}
+	svcEventually(t, "the reconnected plan to sync", func() bool {
+		v = s.view(t, gp)
+		return v.Status == "ok"
+	})
+	g.check(t, s, gp)
+	if n := len(g.fake.Calendars()); n != 2 {
+		t.Errorf("%d calendars after the reconnect, want the primary and ours", n)
 	}
 }
