@@ -604,9 +604,16 @@ func (g *svcGoogle) check(t *testing.T, s *svcServe, p svcPlan) []*calendar.Even
 }
 
 // coachEasesTuesdays turns every Tuesday interval session easy.
-func (g *svcGoogle) coachEasesTuesdays(t *testing.T) {
+func (g *svcGoogle) coachEasesTuesdays(t *testing.T) { g.coachSetsTuesdays(t, true) }
+
+// coachSetsTuesdays makes every Tuesday session easy, or intervals again.
+func (g *svcGoogle) coachSetsTuesdays(t *testing.T, easy bool) {
+	summary := "Intervals 6x800m"
+	if easy {
+		summary = "Easy run 40 min"
+	}
 	for _, id := range g.tue {
-		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = "Easy run 40 min" }); err != nil {
+		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = summary }); err != nil {
 			t.Fatal(err)
 		}
 	}
