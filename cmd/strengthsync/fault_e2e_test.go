@@ -8,6 +8,7 @@ import (
 	mathrand "math/rand/v2"
 	"net/http"
 	stdsync "sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ type faultWorld struct {
 	plans []svcPlan // the Google plan last
 	rng   *mathrand.Rand
 	// atWrite counts the kills that hit a write to Google.
-	atWrite int
+	atWrite atomic.Int32
 }
 
 func newFaultWorld(t *testing.T, g *svcGoogle, cal *svcCal, s *svcServe) *faultWorld {
@@ -73,7 +74,7 @@ func (w *faultWorld) killSoon(p *svcProc, atWrite bool) {
 			switch kind {
 			case "events.insert", "events.patch", "events.update", "events.delete":
 				once.Do(func() {
-					w.atWrite++
+					w.atWrite.Add(1)
 					p.cmd.Process.Signal(syscall.SIGKILL)
 				})
 				return googlefake.Drop
@@ -132,7 +133,7 @@ func TestFaultKillServeSQLite(t *testing.T) {
 	s, proc = startServeProc(t, env, append(args, "--sync-every", "1h")...)
 	w.converge(s)
 	proc.term(t)
-	t.Logf("%d kills, %d of them at a write to Google; Google: %s", faultRounds(), w.atWrite, g.fake.CountsString())
+	t.Logf("%d kills, %d of them at a write to Google; Google: %s", faultRounds(), w.atWrite.Load(), g.fake.CountsString())
 }
 
 // TestFaultKillRedis SIGKILLs serve or one of two workers at random
@@ -171,5 +172,5 @@ func TestFaultKillRedis(t *testing.T) {
 	w.converge(s)
 	sp.term(t)
 	workers[0].term(t)
-	t.Logf("%d kills, %d of them at a write to Google; Google: %s", faultRounds(), w.atWrite, g.fake.CountsString())
+	t.Logf("%d kills, %d of them at a write to Google; Google: %s", faultRounds(), w.atWrite.Load(), g.fake.CountsString())
 }
