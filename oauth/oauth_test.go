@@ -298,19 +298,28 @@ func TestRefreshedTokenIsSaved(t *testing.T) {
 	}
 }
 
+// calendarClient is the Calendar API at the fake, through oauth.Client.
+func calendarClient(t *testing.T, s *googlefake.Server, f oauth.TokenFile, cred oauth.Credentials) *calendar.Service {
+	t.Helper()
+	ctx := context.Background()
+	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func TestRevokedAccess(t *testing.T) {
 	s := googlefake.New(googlefake.Options{})
 	defer s.Close()
 	f, cred := connected(t, s)
 	expire(t, f)
 	s.RevokeAll()
-	ctx := context.Background()
-	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, _ := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
-	_, err = svc.Events.List("primary").Do()
+	_, err := calendarClient(t, s, f, cred).Events.List("primary").Do()
 	if !errors.Is(err, oauth.ErrRevoked) {
 		t.Fatalf("err = %v, want ErrRevoked", err)
 	}
@@ -328,13 +337,7 @@ func TestRevokedBeforeExpiry(t *testing.T) {
 	defer s.Close()
 	f, cred := connected(t, s)
 	s.RevokeAll()
-	ctx := context.Background()
-	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, _ := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
-	_, err = svc.Events.List("primary").Do()
+	_, err := calendarClient(t, s, f, cred).Events.List("primary").Do()
 	if !errors.Is(err, oauth.ErrRevoked) {
 		t.Fatalf("err = %v, want ErrRevoked", err)
 	}
@@ -352,12 +355,7 @@ func TestDeadTokenRefreshedOnce(t *testing.T) {
 	f, cred := connected(t, s)
 	before, _ := f.Load()
 	s.ExpireAccessTokens()
-	ctx := context.Background()
-	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, _ := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
+	svc := calendarClient(t, s, f, cred)
 	cal, err := svc.Calendars.Insert(&calendar.Calendar{Summary: "Strength training"}).Do()
 	if err != nil {
 		t.Fatal(err)
