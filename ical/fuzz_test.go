@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -103,10 +104,27 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("event %s %v–%v outside [%v, %v) or ends before it starts", e.ID, e.Start, e.End, from, to)
 			}
 		}
-		for _, w := range c.Ours() {
+		ours := c.Ours()
+		for _, w := range ours {
 			if w.End.Before(w.Start) {
 				t.Fatalf("written session %s ends before it starts", w.UID)
 			}
+			if week, ord, ok := w.WeekOrdinal(); ok && (ord < 1 || !strings.HasPrefix(w.Slot, week+"-")) {
+				t.Fatalf("slot %q reads as %q %d", w.Slot, week, ord)
+			}
+		}
+		// Sessions kept from a calendar, whatever it held, write back into
+		// one that parses with the same sessions (SPEC §6).
+		var buf bytes.Buffer
+		if err := Write(&buf, nil, WriteOptions{Loc: berlin, Now: from, Keep: ours}); err != nil {
+			t.Fatalf("writing the kept sessions: %v", err)
+		}
+		back, err := Parse("kept.ics", buf.Bytes())
+		if err != nil {
+			t.Fatalf("the kept sessions do not parse back: %v\n%s", err, buf.Bytes())
+		}
+		if got := back.Ours(); len(got) != len(ours) {
+			t.Fatalf("%d sessions kept, %d read back", len(ours), len(got))
 		}
 	})
 }

@@ -64,6 +64,7 @@ type vevent struct {
 	cancelled    bool
 	ours         bool
 	hash         string
+	slot         string
 	sequence     int
 	lastModified time.Time
 	rruleLine    int
@@ -550,8 +551,11 @@ func decodeEvent(c *ics.ComponentBase, pos position, fail func(field string, err
 		default:
 			if strings.HasPrefix(name, xPrefix) {
 				ev.ours = true
-				if name == xPrefix+"HASH" {
+				switch name {
+				case xPrefix + "HASH":
 					ev.hash = strings.TrimSpace(p.Value)
+				case xPrefix + "SLOT":
+					ev.slot = strings.TrimSpace(p.Value)
 				}
 			}
 		}

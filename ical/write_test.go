@@ -234,3 +234,86 @@ func TestWriteNeedsNowAndUIDs(t *testing.T) {
 		t.Errorf("empty calendar: %v\n%s", err, b.String())
 	}
 }
+
+// Sessions kept from an earlier write (SPEC §6 "History is the runner's")
+// come out exactly as they went in: a calendar written again from nothing
+// but its own Ours() is the same bytes, and kept sessions sit beside new
+// ones in start order with their SEQUENCE and LAST-MODIFIED.
+func TestWriteKeepsEarlierSessionsAsWritten(t *testing.T) {
+	loc := mustLoad(t, london)
+	ss := sampleSessions(t)
+	var first bytes.Buffer
+	if err := Write(&first, ss, WriteOptions{Loc: loc, Now: writeNow}); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := Parse("first.ics", first.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := cal.Ours()
+	for _, w := range ours {
+		week, ord, ok := w.WeekOrdinal()
+		if !ok || w.UID != rules.SessionUID("", week, ord) {
+			t.Errorf("%s: slot %q reads as %q %d %v", w.UID, w.Slot, week, ord, ok)
+		}
+	}
+
+	var again bytes.Buffer
+	if err := Write(&again, nil, WriteOptions{Loc: loc, Now: writeNow, Keep: ours}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), first.Bytes()) {
+		t.Errorf("kept sessions were rewritten differently:\n%s", again.String())
+	}
+
+	// Later: the W13 sessions are past and kept, W14 is planned again with
+	// new content; a kept session sharing a planned UID gives way.
+	later := writeNow.Add(10 * 24 * time.Hour)
+	w14 := ss[0]
+	w14.Title = "Strength A (power, changed)"
+	var mixed bytes.Buffer
+	if err := Write(&mixed, []rules.Session{w14}, WriteOptions{Loc: loc, Now: later, Previous: ours, Keep: ours}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("mixed.ics", mixed.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := got.Ours()
+	if len(back) != 3 {
+		t.Fatalf("got %d sessions, want 3", len(back))
+	}
+	for i, w := range back {
+		want := ours[i]
+		if w.UID == w14.UID {
+			if w.Sequence != want.Sequence+1 || !w.LastModified.Equal(later) || w.Summary != w14.Title {
+				t.Errorf("replanned %s: seq %d modified %v %q", w.UID, w.Sequence, w.LastModified, w.Summary)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(w, want) {
+			t.Errorf("kept %s changed:\n got %+v\nwant %+v", w.UID, w, want)
+		}
+	}
+}
+
+func TestWrittenWeekOrdinal(t *testing.T) {
+	for _, tt := range []struct {
+		slot string
+		week string
+		ord  int
+		ok   bool
+	}{
+		{"2026-W10-1", "2026-W10", 1, true},
+		{"2026-W52-12", "2026-W52", 12, true},
+		{"", "", 0, false},
+		{"2026-W10", "2026", 0, false}, // "W10" is no ordinal
+		{"2026-W10-0", "", 0, false},
+		{"-1", "", 0, false},
+	} {
+		week, ord, ok := Written{Slot: tt.slot}.WeekOrdinal()
+		if ok != tt.ok || ok && (week != tt.week || ord != tt.ord) {
+			t.Errorf("%q: %q %d %v, want %q %d %v", tt.slot, week, ord, ok, tt.week, tt.ord, tt.ok)
+		}
+	}
+}

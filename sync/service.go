@@ -70,6 +70,9 @@ type Service struct {
 	Weeks int
 	// LockTTL bounds a sync: a crashed worker's lease expires after it [5m].
 	LockTTL time.Duration
+	// FeedHistory is how far back a feed keeps the sessions before today,
+	// as they were written [8 weeks]; older ones are dropped.
+	FeedHistory time.Duration
 
 	mu         stdsync.Mutex
 	unrecorded map[string]Outcome
@@ -312,6 +315,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if link != nil {
 		req.Sink = link.Sink()
 	}
+	req.Keep = []Keeper{feedKeeper{store: s.Store, planID: p.ID}}
 	last, _, err := state.Get(ctx, fingerprintKey)
 	if err != nil {
 		return SyncResult{}, err
@@ -341,31 +345,39 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
 }
 
-// publish stores the feed and the plan. An unchanged set of sessions keeps
-// the old bytes, so the ETag holds and subscribers get 304s.
+// DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.
+const DefaultFeedHistory = 8 * 7 * 24 * time.Hour
+
+func (s *Service) feedHistory() time.Duration {
+	if s.FeedHistory <= 0 {
+		return DefaultFeedHistory
+	}
+	return s.FeedHistory
+}
+
+// publish stores the feed and the plan. The sessions of the planned window
+// replace those the feed held there; the others stay as they were written,
+// the past back to FeedHistory (SPEC §6 "History is the runner's"). An
+// unchanged feed keeps its old bytes, so the ETag holds and subscribers get
+// 304s.
 func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error {
 	planJSON, err := json.Marshal(NewPlanJSON(res.Plan, res.Loc))
 	if err != nil {
 		return err
 	}
-	var prev []ical.Written
-	old, err := s.Store.GetFeed(ctx, p.ID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		old = nil
-	case err != nil:
+	old, prev, err := storedFeed(ctx, s.Store, p.ID)
+	if err != nil {
 		return err
-	default:
-		if cal, err := ical.Parse("feed", old.ICS); err == nil {
-			prev = cal.Ours()
-		}
 	}
+	from := res.Plan.Start.In(res.Loc)
+	to := res.Plan.Start.AddDays(7 * res.Plan.Weeks).In(res.Loc)
+	h := splitHistory(prev, res.Plan.Sessions, from, to, from.Add(-s.feedHistory()))
 	feed := &Feed{PlanJSON: planJSON}
-	if old != nil && len(prev) == len(res.Plan.Sessions) && diffWritten(prev, res.Plan.Sessions).Empty() {
+	if old != nil && h.dropped == 0 && len(h.window) == len(h.planned) && diffWritten(h.window, h.planned).Empty() {
 		feed.ICS, feed.ETag, feed.Updated = old.ICS, old.ETag, old.Updated
 	} else {
 		var buf bytes.Buffer
-		err := ical.Write(&buf, res.Plan.Sessions, ical.WriteOptions{Loc: res.Loc, Now: s.Now().UTC(), Previous: prev})
+		err := ical.Write(&buf, h.planned, ical.WriteOptions{Loc: res.Loc, Now: s.Now().UTC(), Previous: prev, Keep: h.kept})
 		if err != nil {
 			return err
 		}
@@ -373,6 +385,38 @@ func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error
 		feed.ICS, feed.ETag, feed.Updated = buf.Bytes(), `"`+hex.EncodeToString(sum[:16])+`"`, s.Now()
 	}
 	return s.Store.PutFeed(ctx, p.ID, feed)
+}
+
+// storedFeed returns a plan's published feed and our sessions in it; nil
+// before the first publish. A feed that no longer parses is replaced whole.
+func storedFeed(ctx context.Context, store Store, planID string) (*Feed, []ical.Written, error) {
+	old, err := store.GetFeed(ctx, planID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	cal, err := ical.Parse("feed", old.ICS)
+	if err != nil {
+		return old, nil, nil
+	}
+	return old, cal.Ours(), nil
+}
+
+// feedKeeper is a plan's published feed as a Keeper: its sessions outside
+// the window stay, so the plan keeps clear of their slots.
+type feedKeeper struct {
+	store  Store
+	planID string
+}
+
+func (k feedKeeper) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	_, prev, err := storedFeed(ctx, k.store, k.planID)
+	if err != nil {
+		return nil, fmt.Errorf("feed: %w", err)
+	}
+	return keptSlots(prev, from, to), nil
 }
 
 // oneLine keeps a stored error on one line.

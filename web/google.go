@@ -103,13 +103,14 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 	settings, err := settingsFromForm(q)
 	if err == nil {
 		in.Settings = settings
-		err = s.validate(&in, true)
+		err = s.validate(&in, true, false)
 	}
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
 			s.render(w, r, http.StatusBadRequest, "home", homeData{Title: "Strength training for runners", Google: true,
-				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy")})
+				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy"),
+				FormToken: s.formToken("")})
 			return
 		}
 		s.pageFail(w, r, err)
@@ -209,7 +210,8 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		s.reconnect(w, r, st, plain)
 		return
 	}
-	out, err := s.create(r, planInput{Sources: []string{"google:primary"}, TimeZone: st.TimeZone, Settings: st.Settings, GoogleToken: plain})
+	out, err := s.create(r, planInput{Sources: []string{"google:primary"}, TimeZone: st.TimeZone, Settings: st.Settings, GoogleToken: plain},
+		time.Now().Add(s.FirstSyncWait))
 	if err != nil {
 		s.pageFail(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	stdsync "sync"
@@ -85,12 +86,26 @@ type Server struct {
 	// FirstSyncWait bounds how long creating a plan waits for its first
 	// sync before answering "syncing" [10s]. The sync goes on regardless.
 	FirstSyncWait time.Duration
-	// FeedLimit and APILimit are per client IP: feeds are polled by calendar
-	// apps [5/s, burst 60]; API calls and pages cost more [2/s, burst 20].
-	FeedLimit, APILimit Limit
-	// MaxClients bounds each rate limiter's table of client IPs [10000];
-	// the least recently seen client is forgotten first.
+	// FeedLimit is per feed token, never per client address: Google's and
+	// Apple's fetchers poll every user's feed from a few addresses [5/s,
+	// burst 60]. APILimit is per client address for API calls and pages
+	// [2/s, burst 20]. TokenLimit is per manage token, on top of APILimit,
+	// for the routes that carry one [APILimit].
+	FeedLimit, APILimit, TokenLimit Limit
+	// MaxClients bounds each rate limiter's table of clients [10000]; the
+	// least recently seen client is forgotten first.
 	MaxClients int
+	// TrustedProxies are the peers (a reverse proxy, a load balancer) whose
+	// X-Forwarded-For and Forwarded headers name the client. Empty: the
+	// headers are ignored and every client behind a proxy shares its limit.
+	TrustedProxies []netip.Prefix
+	// Fetcher reads a new plan's calendars before the plan is made, so a
+	// source that can never work is refused (422) instead of stored. Nil
+	// skips the check.
+	Fetcher SourceFetcher
+	// SeparateMetrics leaves /metrics off the main handler: it is served on
+	// its own listener (Metrics.Handler), out of the public's reach.
+	SeparateMetrics bool
 	// MaxSources caps sources and busy calendars per plan [10].
 	MaxSources int
 	// LockWait is how long a change to a plan waits for a sync of it in
@@ -111,12 +126,16 @@ type Server struct {
 	pages    *template.Template
 	feedLim  *limiter
 	apiLim   *limiter
-	gz       *gzipCache
-	probe    writeProbe
-	mux      *http.ServeMux
-	bg       stdsync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	tokenLim *limiter
+	// crossOrigin refuses cross-site form posts; the public URL's origin
+	// and the request's own host are same-origin.
+	crossOrigin *http.CrossOriginProtection
+	gz          *gzipCache
+	probe       writeProbe
+	mux         *http.ServeMux
+	bg          stdsync.WaitGroup
+	bgCtx       context.Context
+	bgCancel    context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -151,6 +170,9 @@ func (s *Server) init() {
 	if s.APILimit.Rate == 0 {
 		s.APILimit = Limit{Rate: 2, Burst: 20}
 	}
+	if s.TokenLimit.Rate == 0 {
+		s.TokenLimit = s.APILimit
+	}
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
 	}
@@ -166,13 +188,21 @@ func (s *Server) init() {
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
+	s.tokenLim = newLimiter(s.TokenLimit, s.MaxClients)
+	s.crossOrigin = http.NewCrossOriginProtection()
+	if s.PublicURL != "" {
+		if err := s.crossOrigin.AddTrustedOrigin(s.PublicURL); err != nil {
+			s.Log.Warn("public URL is not an origin: forms are checked against the request's host only", slog.Any("error", err))
+		}
+	}
 	s.gz = newGzipCache(64)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
 	mux := http.NewServeMux()
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.apiLim, h)) }
-	feed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.feedLim, h)) }
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.apiLim, s.clientIP, h)) }
+	feed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.feedLim, feedKey, h)) }
+	form := func(pattern string, h http.HandlerFunc) { api(pattern, s.pageForm(h)) }
 
 	api("POST /api/plans", s.apiCreate)
 	api("GET /api/plans/{id}", s.apiGet)
@@ -183,12 +213,12 @@ func (s *Server) init() {
 	feed("GET /feeds/{file}", s.serveFeed)
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
-	api("POST /plans", s.pageCreate)
+	form("POST /plans", s.pageCreate)
 	api("GET /plans/{id}", s.pagePlan)
-	api("POST /plans/{id}/settings", s.pageSettings)
-	api("POST /plans/{id}/sync", s.pageSync)
-	api("POST /plans/{id}/feed-token", s.pageRotate)
-	api("POST /plans/{id}/delete", s.pageDelete)
+	form("POST /plans/{id}/settings", s.pageSettings)
+	form("POST /plans/{id}/sync", s.pageSync)
+	form("POST /plans/{id}/feed-token", s.pageRotate)
+	form("POST /plans/{id}/delete", s.pageDelete)
 	api("GET /auth/google/start", s.googleStart)
 	api("GET /auth/google/callback", s.googleCallback)
 
@@ -196,7 +226,9 @@ func (s *Server) init() {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.Metrics.Handler())
+	if !s.SeparateMetrics {
+		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
 

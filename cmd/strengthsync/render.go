@@ -68,6 +68,9 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 		if verbose && d.Kind != rules.KindRest {
 			bw.printf("  %s  %-5s  (%s)\n", strings.Repeat(" ", 10), "", d.Reason)
 		}
+		if verbose && len(byDate[d.Date]) == 0 && d.Note != "" {
+			bw.printf("  %s  %-5s  note: %s\n", strings.Repeat(" ", 10), "", d.Note)
+		}
 		lastOfWeek := i == len(p.Days)-1 || p.Days[i+1].Date.Week() != week
 		if sw, ok := short[week]; ok && lastOfWeek {
 			bw.printf("  short week, %s\n", sw.Reason)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,6 +54,9 @@ type serviceFlags struct {
 	credentials  string
 	// requireDurable refuses a Redis that would lose plans on restart.
 	requireDurable bool
+	// trustedProxies is --trusted-proxies (or STRENGTHSYNC_TRUSTED_PROXIES).
+	trustedProxies string
+	proxies        []netip.Prefix
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -71,6 +75,8 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", "",
+		"serve /metrics (and /healthz) on this address instead of the main one; a worker serves none when empty")
 }
 
 func (a *App) serveCmd() *cobra.Command {
@@ -90,6 +96,9 @@ SIGTERM stops accepting, finishes the requests and syncs in flight, and exits 0.
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	cmd.Flags().StringVar(&f.publicURL, "public-url", "",
 		"where runners reach the service (https://strength.example), for feed links and Google's redirect; default http://localhost:PORT")
+	cmd.Flags().StringVar(&f.trustedProxies, "trusted-proxies", "",
+		"CIDRs or addresses of reverse proxies whose X-Forwarded-For / Forwarded name the client (10.0.0.0/8,127.0.0.1); "+
+			"default $STRENGTHSYNC_TRUSTED_PROXIES, else none")
 	return cmd
 }
 
@@ -109,7 +118,6 @@ SIGTERM finishes the syncs in flight and exits 0.`,
 	a.commonServiceFlags(cmd, f)
 	cmd.Flags().DurationVar(&f.claimIdle, "claim-idle", time.Minute,
 		"how long a job held by a silent (dead) worker waits before another worker takes it")
-	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics and /healthz of this worker here (off when empty)")
 	return cmd
 }
 
@@ -144,6 +152,14 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.requireDurable && f.redisURL == "" {
 		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
 	}
+	if f.trustedProxies == "" {
+		f.trustedProxies = getenv("STRENGTHSYNC_TRUSTED_PROXIES")
+	}
+	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
+	if err != nil {
+		return usageErr(fmt.Errorf("--trusted-proxies: %v", err))
+	}
+	f.proxies = proxies
 	return nil
 }
 
@@ -280,7 +296,15 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 	}
 	p.metrics = web.NewMetrics(q)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation,
-		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, Outcomes: p.svc, ReadyNotes: p.notes}
+		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
+		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
+	if f.metricsAddr != "" {
+		ms, err := metricsServer(f.metricsAddr, p)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+	}
 	if p.google != nil {
 		p.google.metrics = p.metrics
 		srv.Google = &web.GoogleAuth{Config: oauth.Config(p.google.cred, p.google.ends, public+"/auth/google/callback"),
@@ -378,7 +402,7 @@ func (a *App) worker(ctx context.Context, f *serviceFlags) error {
 	return nil
 }
 
-// metricsServer serves a worker's /metrics and /healthz.
+// metricsServer serves /metrics and /healthz on a listener of their own.
 func metricsServer(addr string, p *parts) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -191,6 +191,9 @@ func svcDo(t *testing.T, method, u, token string, body any, hdr ...string) (*htt
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json") // the API takes nothing else
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -487,11 +490,12 @@ func (s *svcServe) exercise(t *testing.T, cal *svcCal) {
 	if res, _ := s.feed(t, p); res.StatusCode != http.StatusOK {
 		t.Errorf("new feed: %d, want 200", res.StatusCode)
 	}
-	// 4d. Deletion: the feed is 404 and the plan is gone.
+	// 4d. Deletion: the plan is gone; its feed is an empty calendar that
+	// clears subscribed apps (for 60 days, then 404).
 	r, b = svcDo(t, http.MethodDelete, s.base+"/api/plans/"+p.ID, p.ManageToken, nil)
 	svcWant(t, r, b, http.StatusNoContent)
-	if res, _ := s.feed(t, p); res.StatusCode != http.StatusNotFound {
-		t.Errorf("deleted plan's feed: %d, want 404", res.StatusCode)
+	if res, ours := s.feed(t, p); res.StatusCode != http.StatusOK || len(ours) != 0 {
+		t.Errorf("deleted plan's feed: %d with %d sessions, want 200 with none", res.StatusCode, len(ours))
 	}
 	if r, _ := svcDo(t, http.MethodGet, s.base+"/api/plans/"+p.ID, p.ManageToken, nil); r.StatusCode != http.StatusNotFound {
 		t.Errorf("deleted plan: %d, want 404", r.StatusCode)
