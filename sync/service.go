@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	stdsync "sync"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/oauth"
 	"github.com/strengthsync/strengthsync/rules"
 )
 
@@ -23,7 +25,13 @@ const (
 	StatusSyncing = "syncing"
 	StatusOK      = "ok"
 	StatusError   = "error"
+	// StatusNeedsReconnect is a plan whose Google access was revoked: it is
+	// not scheduled again until the runner connects Google again.
+	StatusNeedsReconnect = "needs_reconnect"
 )
+
+// Never is the NextSync of a plan the scheduler must leave alone.
+var Never = time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
 
 // GoogleLinker builds the Google source and sink of a plan connected to
 // Google. state keeps the plan's sync tokens and what was written.
@@ -65,6 +73,41 @@ type Service struct {
 	// FeedHistory is how far back a feed keeps the sessions before today,
 	// as they were written [8 weeks]; older ones are dropped.
 	FeedHistory time.Duration
+
+	mu         stdsync.Mutex
+	unrecorded map[string]Outcome
+}
+
+// Outcome is how a sync ended, as the plan record would say it.
+type Outcome struct {
+	Status    string
+	LastError string
+	LastSync  time.Time
+}
+
+// Unrecorded returns the outcome of the plan's last sync when the store
+// could not record it (a full disk, a read-only store), so the API can show
+// the failure the record does not hold. It is forgotten once a later
+// outcome is recorded.
+func (s *Service) Unrecorded(id string) (Outcome, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.unrecorded[id]
+	return o, ok
+}
+
+// remember keeps (ok) or forgets (!ok) an outcome the store did not take.
+func (s *Service) remember(id string, o Outcome, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok {
+		delete(s.unrecorded, id)
+		return
+	}
+	if s.unrecorded == nil {
+		s.unrecorded = map[string]Outcome{}
+	}
+	s.unrecorded[id] = o
 }
 
 // PlanState is the StateStore of one plan inside a Store.
@@ -136,6 +179,11 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	}
 	unlock, err := s.Store.Lock(ctx, "sync:"+id, ttl)
 	if err != nil {
+		if !errors.Is(err, ErrLocked) {
+			// A store that cannot take the lock (a full disk) cannot take
+			// the outcome either: keep it where the API can see it.
+			s.remember(id, Outcome{Status: StatusError, LastError: oneLine(err.Error()), LastSync: s.Now()}, true)
+		}
 		return SyncResult{}, err
 	}
 	defer unlock(context.WithoutCancel(ctx))
@@ -152,25 +200,44 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	// sync's own fields are ours to write. A plan deleted meanwhile stays
 	// deleted.
 	rctx := context.WithoutCancel(ctx)
+	now := s.Now()
+	out := Outcome{Status: StatusOK, LastSync: now}
+	if syncErr != nil {
+		out.Status, out.LastError = StatusError, oneLine(syncErr.Error())
+	}
+	// unstored keeps the outcome in memory when the record cannot take it:
+	// the record would go on saying how the sync before this one went.
+	unstored := func(err error) (SyncResult, error) {
+		out.Status = StatusError
+		out.LastError = oneLine(errors.Join(syncErr, fmt.Errorf("the outcome could not be stored: %w", err)).Error())
+		s.remember(id, out, true)
+		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+	}
 	fresh, err := s.Store.GetPlan(rctx, id)
 	if errors.Is(err, ErrNotFound) {
+		s.remember(id, out, false)
 		return res, syncErr
 	}
 	if err != nil {
-		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+		return unstored(err)
 	}
-	now := s.Now()
 	fresh.LastSync, fresh.Updated = now, now
+	fresh.Status, fresh.LastError = out.Status, out.LastError
 	if syncErr != nil {
-		fresh.Status, fresh.LastError = StatusError, oneLine(syncErr.Error())
 		// Back off on failure, but never slower than the normal schedule.
 		fresh.NextSync = now.Add(min(s.every(), 2*time.Minute))
 	} else {
-		fresh.Status, fresh.LastError, fresh.NextSync = StatusOK, "", now.Add(s.every())
+		fresh.NextSync = now.Add(s.every())
+	}
+	if errors.Is(syncErr, oauth.ErrRevoked) {
+		// Only the runner can fix this: retrying would only ask Google
+		// again and again for a grant that is gone.
+		fresh.Status, fresh.NextSync = StatusNeedsReconnect, Never
 	}
 	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
-		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+		return unstored(err)
 	}
+	s.remember(id, out, false)
 	if s.Log != nil {
 		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
 		if syncErr != nil {

@@ -149,6 +149,7 @@ func (s *Server) apiRotate(w http.ResponseWriter, r *http.Request) {
 
 // view builds the API's picture of a plan.
 func (s *Server) view(r *http.Request, p *sync.PlanRecord) (*planView, error) {
+	p = s.shown(p)
 	tok, err := s.openFeedToken(p)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,8 @@ type planPage struct {
 	NextSync  string
 	LastError string
 	Google    bool
+	// Reconnect offers Google's consent again: the plan's access was revoked.
+	Reconnect bool
 	FeedURL   string
 	// WebcalURL is trusted: html/template would blank a webcal: link, and
 	// this one is built from PublicURL and a token of ours.
@@ -282,9 +284,10 @@ var notices = map[string]string{
 	// "ready" would be a lie next to the error.
 	"created-error": "Your plan is saved, but its calendar could not be read yet (see Last error): it will keep trying. " +
 		"Bookmark this page: its address is the only key to it.",
-	"settings": "Settings saved. The plan is being synced again.",
-	"sync":     "A sync was asked for. Reload in a moment to see it.",
-	"rotated":  "The feed has a new address. The old one no longer works: subscribe again with the new one.",
+	"settings":    "Settings saved. The plan is being synced again.",
+	"sync":        "A sync was asked for. Reload in a moment to see it.",
+	"rotated":     "The feed has a new address. The old one no longer works: subscribe again with the new one.",
+	"reconnected": "Google is connected again. The plan is being synced.",
 }
 
 func (s *Server) pagePlan(w http.ResponseWriter, r *http.Request) {
@@ -306,6 +309,7 @@ func (s *Server) pagePlan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*planPage, error) {
+	p = s.shown(p)
 	feedTok, err := s.openFeedToken(p)
 	if err != nil {
 		return nil, err
@@ -316,6 +320,7 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	}
 	d := &planPage{Title: "Your strength plan", ID: p.ID, Token: token, Status: p.Status, LastError: p.LastError,
 		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID)}
+	d.Reconnect = p.Status == sync.StatusNeedsReconnect && s.Google != nil
 	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
 	if d.Status == sync.StatusNew {
 		d.Status = sync.StatusSyncing

@@ -12,6 +12,7 @@ package web
 import (
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -45,6 +46,12 @@ type Queue interface {
 // is not an error.
 type GoogleUnlinker interface {
 	Unlink(ctx context.Context, p *sync.PlanRecord) error
+}
+
+// OutcomeMemory holds sync outcomes the store could not record;
+// *sync.Service is one.
+type OutcomeMemory interface {
+	Unrecorded(planID string) (sync.Outcome, bool)
 }
 
 // Limit is a per-client rate limit: Rate requests a second on average,
@@ -104,6 +111,15 @@ type Server struct {
 	// LockWait is how long a change to a plan waits for a sync of it in
 	// flight before answering 503 [15s].
 	LockWait time.Duration
+	// Outcomes, when set, supplies the outcome of a sync the store could
+	// not record, shown in place of the record's.
+	Outcomes OutcomeMemory
+	// ReadyNotes are warnings /readyz adds to its body without failing
+	// ("Redis has no persistence: …").
+	ReadyNotes []string
+	// WriteProbeEvery is how often /readyz tries a small write to the
+	// store; answers in between reuse the last result [10s].
+	WriteProbeEvery time.Duration
 
 	once     stdsync.Once
 	handler  http.Handler
@@ -115,6 +131,7 @@ type Server struct {
 	// and the request's own host are same-origin.
 	crossOrigin *http.CrossOriginProtection
 	gz          *gzipCache
+	probe       writeProbe
 	mux         *http.ServeMux
 	bg          stdsync.WaitGroup
 	bgCtx       context.Context
@@ -164,6 +181,9 @@ func (s *Server) init() {
 	}
 	if s.LockWait <= 0 {
 		s.LockWait = 15 * time.Second
+	}
+	if s.WriteProbeEvery <= 0 {
+		s.WriteProbeEvery = 10 * time.Second
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
@@ -241,14 +261,70 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	notes := strings.Join(s.ReadyNotes, "\n")
+	if notes != "" {
+		notes = "\n" + notes + "\n"
+	}
 	if err := s.Store.Ping(ctx); err != nil {
 		s.Log.LogAttrs(ctx, slog.LevelWarn, "store not reachable", slog.Any("error", err))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("store not reachable\n"))
+		w.Write([]byte("store not reachable\n" + notes))
 		return
 	}
-	w.Write([]byte("ok\n"))
+	// A store that reads but cannot write (a full disk) fails every sync
+	// while serving old feeds: not ready.
+	if err := s.probe.check(ctx, s.Store, s.Now(), s.WriteProbeEvery); err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "store not writable", slog.Any("error", err))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("store not writable: " + oneLine(err.Error()) + "\n" + notes))
+		return
+	}
+	w.Write([]byte("ok\n" + notes))
 }
+
+// writeProbe takes and releases a short lock, which is a write in every
+// store, at most once per interval; the result is kept in between.
+type writeProbe struct {
+	mu   stdsync.Mutex
+	at   time.Time
+	last error
+}
+
+func (p *writeProbe) check(ctx context.Context, st sync.Store, now time.Time, every time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && now.Sub(p.at) < every && now.Sub(p.at) >= 0 {
+		return p.last
+	}
+	p.at = now
+	unlock, err := st.Lock(ctx, "readyz-write-probe", 5*time.Second)
+	if errors.Is(err, sync.ErrLocked) {
+		err = nil // another process's probe wrote: the store takes writes
+	} else if err == nil {
+		err = unlock(ctx)
+	}
+	p.last = err
+	return err
+}
+
+// shown is p as the API and pages show it: with the outcome of a sync the
+// store could not record, and no next sync for a plan that waits for the
+// runner.
+func (s *Server) shown(p *sync.PlanRecord) *sync.PlanRecord {
+	cp := *p
+	if s.Outcomes != nil {
+		if o, ok := s.Outcomes.Unrecorded(p.ID); ok {
+			cp.Status, cp.LastError, cp.LastSync = o.Status, o.LastError, o.LastSync
+		}
+	}
+	if cp.NextSync.Equal(sync.Never) {
+		cp.NextSync = time.Time{}
+	}
+	return &cp
+}
+
+// oneLine keeps an error on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // notFound answers what no route took. The catch-all route hides the
 // mux's own 405s, so it asks the mux whether another method would match.

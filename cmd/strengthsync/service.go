@@ -52,6 +52,8 @@ type serviceFlags struct {
 	claimIdle    time.Duration
 	metricsAddr  string
 	credentials  string
+	// requireDurable refuses a Redis that would lose plans on restart.
+	requireDurable bool
 	// trustedProxies is --trusted-proxies (or STRENGTHSYNC_TRUSTED_PROXIES).
 	trustedProxies string
 	proxies        []netip.Prefix
@@ -69,6 +71,8 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 	fl.IntVar(&f.workers, "workers", 4, "syncs run at once by this process")
 	fl.DurationVar(&f.syncTimeout, "sync-timeout", 5*time.Minute,
 		"longest a sync may take; a crashed worker's hold on a plan expires after it")
+	fl.BoolVar(&f.requireDurable, "require-durable-redis", false,
+		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "",
@@ -145,6 +149,9 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.data == "" {
 		return usageErr(errors.New("--data: no data directory"))
 	}
+	if f.requireDurable && f.redisURL == "" {
+		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
+	}
 	if f.trustedProxies == "" {
 		f.trustedProxies = getenv("STRENGTHSYNC_TRUSTED_PROXIES")
 	}
@@ -165,6 +172,8 @@ type parts struct {
 	metrics *web.Metrics
 	svc     *sync.Service
 	google  *googleSetup // nil when no OAuth client is configured
+	// notes are standing warnings for /readyz ("Redis has no persistence").
+	notes []string
 }
 
 func (p *parts) close() {
@@ -204,6 +213,15 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 			p.close()
 			return nil, fmt.Errorf("redis %s: %w", opts.Addr, err)
 		}
+		d := redisstore.CheckDurability(pctx, p.rdb)
+		if f.requireDurable && !d.Durable() {
+			p.close()
+			return nil, usageErr(fmt.Errorf("--require-durable-redis: %s", d.Warning()))
+		}
+		if w := d.Warning(); w != "" {
+			p.log.Warn(w, slog.String("redis", opts.Addr))
+			p.notes = append(p.notes, "warning: "+w)
+		}
 	} else {
 		path := filepath.Join(f.data, "strengthsync.db")
 		if p.store, err = sqlite.Open(ctx, path); err != nil {
@@ -241,6 +259,9 @@ func handler(p *parts) queue.Handler {
 		if errors.Is(err, sync.ErrNotFound) {
 			return nil // deleted since it was queued
 		}
+		if errors.Is(err, oauth.ErrRevoked) {
+			return nil // recorded as needs_reconnect: only the runner can fix it
+		}
 		return err
 	})
 }
@@ -276,7 +297,7 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 	p.metrics = web.NewMetrics(q)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation,
 		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
-		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != ""}
+		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
 	if f.metricsAddr != "" {
 		ms, err := metricsServer(f.metricsAddr, p)
 		if err != nil {
@@ -448,12 +469,24 @@ func (g *googleSetup) httpClient() *http.Client {
 const tokenKey = "service/google-token"
 
 func (g *googleSetup) token(ctx context.Context, p *sync.PlanRecord, state sync.StateStore) (*oauth2.Token, error) {
-	sealed := p.GoogleTokenSealed
-	if b, ok, err := state.Get(ctx, tokenKey); err != nil {
+	tok, err := g.open(p, p.GoogleTokenSealed)
+	if err != nil {
 		return nil, err
-	} else if ok {
-		sealed = b
 	}
+	b, ok, err := state.Get(ctx, tokenKey)
+	if err != nil || !ok {
+		return tok, err
+	}
+	refreshed, err := g.open(p, b)
+	// A refreshed token belongs to the grant it was refreshed from: after a
+	// reconnect the record holds a new grant, and the old one is dead.
+	if err != nil || refreshed.RefreshToken != tok.RefreshToken {
+		return tok, nil
+	}
+	return refreshed, nil
+}
+
+func (g *googleSetup) open(p *sync.PlanRecord, sealed []byte) (*oauth2.Token, error) {
 	plain, err := g.sealer.Open(sealed, []byte(p.ID))
 	if err != nil {
 		return nil, fmt.Errorf("google token: %w", err)
@@ -474,20 +507,19 @@ func (g *googleSetup) client(ctx context.Context, p *sync.PlanRecord, state sync
 	base := g.httpClient()
 	// Refreshes outlive the call that made the client: a context of their own.
 	rctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
-	src := &savingSource{src: oauth.Config(g.cred, g.ends, "").TokenSource(rctx, tok), last: tok.AccessToken,
-		save: func(t *oauth2.Token) {
-			b, err := json.Marshal(t)
-			if err == nil {
-				b, err = g.sealer.Seal(b, []byte(p.ID))
-			}
-			if err == nil {
-				err = state.Put(context.Background(), tokenKey, b)
-			}
-			if err != nil {
-				g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
-			}
-		}}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
+	src := oauth.NewSource(rctx, oauth.Config(g.cred, g.ends, ""), tok, func(t *oauth2.Token) {
+		b, err := json.Marshal(t)
+		if err == nil {
+			b, err = g.sealer.Seal(b, []byte(p.ID))
+		}
+		if err == nil {
+			err = state.Put(context.Background(), tokenKey, b)
+		}
+		if err != nil {
+			g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
+		}
+	})
+	hc := &http.Client{Transport: &oauth.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
 	c, err := google.New(ctx, google.Options{HTTPClient: hc, APIURL: g.ends.APIURL, State: state, Backoff: g.backoff, Log: g.log})
 	if err != nil {
 		return nil, nil, err
@@ -569,32 +601,4 @@ func deleteCalendar(ctx context.Context, hc *http.Client, apiURL, id string) err
 		return nil
 	}
 	return err
-}
-
-// savingSource saves each new token it hands out and turns Google's
-// invalid_grant into oauth.ErrRevoked, the message the runner sees.
-type savingSource struct {
-	src  oauth2.TokenSource
-	save func(*oauth2.Token)
-	mu   stdsync.Mutex
-	last string
-}
-
-func (s *savingSource) Token() (*oauth2.Token, error) {
-	t, err := s.src.Token()
-	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return nil, oauth.ErrRevoked
-		}
-		return nil, err
-	}
-	s.mu.Lock()
-	changed := t.AccessToken != s.last
-	s.last = t.AccessToken
-	s.mu.Unlock()
-	if changed {
-		s.save(t)
-	}
-	return t, nil
 }

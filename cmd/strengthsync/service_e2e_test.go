@@ -539,7 +539,22 @@ func newSvcGoogle(t *testing.T) *svcGoogle {
 // connect walks the web consent flow: start, Google's page, callback.
 func (g *svcGoogle) connect(t *testing.T, s *svcServe) svcPlan {
 	t.Helper()
-	res, body := svcDo(t, http.MethodGet, s.base+"/auth/google/start?timezone=Europe/London&per_week=2&policy=stack", "", nil)
+	loc := g.consent(t, s, "/auth/google/start?timezone=Europe/London&per_week=2&policy=stack")
+	m := regexp.MustCompile(`^/plans/([a-v0-9]+)\?token=([A-Za-z0-9_-]{43})&done=created$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("callback went to %q", loc)
+	}
+	p := svcPlan{ID: m[1], ManageToken: m[2]}
+	v := s.view(t, p)
+	p.FeedURL, p.Status, p.LastError = v.FeedURL, v.Status, v.LastError
+	return p
+}
+
+// consent follows start (a path on serve) to Google's consent page and
+// back to the callback, and returns where the callback sends the runner.
+func (g *svcGoogle) consent(t *testing.T, s *svcServe, start string) string {
+	t.Helper()
+	res, body := svcDo(t, http.MethodGet, s.base+start, "", nil)
 	svcWant(t, res, body, http.StatusFound)
 	cookies := res.Cookies()
 	res, body = svcDo(t, http.MethodGet, res.Header.Get("Location"), "", nil)
@@ -556,14 +571,7 @@ func (g *svcGoogle) connect(t *testing.T, s *svcServe) svcPlan {
 	b, _ := io.ReadAll(cb.Body)
 	cb.Body.Close()
 	svcWant(t, cb, b, http.StatusSeeOther)
-	m := regexp.MustCompile(`^/plans/([a-v0-9]+)\?token=([A-Za-z0-9_-]{43})&done=created$`).FindStringSubmatch(cb.Header.Get("Location"))
-	if m == nil {
-		t.Fatalf("callback went to %q", cb.Header.Get("Location"))
-	}
-	p := svcPlan{ID: m[1], ManageToken: m[2]}
-	v := s.view(t, p)
-	p.FeedURL, p.Status, p.LastError = v.FeedURL, v.Status, v.LastError
-	return p
+	return cb.Header.Get("Location")
 }
 
 // strength returns the calendar the service created and its events.
@@ -600,9 +608,16 @@ func (g *svcGoogle) check(t *testing.T, s *svcServe, p svcPlan) []*calendar.Even
 }
 
 // coachEasesTuesdays turns every Tuesday interval session easy.
-func (g *svcGoogle) coachEasesTuesdays(t *testing.T) {
+func (g *svcGoogle) coachEasesTuesdays(t *testing.T) { g.coachSetsTuesdays(t, true) }
+
+// coachSetsTuesdays makes every Tuesday session easy, or intervals again.
+func (g *svcGoogle) coachSetsTuesdays(t *testing.T, easy bool) {
+	summary := "Intervals 6x800m"
+	if easy {
+		summary = "Easy run 40 min"
+	}
 	for _, id := range g.tue {
-		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = "Easy run 40 min" }); err != nil {
+		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = summary }); err != nil {
 			t.Fatal(err)
 		}
 	}
