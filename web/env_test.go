@@ -62,6 +62,8 @@ func runsICS(tuesdayEasy bool) []byte {
 			"RRULE:FREQ=WEEKLY;COUNT=12\r\nSUMMARY:" + summary + "\r\nEND:VEVENT\r\n"
 	}
 	return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//strengthsync tests//EN\r\nX-WR-TIMEZONE:Europe/London\r\n" +
+		// The plan starts on Monday: dates before its first entry are no plan.
+		ev("mon@test", "20260302T060000", "20260302T060500", "Rest day") +
 		ev("tue@test", "20260303T070000", "20260303T080000", tue) +
 		ev("wed@test", "20260304T070000", "20260304T074000", "Easy run 40 min") +
 		ev("thu@test", "20260305T070000", "20260305T080000", "Tempo 3 x 10 min") +
