@@ -120,7 +120,7 @@ func BenchmarkOverheadParts(b *testing.B) {
 	data := icaltest.GenerateYears(10, 1)
 	b.Run("scan-10-years", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := scanStructure("bench.ics", data); err != nil {
+			if _, err := scanStructure("bench.ics", data, false); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,9 @@ func fuzzSeeds() map[string][]byte {
 	}
 	for _, b := range badRules {
 		seeds["rule-"+b.name] = calendar(b.ics...)
+	}
+	for _, f := range forgivenInputs {
+		seeds["forgiven-"+f.name] = []byte(f.data)
 	}
 	seeds["good-recurring"] = calendar(
 		"BEGIN:VTIMEZONE", "TZID:CEST", "BEGIN:DAYLIGHT", "DTSTART:19700329T020000", "TZOFFSETFROM:+0100",
@@ -86,6 +90,24 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%s: error is not one useful line: %q", what, msg)
 			}
 		}
+		// normalize keeps every line on its number (plus the lines it
+		// wraps around bare components) and leaves its own output alone.
+		norm, shift := normalize(data)
+		lines := bytes.Count(data, []byte("\n"))
+		got := bytes.Count(norm, []byte("\n"))
+		if shift > 0 {
+			// BEGIN and END:VCALENDAR, and a line end after the last line.
+			got -= 2
+			if got == lines+1 && !bytes.HasSuffix(data, []byte("\n")) {
+				got--
+			}
+		}
+		if got != lines {
+			t.Fatalf("normalize: %d lines from %d (shift %d):\n%q\n%q", got, bytes.Count(data, []byte("\n")), shift, data, norm)
+		}
+		if again, s2 := normalize(norm); s2 != 0 || !bytes.Equal(again, norm) {
+			t.Fatalf("normalize is not idempotent:\n%q\n%q", norm, again)
+		}
 		c, err := Parse("fuzz.ics", data)
 		if err != nil {
 			checkErr("Parse", err)
@@ -103,10 +125,27 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("event %s %v–%v outside [%v, %v) or ends before it starts", e.ID, e.Start, e.End, from, to)
 			}
 		}
-		for _, w := range c.Ours() {
+		ours := c.Ours()
+		for _, w := range ours {
 			if w.End.Before(w.Start) {
 				t.Fatalf("written session %s ends before it starts", w.UID)
 			}
+			if week, ord, ok := w.WeekOrdinal(); ok && (ord < 1 || !strings.HasPrefix(w.Slot, week+"-")) {
+				t.Fatalf("slot %q reads as %q %d", w.Slot, week, ord)
+			}
+		}
+		// Sessions kept from a calendar, whatever it held, write back into
+		// one that parses with the same sessions (SPEC §6).
+		var buf bytes.Buffer
+		if err := Write(&buf, nil, WriteOptions{Loc: berlin, Now: from, Keep: ours}); err != nil {
+			t.Fatalf("writing the kept sessions: %v", err)
+		}
+		back, err := Parse("kept.ics", buf.Bytes())
+		if err != nil {
+			t.Fatalf("the kept sessions do not parse back: %v\n%s", err, buf.Bytes())
+		}
+		if got := back.Ours(); len(got) != len(ours) {
+			t.Fatalf("%d sessions kept, %d read back", len(ours), len(got))
 		}
 	})
 }

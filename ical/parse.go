@@ -64,6 +64,7 @@ type vevent struct {
 	cancelled    bool
 	ours         bool
 	hash         string
+	slot         string
 	sequence     int
 	lastModified time.Time
 	rruleLine    int
@@ -131,12 +132,45 @@ func byteSize(n int64) string {
 
 // Parse parses data read from source (a path or URL, used in errors).
 // Errors are *Error. Parse does not keep data.
+//
+// Parse reads what ical.js and Python's icalendar read, not only what
+// RFC 5545 allows: BEGIN and END in any case and with white space around
+// the name, folded BEGIN/END lines, lines of only white space between
+// components, and a file of bare VEVENTs with no VCALENDAR around them.
 func Parse(source string, data []byte) (*Calendar, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Source: source, Msg: "empty file"}
 	}
-	st, err := scanStructure(source, data)
+	data, shift := normalize(data)
+	c, err := parse(source, data, shift > 0)
+	if shift == 0 {
+		return c, err
+	}
+	// Line numbers are the file's own, not those of the wrapped copy.
+	var e *Error
+	if errors.As(err, &e) && e.Line > shift {
+		e.Line -= shift
+	}
+	if c != nil {
+		for _, ev := range c.events {
+			ev.line = max(ev.line-shift, 0)
+			ev.rruleLine = max(ev.rruleLine-shift, 0)
+		}
+	}
+	return c, err
+}
+
+// parse parses normalized data; wrapped says normalize put a VCALENDAR
+// around bare components.
+func parse(source string, data []byte, wrapped bool) (*Calendar, error) {
+	skeleton := data
+	if wrapped {
+		// Check the file's own lines: the END:VCALENDAR we added would hide
+		// an unclosed component behind a misleading message.
+		skeleton = data[:len(data)-len(wrapEnd)]
+	}
+	st, err := scanStructure(source, skeleton, wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +264,124 @@ func (c *Calendar) addZone(v dtValue, timezones map[string]*ics.VTimezone) {
 	c.zones[v.tzid] = nil
 }
 
+// normalize rewrites the forms other readers forgive into the one form
+// golang-ical and scanStructure expect, keeping every line on its line
+// number: a BEGIN or END line, folded or not, in any case and with white
+// space around the name, becomes one upper-case line (continuation lines
+// it swallowed are left empty); a line of only white space after one, or
+// at the start, is emptied (§3.1 folding would glue it onto the END,
+// which then ends nothing); and bare VEVENTs or VTIMEZONEs get a
+// VCALENDAR around them. shift is how many lines were added in front.
+// data is copied only when something changes.
+func normalize(data []byte) ([]byte, int) {
+	var out []byte // nil until the first change
+	copied := 0    // data[:copied] is in out already
+	emit := func(from, to int, repl []byte) {
+		if out == nil {
+			out = make([]byte, 0, len(data)+64)
+		}
+		out = append(out, data[copied:from]...)
+		out = append(out, repl...)
+		copied = to
+	}
+	type group struct {
+		start, contentEnd int // of the first physical line
+		name              []byte
+		value             []byte
+		conts             [][2]int // continuation lines: content start and end
+		changed           bool
+	}
+	var g *group
+	var first []byte // what the first line begins, if it is a BEGIN
+	flush := func() {
+		if g == nil {
+			return
+		}
+		v := bytes.Trim(g.value, " \t")
+		canon := append(append([]byte(nil), g.name...), ':')
+		for _, c := range v {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			canon = append(canon, c)
+		}
+		if first == nil { // the file's first line: what it begins with
+			first = []byte{}
+			if bytes.Equal(g.name, []byte("BEGIN")) {
+				first = canon[len("BEGIN:"):]
+			}
+		}
+		if g.changed || !bytes.Equal(canon, data[g.start:g.contentEnd]) {
+			emit(g.start, g.contentEnd, canon)
+			for _, c := range g.conts {
+				emit(c[0], c[1], nil)
+			}
+		}
+		g = nil
+	}
+	firstLine := true
+	for i := 0; i < len(data); {
+		start := i
+		end := len(data)
+		if j := bytes.IndexByte(data[i:], '\n'); j >= 0 {
+			end = i + j
+			i = end + 1
+		} else {
+			i = end
+		}
+		contentEnd := end
+		if contentEnd > start && data[contentEnd-1] == '\r' {
+			contentEnd--
+		}
+		l := data[start:contentEnd]
+		if len(l) == 0 {
+			continue
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			switch {
+			case g != nil:
+				g.value = append(g.value, l[1:]...)
+				g.conts = append(g.conts, [2]int{start, contentEnd})
+				g.changed = true
+			case firstLine && len(bytes.Trim(l, " \t")) == 0:
+				emit(start, contentEnd, nil)
+			}
+			continue
+		}
+		flush()
+		firstLine = false
+		for _, name := range [][]byte{[]byte("BEGIN"), []byte("END")} {
+			if len(l) > len(name) && l[len(name)] == ':' && bytes.EqualFold(l[:len(name)], name) {
+				g = &group{start: start, contentEnd: contentEnd, name: name, value: append([]byte(nil), l[len(name)+1:]...)}
+			}
+		}
+		if g == nil && first == nil {
+			first = []byte{} // the first line is not a BEGIN: not ours to fix
+		}
+	}
+	flush()
+	if out != nil {
+		out = append(out, data[copied:]...)
+		data = out
+	}
+	switch string(first) {
+	case "VEVENT", "VTIMEZONE":
+		// Bare components, as some exporters write them; both other
+		// readers take them as the calendar's content.
+		wrapped := make([]byte, 0, len(data)+40)
+		wrapped = append(wrapped, "BEGIN:VCALENDAR\r\n"...)
+		wrapped = append(wrapped, data...)
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			wrapped = append(wrapped, "\r\n"...)
+		}
+		wrapped = append(wrapped, wrapEnd...)
+		return wrapped, 1
+	}
+	return data, 0
+}
+
+const wrapEnd = "END:VCALENDAR\r\n"
+
 // position is where a VEVENT begins in the raw data.
 type position struct {
 	line   int // 1-based line of BEGIN:VEVENT
@@ -242,9 +394,10 @@ type structure struct {
 
 // scanStructure checks the calendar's BEGIN/END skeleton on the raw bytes
 // and finds the line of every VEVENT, in one cheap pass (golang-ical keeps
-// no line numbers). Folded BEGIN/END lines are not followed; no producer
-// folds them.
-func scanStructure(source string, data []byte) (structure, error) {
+// no line numbers). It expects normalized data: BEGIN/END lines unfolded
+// and in upper case. With openEnd, the data is bare components after an
+// added BEGIN:VCALENDAR, which the data must leave open.
+func scanStructure(source string, data []byte, openEnd bool) (structure, error) {
 	type open struct {
 		name []byte
 		line int
@@ -303,6 +456,9 @@ func scanStructure(source string, data []byte) (structure, error) {
 		case bytes.HasPrefix(l, []byte("END:")):
 			name := l[len("END:"):]
 			top := stack[len(stack)-1]
+			if openEnd && len(stack) == 1 {
+				return st, &Error{Source: source, Line: line, Field: "END", Msg: fmt.Sprintf("END:%s without BEGIN:VCALENDAR", token(name))}
+			}
 			if !bytes.Equal(top.name, name) {
 				return st, &Error{Source: source, Line: line, Field: "END",
 					Msg: fmt.Sprintf("END:%s, but BEGIN:%s on line %d is not closed", token(name), token(top.name), top.line)}
@@ -310,6 +466,9 @@ func scanStructure(source string, data []byte) (structure, error) {
 			stack = stack[:len(stack)-1]
 			closed = len(stack) == 0
 		}
+	}
+	if openEnd && len(stack) == 1 {
+		return st, nil
 	}
 	if len(stack) > 0 {
 		top := stack[len(stack)-1]
@@ -550,8 +709,11 @@ func decodeEvent(c *ics.ComponentBase, pos position, fail func(field string, err
 		default:
 			if strings.HasPrefix(name, xPrefix) {
 				ev.ours = true
-				if name == xPrefix+"HASH" {
+				switch name {
+				case xPrefix + "HASH":
 					ev.hash = strings.TrimSpace(p.Value)
+				case xPrefix + "SLOT":
+					ev.slot = strings.TrimSpace(p.Value)
 				}
 			}
 		}

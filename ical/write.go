@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/strengthsync/strengthsync/rules"
@@ -31,7 +32,22 @@ type Written struct {
 	Description  string
 	Sequence     int
 	Hash         string // X-STRENGTHSYNC-HASH: first 16 hex digits of the content's SHA-256
+	Slot         string // X-STRENGTHSYNC-SLOT: "2026-W10-1", the ISO week and ordinal
 	LastModified time.Time
+}
+
+// WeekOrdinal splits Slot into the ISO week and the ordinal of the
+// session's slot; ok is false when Slot is missing or malformed.
+func (w Written) WeekOrdinal() (week string, ordinal int, ok bool) {
+	i := strings.LastIndexByte(w.Slot, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(w.Slot[i+1:])
+	if err != nil || n < 1 {
+		return "", 0, false
+	}
+	return w.Slot[:i], n, true
 }
 
 // WriteOptions are the calendar-wide choices of Write.
@@ -50,6 +66,12 @@ type WriteOptions struct {
 	Previous []Written
 	// RefreshInterval is REFRESH-INTERVAL and X-PUBLISHED-TTL; 0 means 1h.
 	RefreshInterval time.Duration
+	// Keep are sessions of an earlier write that this one carries over
+	// exactly as they were (times, SUMMARY, DESCRIPTION, SEQUENCE,
+	// LAST-MODIFIED, slot and hash): those outside the planned window,
+	// which a sync never changes. One whose UID is also among the sessions
+	// is left out.
+	Keep []Written
 }
 
 // Write writes sessions as an RFC 5545 calendar with CRLF line endings,
@@ -70,18 +92,52 @@ func Write(w io.Writer, sessions []rules.Session, opt WriteOptions) error {
 	if refresh <= 0 {
 		refresh = time.Hour
 	}
-	ss := append([]rules.Session(nil), sessions...)
-	sort.SliceStable(ss, func(i, j int) bool {
-		if !ss[i].Start.Equal(ss[j].Start) {
-			return ss[i].Start.Before(ss[j].Start)
-		}
-		return ss[i].UID < ss[j].UID
-	})
 	prev := make(map[string]Written, len(opt.Previous))
 	for _, p := range opt.Previous {
 		prev[p.UID] = p
 	}
 	utc := isUTC(loc)
+
+	// Every event is first resolved to what it says, then written in one
+	// order: planned sessions and kept ones alike.
+	evs := make([]Written, 0, len(sessions)+len(opt.Keep))
+	planned := make(map[string]bool, len(sessions))
+	for _, s := range sessions {
+		if s.UID == "" {
+			return fmt.Errorf("ical: write: session on %s has no UID", s.Start.In(loc).Format("2006-01-02"))
+		}
+		planned[s.UID] = true
+		desc := Describe(s)
+		hash := ContentHash(s, desc)
+		seq, modified := 0, opt.Now
+		if p, ok := prev[s.UID]; ok {
+			if p.Hash == hash {
+				seq = p.Sequence
+				if !p.LastModified.IsZero() {
+					modified = p.LastModified
+				}
+			} else {
+				seq = p.Sequence + 1
+			}
+		}
+		evs = append(evs, Written{UID: s.UID, Start: s.Start, End: s.End, Summary: s.Title, Description: desc,
+			Sequence: seq, Hash: hash, Slot: slot(s, loc), LastModified: modified})
+	}
+	for _, k := range opt.Keep {
+		if k.UID == "" || planned[k.UID] {
+			continue
+		}
+		if k.LastModified.IsZero() {
+			k.LastModified = opt.Now
+		}
+		evs = append(evs, k)
+	}
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].Start.Equal(evs[j].Start) {
+			return evs[i].Start.Before(evs[j].Start)
+		}
+		return evs[i].UID < evs[j].UID
+	})
 
 	cal := &ics.Calendar{}
 	addCal := func(name, value string, params map[string][]string) {
@@ -96,56 +152,42 @@ func Write(w io.Writer, sessions []rules.Session, opt WriteOptions) error {
 	addCal("REFRESH-INTERVAL", formatDuration(refresh), map[string][]string{"VALUE": {"DURATION"}})
 	addCal("X-PUBLISHED-TTL", formatDuration(refresh), nil)
 
-	if len(ss) > 0 && !utc {
-		first, last := ss[0].Start, ss[0].End
-		for _, s := range ss {
-			if s.End.After(last) {
-				last = s.End
+	if len(evs) > 0 && !utc {
+		first, last := evs[0].Start, evs[0].End
+		for _, e := range evs {
+			if e.End.After(last) {
+				last = e.End
 			}
 		}
 		cal.Components = append(cal.Components, vtimezone(loc, first, last))
 	}
 	stamp := opt.Now.UTC().Format("20060102T150405Z")
-	for _, s := range ss {
-		if s.UID == "" {
-			return fmt.Errorf("ical: write: session on %s has no UID", s.Start.In(loc).Format("2006-01-02"))
-		}
-		desc := Describe(s)
-		hash := ContentHash(s, desc)
-		seq, modified := 0, opt.Now
-		if p, ok := prev[s.UID]; ok {
-			if p.Hash == hash {
-				seq = p.Sequence
-				if !p.LastModified.IsZero() {
-					modified = p.LastModified
-				}
-			} else {
-				seq = p.Sequence + 1
-			}
-		}
+	for _, e := range evs {
 		ev := &ics.VEvent{}
 		add := func(name, value string, params map[string][]string) {
 			ev.Properties = append(ev.Properties, ics.IANAProperty{BaseProperty: prop(name, value, params)})
 		}
-		add("UID", s.UID, nil)
+		add("UID", cleanText(e.UID), nil)
 		add("DTSTAMP", stamp, nil)
 		if utc {
-			add("DTSTART", s.Start.UTC().Format("20060102T150405Z"), nil)
-			add("DTEND", s.End.UTC().Format("20060102T150405Z"), nil)
+			add("DTSTART", e.Start.UTC().Format("20060102T150405Z"), nil)
+			add("DTEND", e.End.UTC().Format("20060102T150405Z"), nil)
 		} else {
 			tz := map[string][]string{"TZID": {loc.String()}}
-			add("DTSTART", s.Start.In(loc).Format("20060102T150405"), tz)
-			add("DTEND", s.End.In(loc).Format("20060102T150405"), map[string][]string{"TZID": {loc.String()}})
+			add("DTSTART", e.Start.In(loc).Format("20060102T150405"), tz)
+			add("DTEND", e.End.In(loc).Format("20060102T150405"), map[string][]string{"TZID": {loc.String()}})
 		}
-		add("SUMMARY", cleanText(s.Title), nil)
-		add("DESCRIPTION", desc, nil)
+		add("SUMMARY", cleanText(e.Summary), nil)
+		add("DESCRIPTION", cleanText(e.Description), nil)
 		add("CATEGORIES", "Strength", nil)
-		add("SEQUENCE", strconv.Itoa(seq), nil)
-		add("LAST-MODIFIED", modified.UTC().Format("20060102T150405Z"), nil)
+		add("SEQUENCE", strconv.Itoa(e.Sequence), nil)
+		add("LAST-MODIFIED", e.LastModified.UTC().Format("20060102T150405Z"), nil)
 		add("TRANSP", "OPAQUE", nil)
 		add("STATUS", "CONFIRMED", nil)
-		add(xPrefix+"SLOT", slot(s, loc), nil)
-		add(xPrefix+"HASH", hash, nil)
+		if e.Slot != "" {
+			add(xPrefix+"SLOT", cleanText(e.Slot), nil)
+		}
+		add(xPrefix+"HASH", cleanText(e.Hash), nil)
 		cal.Components = append(cal.Components, ev)
 	}
 	if err := cal.SerializeTo(w, ics.WithNewLineWindows); err != nil {
@@ -178,13 +220,40 @@ func slot(s rules.Session, loc *time.Location) string {
 	return fmt.Sprintf("%s-%d", week, s.Ordinal)
 }
 
-// cleanText drops carriage returns: a bare CR is not allowed in a TEXT
-// value, and golang-ical escapes only LF.
+// cleanText makes s safe as a TEXT value (RFC 5545 §3.3.11): only LF
+// may stand for a line break there (golang-ical writes it as "\n"), and
+// other control characters are not allowed at all. Titles and notes come
+// from other people's calendars, where NUL, NEL and the Unicode line and
+// paragraph separators turn up and break readers of our feed. So CR, CRLF,
+// NEL (U+0085), U+2028 and U+2029 become LF, a TAB becomes a space, any
+// other C0 or C1 control and DEL is dropped, and invalid UTF-8 becomes
+// U+FFFD. Every TEXT value Write writes goes through here.
 func cleanText(s string) string {
-	if !strings.ContainsRune(s, '\r') {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\r\n", "\n"), "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			b.WriteByte('\n')
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Describe is the DESCRIPTION written for a session: one line per
@@ -337,6 +406,7 @@ func (c *Calendar) Ours() []Written {
 			Description:  ev.description,
 			Sequence:     ev.sequence,
 			Hash:         ev.hash,
+			Slot:         ev.slot,
 			LastModified: ev.lastModified,
 		})
 	}

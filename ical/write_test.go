@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strengthsync/strengthsync/rules"
 )
@@ -47,18 +48,65 @@ func sampleSessions(t testing.TB) []rules.Session {
 
 var writeNow = time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)
 
+// controlSessions carry control characters in every text that reaches the
+// file, as titles and notes copied from a source calendar can.
+func controlSessions(t testing.TB) []rules.Session {
+	s := sampleSessions(t)[:2]
+	s[0].Title = "Strength\x00 A\u0085(power)\u2028after\u2029tempo\x1b[31m\x7f\u009b"
+	s[0].Notes = "From 'Tempo\x00 3x10\u0085': keep\tit\r\nlight\rtoday \xff"
+	s[0].Exercises = append([]rules.Exercise{{Name: "Back\x07 squat\u2028", Sets: 3, Reps: "4-6\x0b", Load: "80%\x0c 1RM", Notes: "slow\u0085down"}}, s[0].Exercises[1:]...)
+	s[1].UID = "strength-2026-W13-1\x00@strengthsync"
+	s[1].Reason = "Tue: hard day \u2014 'Intervals\u2028 6x800m'"
+	return s
+}
+
+// TestWriteDropsControlCharacters: nothing but CRLF line ends and
+// printable text reaches the file, whatever the titles held (RFC 5545
+// §3.1: "CONTROL" is not allowed in a value; §3.3.11).
+func TestWriteDropsControlCharacters(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, controlSessions(t), WriteOptions{Name: "Gym\x00\u0085plan\u2028", Loc: mustLoad(t, london), Now: writeNow}); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(b.String(), "\r\n"), "\r\n") {
+		if !utf8.ValidString(l) {
+			t.Errorf("line %d is not UTF-8: %q", i+1, l)
+		}
+		for _, r := range l {
+			if r < 0x20 && !(r == ' ' || r == '\t' && strings.HasPrefix(l, " ")) || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' {
+				t.Errorf("line %d holds control character %U: %q", i+1, r, l)
+			}
+		}
+	}
+	c, err := Parse("controls.ics", b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Ours()
+	want := []string{"Strength A", "Strength A\n(power)\nafter\ntempo[31m"} // sorted by start: W13, then W14
+	if len(got) != 2 || got[0].Summary != want[0] || got[1].Summary != want[1] || got[0].UID != "strength-2026-W13-1@strengthsync" {
+		t.Errorf("read back %+v, want titles %q", got, want)
+	}
+	if d := got[1].Description; !strings.Contains(d, "- Back squat\n: 3 × 4-6 @ 80% 1RM (slow\ndown)") ||
+		!strings.Contains(d, "From 'Tempo 3x10\n': keep it\nlight\ntoday \uFFFD") {
+		t.Errorf("description read back as %q", d)
+	}
+}
+
 func TestWriteGolden(t *testing.T) {
 	tests := []struct {
-		file string
-		opt  WriteOptions
+		file     string
+		opt      WriteOptions
+		sessions []rules.Session
 	}{
-		{"write_london.golden.ics", WriteOptions{Loc: mustLoad(t, london), Now: writeNow}},
-		{"write_utc.golden.ics", WriteOptions{Name: "Gym; sessions, mine", Loc: time.UTC, Now: writeNow, RefreshInterval: 90 * time.Minute}},
+		{"write_london.golden.ics", WriteOptions{Loc: mustLoad(t, london), Now: writeNow}, sampleSessions(t)},
+		{"write_utc.golden.ics", WriteOptions{Name: "Gym; sessions, mine", Loc: time.UTC, Now: writeNow, RefreshInterval: 90 * time.Minute}, sampleSessions(t)},
+		{"write_controls.golden.ics", WriteOptions{Name: "Gym\x00\u0085plan\u2028", Loc: mustLoad(t, london), Now: writeNow}, controlSessions(t)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := Write(&b, sampleSessions(t), tt.opt); err != nil {
+			if err := Write(&b, tt.sessions, tt.opt); err != nil {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", tt.file)
@@ -232,5 +280,88 @@ func TestWriteNeedsNowAndUIDs(t *testing.T) {
 	b.Reset()
 	if err := Write(&b, nil, WriteOptions{Now: writeNow}); err != nil || !bytes.Contains(b.Bytes(), []byte("X-WR-TIMEZONE:UTC")) {
 		t.Errorf("empty calendar: %v\n%s", err, b.String())
+	}
+}
+
+// Sessions kept from an earlier write (SPEC §6 "History is the runner's")
+// come out exactly as they went in: a calendar written again from nothing
+// but its own Ours() is the same bytes, and kept sessions sit beside new
+// ones in start order with their SEQUENCE and LAST-MODIFIED.
+func TestWriteKeepsEarlierSessionsAsWritten(t *testing.T) {
+	loc := mustLoad(t, london)
+	ss := sampleSessions(t)
+	var first bytes.Buffer
+	if err := Write(&first, ss, WriteOptions{Loc: loc, Now: writeNow}); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := Parse("first.ics", first.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := cal.Ours()
+	for _, w := range ours {
+		week, ord, ok := w.WeekOrdinal()
+		if !ok || w.UID != rules.SessionUID("", week, ord) {
+			t.Errorf("%s: slot %q reads as %q %d %v", w.UID, w.Slot, week, ord, ok)
+		}
+	}
+
+	var again bytes.Buffer
+	if err := Write(&again, nil, WriteOptions{Loc: loc, Now: writeNow, Keep: ours}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), first.Bytes()) {
+		t.Errorf("kept sessions were rewritten differently:\n%s", again.String())
+	}
+
+	// Later: the W13 sessions are past and kept, W14 is planned again with
+	// new content; a kept session sharing a planned UID gives way.
+	later := writeNow.Add(10 * 24 * time.Hour)
+	w14 := ss[0]
+	w14.Title = "Strength A (power, changed)"
+	var mixed bytes.Buffer
+	if err := Write(&mixed, []rules.Session{w14}, WriteOptions{Loc: loc, Now: later, Previous: ours, Keep: ours}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("mixed.ics", mixed.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := got.Ours()
+	if len(back) != 3 {
+		t.Fatalf("got %d sessions, want 3", len(back))
+	}
+	for i, w := range back {
+		want := ours[i]
+		if w.UID == w14.UID {
+			if w.Sequence != want.Sequence+1 || !w.LastModified.Equal(later) || w.Summary != w14.Title {
+				t.Errorf("replanned %s: seq %d modified %v %q", w.UID, w.Sequence, w.LastModified, w.Summary)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(w, want) {
+			t.Errorf("kept %s changed:\n got %+v\nwant %+v", w.UID, w, want)
+		}
+	}
+}
+
+func TestWrittenWeekOrdinal(t *testing.T) {
+	for _, tt := range []struct {
+		slot string
+		week string
+		ord  int
+		ok   bool
+	}{
+		{"2026-W10-1", "2026-W10", 1, true},
+		{"2026-W52-12", "2026-W52", 12, true},
+		{"", "", 0, false},
+		{"2026-W10", "2026", 0, false}, // "W10" is no ordinal
+		{"2026-W10-0", "", 0, false},
+		{"-1", "", 0, false},
+	} {
+		week, ord, ok := Written{Slot: tt.slot}.WeekOrdinal()
+		if ok != tt.ok || ok && (week != tt.week || ord != tt.ord) {
+			t.Errorf("%q: %q %d %v, want %q %d %v", tt.slot, week, ord, ok, tt.week, tt.ord, tt.ok)
+		}
 	}
 }

@@ -298,24 +298,82 @@ func TestRefreshedTokenIsSaved(t *testing.T) {
 	}
 }
 
+// calendarClient is the Calendar API at the fake, through oauth.Client.
+func calendarClient(t *testing.T, s *googlefake.Server, f oauth.TokenFile, cred oauth.Credentials) *calendar.Service {
+	t.Helper()
+	ctx := context.Background()
+	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func TestRevokedAccess(t *testing.T) {
 	s := googlefake.New(googlefake.Options{})
 	defer s.Close()
 	f, cred := connected(t, s)
 	expire(t, f)
 	s.RevokeAll()
-	ctx := context.Background()
-	hc, _, err := oauth.Client(ctx, fakeEndpoints(s), f, &cred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, _ := calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(hc))
-	_, err = svc.Events.List("primary").Do()
+	_, err := calendarClient(t, s, f, cred).Events.List("primary").Do()
 	if !errors.Is(err, oauth.ErrRevoked) {
 		t.Fatalf("err = %v, want ErrRevoked", err)
 	}
 	if oauth.ErrRevoked.Error() != "Google access was revoked — run `strengthsync connect google` again" {
 		t.Errorf("message = %q", oauth.ErrRevoked.Error())
+	}
+}
+
+// TestRevokedBeforeExpiry is the runner removing the app in their Google
+// account while the saved access token has not expired: the API answers
+// 401, the client refreshes once, and the refused refresh is ErrRevoked,
+// not "googleapi: Error 401: Invalid Credentials".
+func TestRevokedBeforeExpiry(t *testing.T) {
+	s := googlefake.New(googlefake.Options{})
+	defer s.Close()
+	f, cred := connected(t, s)
+	s.RevokeAll()
+	_, err := calendarClient(t, s, f, cred).Events.List("primary").Do()
+	if !errors.Is(err, oauth.ErrRevoked) {
+		t.Fatalf("err = %v, want ErrRevoked", err)
+	}
+	if n := s.Count("oauth.token"); n != 2 { // the exchange, then one refresh
+		t.Errorf("%d token requests, want 2", n)
+	}
+}
+
+// TestDeadTokenRefreshedOnce: an access token that dies before its expiry
+// while the grant lives (a password change, Google's own limits) costs one
+// refresh and one repeated request, body included, and the call succeeds.
+func TestDeadTokenRefreshedOnce(t *testing.T) {
+	s := googlefake.New(googlefake.Options{})
+	defer s.Close()
+	f, cred := connected(t, s)
+	before, _ := f.Load()
+	s.ExpireAccessTokens()
+	svc := calendarClient(t, s, f, cred)
+	cal, err := svc.Calendars.Insert(&calendar.Calendar{Summary: "Strength training"}).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.Summary != "Strength training" {
+		t.Errorf("the repeated insert lost its body: %+v", cal)
+	}
+	if _, err := svc.Events.List("primary").Do(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Count("oauth.token"); n != 2 {
+		t.Errorf("%d token requests, want 2 (the exchange, one refresh)", n)
+	}
+	if n := s.Count("calendars.insert"); n != 2 {
+		t.Errorf("%d inserts, want 2 (the refused one, the repeat)", n)
+	}
+	if after, _ := f.Load(); after == nil || after.Token.AccessToken == before.Token.AccessToken {
+		t.Error("the refreshed token was not saved")
 	}
 }
 

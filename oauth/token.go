@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -133,48 +134,121 @@ func (f TokenFile) Delete() error {
 	return nil
 }
 
-// TokenSource returns a token source that refreshes saved.Token through
-// cfg and saves every new token to file, so the next run starts from it.
-// Refreshes use ctx for their HTTP client but not for cancellation: the
-// source outlives the call that built it. A refused refresh
-// (invalid_grant) is ErrRevoked.
-func TokenSource(ctx context.Context, cfg *oauth2.Config, file TokenFile, saved *Saved) oauth2.TokenSource {
-	long := context.WithoutCancel(ctx)
-	cp := *saved
-	s := &savingSource{src: cfg.TokenSource(long, saved.Token), file: file, last: saved.Token.AccessToken, saved: &cp}
-	// oauth2 has no refresh hook: savingSource sees every token, and the
-	// outer ReuseTokenSource keeps it from being asked on each request.
-	return oauth2.ReuseTokenSource(saved.Token, s)
+// Source hands out the access tokens of one grant: the current one while
+// it is valid, a refreshed one when it has expired or when the API refused
+// it (Refused). Every new token goes to save, so the next run starts from
+// it. A refused refresh (invalid_grant) is ErrRevoked. It is safe for
+// concurrent use; concurrent refusals of one token refresh it once.
+type Source struct {
+	cfg  *oauth2.Config
+	ctx  context.Context
+	save func(*oauth2.Token)
+
+	mu  stdsync.Mutex
+	tok *oauth2.Token
 }
 
-type savingSource struct {
-	mu    stdsync.Mutex
-	src   oauth2.TokenSource
-	file  TokenFile
-	last  string
-	saved *Saved
+var _ oauth2.TokenSource = (*Source)(nil)
+
+// NewSource returns a Source starting from tok. Refreshes use ctx for
+// their HTTP client (oauth2.HTTPClient) but not for cancellation: the
+// source outlives the call that built it. save may be nil.
+func NewSource(ctx context.Context, cfg *oauth2.Config, tok *oauth2.Token, save func(*oauth2.Token)) *Source {
+	if save == nil {
+		save = func(*oauth2.Token) {}
+	}
+	cp := *tok
+	return &Source{cfg: cfg, ctx: context.WithoutCancel(ctx), save: save, tok: &cp}
 }
 
-func (s *savingSource) Token() (*oauth2.Token, error) {
+// Token returns a valid access token, refreshing it when needed.
+func (s *Source) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.src.Token()
+	if s.tok.Valid() {
+		return s.tok, nil
+	}
+	if s.tok.RefreshToken == "" {
+		return nil, ErrRevoked
+	}
+	// A token without an access token makes oauth2 refresh at once.
+	t, err := s.cfg.TokenSource(s.ctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
 		return nil, classify(err)
 	}
-	if t.AccessToken != s.last {
-		if sc, ok := t.Extra("scope").(string); ok && sc != "" {
-			s.saved.Scopes = strings.Fields(sc)
-		}
-		s.saved.Token = t
-		if err := s.file.Save(s.saved); err != nil {
-			// The token works for this run; only the next run pays by
-			// refreshing again.
-			return t, nil
-		}
-		s.last = t.AccessToken
-	}
+	s.tok = t
+	s.save(t)
 	return t, nil
+}
+
+// Refused tells the source that the API answered 401 to access: Google
+// ends an access token before its expiry when the runner removes the app
+// at myaccount.google.com/permissions, changes their password, or the
+// token is revoked (https://developers.google.com/identity/protocols/oauth2#expiration).
+// Unless a newer token has replaced it meanwhile, the next Token refreshes,
+// and that refresh tells a dead token (a new one comes) from a revoked
+// grant (invalid_grant, ErrRevoked).
+func (s *Source) Refused(access string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok.AccessToken == access {
+		cp := *s.tok
+		cp.AccessToken = ""
+		s.tok = &cp
+	}
+}
+
+// Transport authorises requests with a Source's tokens. On a 401 it
+// refreshes once and sends the request again: the token the client
+// thought valid may have died early.
+type Transport struct {
+	Source *Source
+	// Base sends the requests [http.DefaultTransport].
+	Base http.RoundTripper
+}
+
+// RoundTrip is http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.Source.Token()
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	// The body is sent twice at most: keep a way to read it again.
+	replay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	res, err := t.send(req, tok, req.Body)
+	if err != nil || res.StatusCode != http.StatusUnauthorized || !replay {
+		return res, err
+	}
+	t.Source.Refused(tok.AccessToken)
+	fresh, err := t.Source.Token()
+	if err != nil {
+		res.Body.Close()
+		return nil, err
+	}
+	var body io.ReadCloser
+	if req.GetBody != nil {
+		if body, err = req.GetBody(); err != nil {
+			// Keep the first answer: it says what went wrong.
+			return res, nil
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	return t.send(req, fresh, body)
+}
+
+func (t *Transport) send(req *http.Request, tok *oauth2.Token, body io.ReadCloser) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	r := req.Clone(req.Context())
+	r.Body = body
+	tok.SetAuthHeader(r)
+	return base.RoundTrip(r)
 }
 
 // classify turns Google's refusal into ErrRevoked and leaves the rest.
@@ -189,7 +263,8 @@ func classify(err error) error {
 // Client returns an HTTP client authorised with the saved token, for the
 // Calendar API, and what was saved. cred, when not nil, replaces the OAuth
 // client saved with the token. Requests fail with ErrRevoked (wrapped by
-// net/http) when Google refuses the refresh token.
+// net/http) when Google refuses the refresh token, also when the access
+// token dies before its expiry (see Source.Refused).
 func Client(ctx context.Context, e Endpoints, file TokenFile, cred *Credentials) (*http.Client, *Saved, error) {
 	saved, err := file.Load()
 	if err != nil {
@@ -201,6 +276,18 @@ func Client(ctx context.Context, e Endpoints, file TokenFile, cred *Credentials)
 	if saved.Client.ClientID == "" {
 		return nil, nil, ErrNoClient
 	}
-	ts := TokenSource(ctx, Config(saved.Client, e, ""), file, saved)
-	return oauth2.NewClient(ctx, ts), saved, nil
+	cp := *saved
+	src := NewSource(ctx, Config(saved.Client, e, ""), saved.Token, func(t *oauth2.Token) {
+		if sc, ok := t.Extra("scope").(string); ok && sc != "" {
+			cp.Scopes = strings.Fields(sc)
+		}
+		cp.Token = t
+		// A failed save costs only a refresh on the next run.
+		_ = file.Save(&cp)
+	})
+	var base http.RoundTripper
+	if hc, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && hc != nil {
+		base = hc.Transport
+	}
+	return &http.Client{Transport: &Transport{Source: src, Base: base}}, saved, nil
 }

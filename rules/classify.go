@@ -19,6 +19,11 @@ const (
 	// counts in miles (16 mi is 25.7 km; each unit keeps its round number).
 	clsLongKm = 25.0
 	clsLongMi = 16.0
+	// A run written as segments ("2 mi WU + 10 mi @ MP + 2 mi CD") with
+	// faster work inside is a long run from 13 mi or 21 km: Pfitzinger's
+	// and Hansons' marathon-pace long runs, not an interval day.
+	clsLongSegKm = 21.0
+	clsLongSegMi = 13.0
 	// Week context: the longest run of an ISO week is its long run, with
 	// no keyword at all, when it is at least 1.5 times the longest run of
 	// any other day that week and at least 9.5 km or 60 minutes. 9.5 km
@@ -38,6 +43,8 @@ const (
 	// always stated at the top, and the rest is prose.
 	clsMaxDescription = 4096
 	clsMaxTitle       = 1024
+	// A strength entry of 30 minutes or less is light (SPEC §3).
+	clsLightMax = 30 * time.Minute
 )
 
 // clsCap cuts s to at most n bytes.
@@ -66,12 +73,10 @@ type clsEntry struct {
 type clsVocab struct {
 	// byFirst holds the phrases by their first word, longest first.
 	byFirst map[string][]*clsEntry
-	// prefixes holds single-word prefix phrases, longest first.
-	prefixes []*clsEntry
-	// inside holds the prefix phrases in Chinese and Japanese script,
-	// longest first: with no spaces between words, "北京马拉松" (Beijing
-	// Marathon) holds its word in the middle of a run of characters.
-	inside []*clsEntry
+	// prefixes holds single-word prefix phrases by their first byte,
+	// longest first, so a word is only compared with the few that could
+	// start it.
+	prefixes [256][]*clsEntry
 }
 
 // NewClassifier returns a classifier with the built-in vocabulary plus the
@@ -116,10 +121,8 @@ func (v *clsVocab) add(d clsDef) {
 			e.toks = append(e.toks, tk.s)
 		}
 		if prefix && len(e.toks) == 1 {
-			v.prefixes = append(v.prefixes, e)
-			if r, _ := utf8.DecodeRuneInString(e.toks[0]); r >= 0x2E80 {
-				v.inside = append(v.inside, e)
-			}
+			b := e.toks[0][0]
+			v.prefixes[b] = append(v.prefixes[b], e)
 		}
 		v.byFirst[e.toks[0]] = append(v.byFirst[e.toks[0]], e)
 	}
@@ -129,8 +132,9 @@ func (v *clsVocab) sort() {
 	for _, es := range v.byFirst {
 		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks) - len(a.toks) })
 	}
-	slices.SortStableFunc(v.prefixes, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
-	slices.SortStableFunc(v.inside, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+	for _, es := range v.prefixes {
+		slices.SortStableFunc(es, func(a, b *clsEntry) int { return len(b.toks[0]) - len(a.toks[0]) })
+	}
 }
 
 // clsMatch is a phrase (or a repeat) found in a text. Its kind and sig
@@ -168,16 +172,9 @@ func (v *clsVocab) matchAt(toks []clsToken, i int) (*clsEntry, int) {
 		}
 	}
 	w := toks[i].s
-	for _, e := range v.prefixes {
+	for _, e := range v.prefixes[w[0]] {
 		if len(w) > len(e.toks[0]) && strings.HasPrefix(w, e.toks[0]) {
 			return e, 1
-		}
-	}
-	if w[0] >= utf8.RuneSelf {
-		for _, e := range v.inside {
-			if strings.Contains(w, e.toks[0]) {
-				return e, 1
-			}
 		}
 	}
 	return nil, 0
@@ -211,6 +208,18 @@ type clsVerdict struct {
 	reason string
 	km     float64 // distance named by a race phrase
 	ok     bool
+	field  clsField
+	// planEnd says the text marks the end of the plan ("Plan Ends").
+	planEnd bool
+	// light says the entry, if strength, is light by its words.
+	light bool
+	// gym is set for a compound entry ("Threshold intervals + Gym B"):
+	// the run decides kind, and the gym part, at [gymFrom, gymTo) in the
+	// field's normalised text, is an existing strength session.
+	gym              bool
+	gymFrom, gymTo   int
+	gymQuote, gymWhy string
+	gymLight         bool
 }
 
 // clsWork is the scratch space of one Classify call.
@@ -221,6 +230,9 @@ type clsWork struct {
 	lscan   unitScan
 	matches []clsMatch
 	seps    []int
+	// joins are where parts of a compound entry meet ("+", "then",
+	// "and"); lights where a word makes strength light ("optional").
+	joins, lights []int
 	// descRaw is the description, read lazily: descLoaded says whether
 	// text[clsDesc] holds it yet.
 	descRaw    string
@@ -231,6 +243,10 @@ type clsWork struct {
 	descSplit int
 	// line and lscan read single description lines for planned quantities.
 	line clsText
+	// durProse says planned's duration came from an unlabelled description
+	// line ("Squats 3x8, core 10 min"): good enough for a run's size, not
+	// for a gym session's length.
+	durProse bool
 }
 
 // clsMeta is what the week pass needs beyond Classified.
@@ -238,11 +254,16 @@ type clsMeta struct {
 	locked  bool   // tagged or matched a user keyword: never changed
 	dist    string // the planned distance as written, "12 mi"
 	fromLen bool   // Duration came from the event's length
+	planEnd bool   // says the plan ends ("Plan Ends"): its goal race after a taper
 }
 
 // Classify classifies every event. Week context (the longest run of an ISO
 // week, Monday–Sunday in loc) uses all the events given. The result is in
-// the same order as events.
+// the same order as events, one Classified per event, except that a
+// compound entry ("Threshold intervals + Gym B") gives two in a row sharing
+// its Event: Part "run" with the run's kind, then Part "strength" with
+// KindStrength. Code that wants one verdict per event reads Kind only, and
+// a strength part never raises a day's kind.
 func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
 	if loc == nil {
 		loc = time.UTC
@@ -250,53 +271,98 @@ func (c *Classifier) Classify(events []Event, loc *time.Location) []Classified {
 	out := make([]Classified, len(events))
 	meta := make([]clsMeta, len(events))
 	w := &clsWork{}
+	// Gym parts are kept aside and merged at the end, so a plan with no
+	// compound entry allocates its result once. The week passes read runs
+	// only, never a gym part.
+	var gyms []Classified
+	var at []int
 	for i := range events {
-		out[i], meta[i] = c.classify(w, events[i], loc)
+		var gym Classified
+		var ok bool
+		out[i], meta[i], gym, ok = c.classify(w, events[i], loc)
+		if ok {
+			gyms, at = append(gyms, gym), append(at, i)
+		}
 	}
 	clsWeekContext(out, meta, loc)
-	return out
+	clsPlanEnd(out, meta, loc)
+	if len(gyms) == 0 {
+		return out
+	}
+	merged := make([]Classified, 0, len(out)+len(gyms))
+	prev := 0
+	for k, i := range at {
+		merged = append(merged, out[prev:i+1]...)
+		merged = append(merged, gyms[k])
+		prev = i + 1
+	}
+	return append(merged, out[prev:]...)
 }
 
-// classify decides one event: busy, then a #tag, then multi-day summaries,
-// then the user's keywords, then the built-in vocabulary and quantities.
-func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classified, clsMeta) {
-	out := Classified{Event: ev}
-	var meta clsMeta
+// classify decides one event: busy, then a #tag, then the user's
+// keywords, then the built-in vocabulary and quantities; a multi-day entry
+// is a summary unless it says the runner is away. gym is the strength part
+// of a compound entry, when ok.
+func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (out Classified, meta clsMeta, gym Classified, ok bool) {
+	out = Classified{Event: ev}
 	if ev.Busy {
 		out.Kind, out.Reason = KindOther, "busy calendar"
-		return out, meta
+		return out, meta, gym, false
 	}
 	w.load(ev)
-	dist, hasDist, dur, hasDur := w.planned()
-	if hasDist {
-		out.DistanceKm = dist.km
-		meta.dist = clsFormatNum(dist.num) + " " + dist.unit
+	dist, hasDist, dur, hasDur := w.planned(0, 0)
+	setPlanned := func() {
+		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+		if hasDist {
+			out.DistanceKm = dist.km
+			meta.dist = clsFormatNum(dist.num) + " " + dist.unit
+		}
+		if hasDur {
+			out.Duration = dur.dur
+		}
 	}
-	if hasDur {
-		out.Duration = dur.dur
-	}
+	setPlanned()
 
 	if k, tag, ok := clsTag(ev.Summary, ev.Description); ok {
 		out.Kind, out.Reason = k, "tagged #"+tag
 		meta.locked = true
+		if k == KindAway || k == KindOther {
+			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+			return out, meta, gym, false
+		}
+		clsGymLength(w, &out, &hasDur)
 		clsFillLength(&out, &meta, hasDist || hasDur)
-		return out, meta
+		clsMarkLight(&out, false)
+		return out, meta, gym, false
 	}
-	if ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && ev.LastDate(loc).Sub(ev.FirstDate(loc))+1 >= clsSummaryDays {
-		days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
+	days := ev.LastDate(loc).Sub(ev.FirstDate(loc)) + 1
+	summary := ev.End.Sub(ev.Start) > (clsSummaryDays-2)*24*time.Hour && days >= clsSummaryDays
+	asSummary := func() (Classified, clsMeta, Classified, bool) {
 		out.Kind = KindOther
 		out.Reason = "entry over " + strconv.Itoa(days) + " days: a summary, not a workout"
-		out.DistanceKm, out.Duration = 0, 0
-		return out, meta
+		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+		return out, meta, gym, false
 	}
 	if v, ok := c.userVerdict(w); ok {
+		if summary && v.kind != KindAway {
+			return asSummary()
+		}
 		out.Kind, out.Reason = v.kind, v.reason
 		meta.locked = true
+		if v.kind == KindAway || v.kind == KindOther {
+			out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
+			return out, meta, gym, false
+		}
+		clsGymLength(w, &out, &hasDur)
 		clsFillLength(&out, &meta, hasDist || hasDur)
-		return out, meta
+		clsMarkLight(&out, false)
+		return out, meta, gym, false
 	}
 
 	v := c.builtinVerdict(w)
+	if summary && !(v.ok && v.kind == KindAway) {
+		return asSummary()
+	}
 	switch {
 	case !v.ok:
 		out.Kind = KindOther
@@ -314,15 +380,89 @@ func (c *Classifier) classify(w *clsWork, ev Event, loc *time.Location) (Classif
 			meta.dist = clsFormatNum(v.km) + " km"
 		}
 	}
-	if out.Kind == KindOther {
+	meta.planEnd = v.planEnd && out.Kind == KindOther
+	if out.Kind == KindOther || out.Kind == KindAway {
 		// Not a workout: no planned distance or duration either ("Team
-		// meeting 2h", "Training Week 3 Distance: 33 mi").
+		// meeting 2h", "Ski trip 5 days", "Training Week 3 Distance: 33 mi").
 		out.DistanceKm, out.Duration, meta.dist = 0, 0, ""
-		return out, meta
+		return out, meta, gym, false
 	}
-	clsFillLength(&out, &meta, hasDist || hasDur)
+	if v.gym {
+		gym, ok = c.gymPart(w, v, ev), true
+		if v.field == clsTitle {
+			// The run's own size leaves out the gym part's: "Easy 40 min
+			// + 20 min core" is a 40-minute run.
+			dist, hasDist, dur, hasDur = w.planned(v.gymFrom, v.gymTo)
+			if out.Kind != KindRace {
+				setPlanned()
+			}
+		}
+		out.Part = "run"
+	}
+	clsGymLength(w, &out, &hasDur)
+	// A compound entry's length holds both parts: it is neither's own.
+	clsFillLength(&out, &meta, hasDist || hasDur || v.gym)
 	clsLongByPlan(&out, dist, hasDist, hasDur, meta.fromLen)
-	return out, meta
+	clsMarkLight(&out, v.light)
+	return out, meta, gym, ok
+}
+
+// gymPart is the strength part of a compound entry.
+func (c *Classifier) gymPart(w *clsWork, v clsVerdict, ev Event) Classified {
+	g := Classified{Event: ev, Kind: KindStrength, Part: "strength"}
+	if v.field == clsTitle {
+		// Only a duration inside the gym part is the gym's: "Easy 40 min +
+		// core 20 min".
+		if d, ok := clsDurationIn(&w.scan[clsTitle], v.gymFrom, v.gymTo); ok {
+			g.Duration = d
+		}
+	}
+	g.Reason = "\"" + v.gymQuote + "\"" + v.field.label() + " is " + v.gymWhy + ", part of \"" + w.text[v.field].all() + "\""
+	clsMarkLight(&g, v.gymLight)
+	return g
+}
+
+// clsDurationIn is the longest duration stated inside [a, b).
+func clsDurationIn(sc *unitScan, a, b int) (time.Duration, bool) {
+	var best time.Duration
+	for _, q := range sc.qty {
+		if q.kind == unitDuration && !q.repeat && !q.ref && q.start >= a && q.end <= b && q.dur > best {
+			best = q.dur
+		}
+	}
+	return best, best > 0
+}
+
+// clsGymLength drops a gym session's duration read from the prose of its
+// description ("Squats 3x8, core 10 min": the 10 minutes are the core's),
+// so its length comes from the title, a labelled line or the event.
+func clsGymLength(w *clsWork, out *Classified, hasDur *bool) {
+	if out.Kind == KindStrength && w.durProse {
+		out.Duration, *hasDur = 0, false
+	}
+}
+
+// clsMarkLight marks a strength entry light when its words say so or it lasts
+// 30 minutes or less (SPEC §3 "Light strength").
+func clsMarkLight(out *Classified, byWords bool) {
+	if out.Kind != KindStrength {
+		return
+	}
+	switch {
+	case byWords:
+		out.Light = true
+		if !strings.Contains(out.Reason, "light") {
+			out.Reason += "; light by its name"
+		}
+	case out.Duration > 0 && out.Duration <= clsLightMax:
+		out.Light = true
+		out.Reason += "; light: " + clsFormatMinutes(out.Duration) + " (≤ 30 min)"
+	}
+}
+
+// clsFormatMinutes writes a short duration as minutes: "20 min".
+func clsFormatMinutes(d time.Duration) string {
+	return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " min"
 }
 
 // clsFillLength sets Duration from a timed event's length when the text
@@ -340,7 +480,9 @@ func clsFillLength(out *Classified, meta *clsMeta, stated bool) {
 // clsLongByPlan makes a run long by its planned size: an easy run planned
 // for ≥ 90 min or ≥ 25 km / 16 mi (or, with nothing planned in the text, a
 // timed run lasting ≥ 90 min); a hard run only by its distance, since a
-// long-ish interval session with warm-up and cool-down is still a hard day.
+// long-ish interval session with warm-up and cool-down is still a hard day,
+// or when written as segments that add up to 13 mi / 21 km ("2 mi WU + 10
+// mi @ MP + 2 mi CD" is a long run with faster miles).
 func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool) {
 	if out.Kind != KindEasy && out.Kind != KindHard {
 		return
@@ -351,6 +493,8 @@ func clsLongByPlan(out *Classified, dist unitQty, hasDist, hasDur, fromLen bool)
 		why = "planned " + clsFormatNum(dist.num) + " mi (≥ 16 mi)"
 	case hasDist && dist.unit != "mi" && dist.km >= clsLongKm:
 		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " (≥ 25 km)"
+	case out.Kind == KindHard && hasDist && dist.parts > 1 && (dist.unit == "mi" && dist.num >= clsLongSegMi || dist.unit != "mi" && dist.km >= clsLongSegKm):
+		why = "planned " + clsFormatNum(dist.num) + " " + dist.unit + " in " + strconv.Itoa(int(dist.parts)) + " segments: a long run with faster miles"
 	case out.Kind == KindHard:
 		return
 	case hasDur && out.Duration >= clsLongMinutes:
@@ -425,23 +569,27 @@ func (w *clsWork) set(f clsField, s string) {
 // that states it: the title, a labelled description line ("Planned:
 // 1:30:00, 18 km, TSS 120"), the description's first line. Later lines
 // hold warm-ups, notes and other days.
-func (w *clsWork) planned() (dist unitQty, okDist bool, dur unitQty, okDur bool) {
-	take := func(sc *unitScan) bool {
+//
+// Quantities of the title inside [skipFrom, skipTo) are left out: they
+// belong to the gym part of a compound entry.
+func (w *clsWork) planned(skipFrom, skipTo int) (dist unitQty, okDist bool, dur unitQty, okDur bool) {
+	w.durProse = false
+	take := func(sc *unitScan, a, b int) bool {
 		if !okDist {
-			dist, okDist = sc.distance()
+			dist, okDist = sc.distanceSkipping(a, b)
 		}
 		if !okDur {
-			dur, okDur = sc.duration()
+			dur, okDur = sc.durationSkipping(a, b)
 		}
 		return okDist && okDur
 	}
-	if take(&w.scan[clsTitle]) || !w.has[clsDesc] {
+	if take(&w.scan[clsTitle], skipFrom, skipTo) || !w.has[clsDesc] {
 		return
 	}
 	line := func(s string) bool {
 		w.line.normalize(s)
 		w.lscan.scan(w.line.norm)
-		return take(&w.lscan)
+		return take(&w.lscan, 0, 0)
 	}
 	first, firstLabelled := "", false
 	for i, l := range clsLines(w.descRaw) {
@@ -456,7 +604,9 @@ func (w *clsWork) planned() (dist unitQty, okDist bool, dur unitQty, okDur bool)
 		}
 	}
 	if !firstLabelled {
+		had := okDur
 		line(first)
+		w.durProse = okDur && !had
 	}
 	return
 }
@@ -492,7 +642,7 @@ func clsLabelled(line string) bool {
 }
 
 // clsTag finds a per-event tag (#hard, #easy, #long, #rest, #race, #cross,
-// #strength, #other) in the title, else the description.
+// #strength, #other, #away) in the title, else the description.
 func clsTag(title, desc string) (Kind, string, bool) {
 	for _, s := range [2]string{title, desc} {
 		for i := 0; i < len(s); i++ {
@@ -594,9 +744,13 @@ func (c *Classifier) builtinVerdict(w *clsWork) clsVerdict {
 
 // clsRank orders kinds within one text: a race entry that also names its
 // pace is a race, a long run with marathon-pace miles is long, intervals
-// with an easy warm-up are hard. A meeting is never a workout.
+// with an easy warm-up are hard. A meeting or an errand is never a
+// workout, and a trip ("Ski trip") says the runner is away whatever sport
+// it names.
 func clsRank(k Kind) int {
 	switch k {
+	case KindAway:
+		return 10
 	case KindOther:
 		return 9
 	case KindStrength:
@@ -615,6 +769,20 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	}
 	w.matches = w.matches[:0]
 	w.seps = w.seps[:0]
+	w.joins = w.joins[:0]
+	w.lights = w.lights[:0]
+	for i := 0; i < len(t.norm); i++ {
+		switch t.norm[i] {
+		case '+', ';':
+			w.joins = append(w.joins, i)
+		case ',', '/':
+			// "Run, core", "AM: easy 5 mi / PM: strength"; "6,5 km" and
+			// "5:45/km" join nothing.
+			if i+1 < len(t.norm) && t.norm[i+1] == ' ' {
+				w.joins = append(w.joins, i)
+			}
+		}
+	}
 	title := f == clsTitle || f == clsCategories
 	var cur unitCursor
 	for i := 0; i < len(t.toks); {
@@ -635,6 +803,9 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			if i > 0 && clsSlashBetween(t, i) {
 				w.seps = append(w.seps, tk.start)
 			}
+			if clsJoinWord(tk.s) {
+				w.joins = append(w.joins, tk.start)
+			}
 			i++
 			continue
 		}
@@ -650,8 +821,16 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		i += n
 		switch {
 		case e.sig == clsNull:
+			if e.flags&clsLight != 0 {
+				w.lights = append(w.lights, m.start)
+			}
 			continue
 		case e.flags&clsTitleOnly != 0 && !title, e.flags&clsAtStart != 0 && !m.first:
+			continue
+		case e.flags&clsBeforeNum != 0 && !clsNumberAfter(t.norm, m.end):
+			continue
+		case e.flags&clsPerson != 0 && m.start > 0 && clsWithWord(t.toks, m.start):
+			// "Long run with my son" is the runner's run.
 			continue
 		case f == clsDesc && m.start >= w.descSplit && (m.kind == KindRace || m.kind == KindLong):
 			// "Sunday: long run", "Goal: Berlin Marathon" on a later line
@@ -681,6 +860,8 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 			w.matches = append(w.matches, clsMatch{clsEntry: clsPaceRef, kind: KindHard, start: q.start, end: q.end})
 		}
 	}
+	clsDropErrands(w, t, sc)
+	clsDropOptional(w)
 	if len(w.matches) == 0 {
 		if sc.runEvidence() || sc.onlyQuantities(t.toks) {
 			return clsVerdict{kind: KindEasy, sig: clsWeak, ok: true,
@@ -703,24 +884,27 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	// Hansons' "Strength 3 x 2 mi" and "Strength workout 6 x 1 mile @
 	// MP-10s": repeats of a running distance, or marathon pace, and no gym
 	// words. "3 m run + strength" is a run with gym work after it.
-	hansonsRun := !gym && sc.runRepeats()
 	var best, bestWeak *clsMatch
-	run, hansons := false, false
+	run, hansons, easy := false, false, false
 	for i := range w.matches {
 		m := &w.matches[i]
 		if m.seg != seg {
 			continue
 		}
 		run = run || m.run || m.flags&clsRun != 0
-		hansonsRun = hansonsRun || !gym && m.flags&clsRacePace != 0
+		easy = easy || m.flags&clsSprints == 0 && (m.run || m.flags&clsRun != 0 || m.kind == KindEasy && m.sig == clsStrong)
 	}
 	for i := range w.matches {
 		m := &w.matches[i]
 		if m.seg != seg {
 			continue
 		}
-		if m.flags&clsHansons != 0 && hansonsRun {
+		if m.flags&clsHansons != 0 && !gym && w.hansonsRun(sc, m) {
 			m.kind, hansons = KindHard, true
+		}
+		if m.flags&clsSprints != 0 && easy {
+			// "GA 8 mi + speed", "run + 6 hill sprints": strides.
+			m.clsEntry, m.kind = clsSprintsEasy, KindEasy
 		}
 		if m.sig == clsStrong {
 			if best == nil || clsRank(m.kind) > clsRank(best.kind) || clsRank(m.kind) == clsRank(best.kind) && m.start < best.start {
@@ -733,10 +917,12 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	// With a cross-training or gym activity and no word of running, an
 	// intensity describes that activity: "Easy bike", "Bike intervals",
 	// "Long ride 3h", "Easy strength".
+	// An intensity joined to the activity by "+" is a run of its own:
+	// "Threshold intervals + Gym B" is a threshold run and a gym session.
 	activity := false
 	if best != nil && !run && !hansons && (best.kind == KindLong || best.kind == KindHard || best.kind == KindEasy) {
 		for _, k := range [...]Kind{KindCross, KindStrength} {
-			if o := clsFirstStrong(w.matches, seg, k); o != nil {
+			if o := clsFirstStrong(w.matches, seg, k); o != nil && !w.joined(best, o) {
 				best, activity = o, true
 				break
 			}
@@ -746,6 +932,16 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	m := best
 	if m == nil {
 		m, v.sig = bestWeak, clsWeak
+	}
+	if alt && m.kind != KindRace && m.kind != KindAway && m.kind != KindOther {
+		// "Rest or cross-train" and "X or day off" are rest, whichever
+		// comes first (SPEC §3 rest).
+		for i := range w.matches {
+			if r := &w.matches[i]; r.seg != seg && r.kind == KindRest {
+				m, v.sig = r, clsStrong
+				break
+			}
+		}
 	}
 	v.kind, v.km = m.kind, m.km
 	if v.kind == KindRace {
@@ -758,9 +954,12 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 		}
 	}
 	quote := t.quote(m.start, m.end)
-	if alt || activity {
+	if alt || activity || m.kind == KindAway {
 		quote = whole()
 	}
+	v.field = f
+	v.planEnd = m.flags&clsPlanEnds != 0
+	v.light = len(w.lights) > 0 || clsLightOnly(w.matches, seg)
 	switch {
 	case hansons && m.kind == KindHard && m.flags&clsHansons != 0:
 		v.reason = "\"" + whole() + "\"" + f.label() + " is a Hansons strength run (repeats near marathon pace), not gym work"
@@ -772,7 +971,193 @@ func (c *Classifier) judge(w *clsWork, f clsField) clsVerdict {
 	default:
 		v.reason = "\"" + quote + "\"" + f.label() + " is " + m.what
 	}
+	if v.kind.IsRun() {
+		c.compound(w, t, f, seg, hansons, m, &v)
+	}
 	return v
+}
+
+// compound finds the gym part of an entry whose run decides its kind:
+// "Threshold intervals + Gym B", "Easy 40 min + core", "Strength + 5K easy
+// run", "Run 8 km + S&C". Strides and hill sprints are part of the run.
+func (c *Classifier) compound(w *clsWork, t *clsText, f clsField, seg int, hansons bool, decided *clsMatch, v *clsVerdict) {
+	var g *clsMatch
+	for i := range w.matches {
+		m := &w.matches[i]
+		if m.seg != seg || m.sig != clsStrong || m.kind != KindStrength {
+			continue
+		}
+		if m.flags&clsGym != 0 || m.flags&clsHansons != 0 && !hansons {
+			g = m
+			break
+		}
+	}
+	if g == nil || g == decided && v.kind == KindStrength {
+		return
+	}
+	if f == clsDesc && g.start >= w.descSplit {
+		return // a later line of a description names other days' gym work
+	}
+	from, to := 0, len(t.norm)
+	for _, j := range w.joins {
+		if j < g.start {
+			from = j
+		} else if j >= g.end {
+			to = j
+			break
+		}
+	}
+	v.gym, v.gymFrom, v.gymTo = true, from, to
+	v.gymQuote = t.quote(g.start, g.end)
+	v.gymWhy = g.what
+	light, full := false, false
+	for _, m := range w.matches {
+		if m.seg == seg && m.kind == KindStrength && from <= m.start && m.end <= to {
+			light = light || m.flags&clsLight != 0
+			full = full || m.flags&clsGym != 0 && m.flags&clsLight == 0
+		}
+	}
+	v.gymLight = light && !full
+	for _, l := range w.lights {
+		v.gymLight = v.gymLight || from <= l && l < to
+	}
+}
+
+// joined reports whether a "+" or a joining word stands between two
+// matches.
+func (w *clsWork) joined(a, b *clsMatch) bool {
+	return w.joinedSpan(a.start, a.end, b.start, b.end)
+}
+
+// joinedSpan reports whether a "+" or a joining word stands between the
+// spans [a0, a1) and [b0, b1).
+func (w *clsWork) joinedSpan(a0, a1, b0, b1 int) bool {
+	lo, hi := min(a1, b1), max(a0, b0)
+	for _, j := range w.joins {
+		if lo <= j && j < hi {
+			return true
+		}
+	}
+	return false
+}
+
+// clsLightOnly reports whether the strength words of segment seg are all
+// light ones, the bare "Strength" aside: "Strength: Core Routine" is light,
+// "Gym + core" is not.
+func clsLightOnly(ms []clsMatch, seg int) bool {
+	light := false
+	for _, m := range ms {
+		if m.seg != seg || m.kind != KindStrength {
+			continue
+		}
+		switch {
+		case m.flags&clsLight != 0:
+			light = true
+		case m.flags&clsGym != 0:
+			return false
+		}
+	}
+	return light
+}
+
+// clsNumberAfter reports whether a number follows offset i, past spaces
+// and a colon: "T 3 x 1 mi", "E: 8 mi".
+func clsNumberAfter(s string, i int) bool {
+	for i < len(s) && (s[i] == ' ' || s[i] == ':') {
+		i++
+	}
+	return i < len(s) && unitIsDigit(s[i])
+}
+
+// clsJoinWord reports whether w joins the parts of a compound entry.
+func clsJoinWord(w string) bool {
+	switch w {
+	case "and", "then", "plus", "with", "w", "after", "followed", "pm", "und", "dann", "danach", "anschliessend", "mit",
+		"et", "puis", "avec", "y", "luego", "con", "e", "poi", "en", "daarna", "met", "og", "och", "med":
+		return true
+	}
+	return false
+}
+
+// clsWithWord reports whether the word before normalised offset at is
+// "with" in one of the vocabulary's languages.
+func clsWithWord(toks []clsToken, at int) bool {
+	i, _ := slices.BinarySearchFunc(toks, at, func(tk clsToken, at int) int { return tk.start - at })
+	if i == 0 {
+		return false
+	}
+	switch toks[i-1].s {
+	case "with", "mit", "avec", "con", "met", "med", "和", "跟", "与", "と":
+		return true
+	case "my", "the", "our", "his", "her", "meinem", "meiner", "den", "mes", "mon", "ma", "mis", "mi":
+		// "with my son", "with the kids".
+		return i > 1 && clsWithWord(toks, toks[i-1].start)
+	}
+	return false
+}
+
+// clsDropOptional keeps a rest day a rest day when the activity it
+// offers is optional: "Rest day (optional 20 min walk)", like "Rest or
+// cross-train".
+func clsDropOptional(w *clsWork) {
+	if len(w.lights) == 0 {
+		return
+	}
+	rest := false
+	for _, m := range w.matches {
+		rest = rest || m.kind == KindRest && m.sig == clsStrong && m.start < w.lights[0]
+	}
+	if rest {
+		w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool {
+			return m.start > w.lights[0] && (m.kind == KindCross || m.kind == KindEasy)
+		})
+	}
+}
+
+// clsDropErrands drops errand words from a text that also plans a run:
+// "Easy 6 mi, pick up the last 2", "Drive to the trailhead, long run" are
+// runs. A race stays an errand: "Register for the Berlin Marathon".
+//
+// A trip yields the same way ("Holiday long run", "Travel day - easy 30
+// min"): the entry plans a run, so it is one. Sickness yields only to a
+// measured run that nothing cancels: "Return from injury: run/walk 20 min"
+// is a run, "Sick - skip the 5 mi" is not.
+func clsDropErrands(w *clsWork, t *clsText, sc *unitScan) {
+	errand, sick, run, runWord := false, false, false, false
+	for _, m := range w.matches {
+		errand = errand || m.flags&(clsErrand|clsTrip) != 0
+		sick = sick || m.kind == KindAway && m.flags&clsTrip == 0
+		run = run || m.sig == clsStrong && (m.kind == KindEasy || m.kind == KindHard || m.kind == KindLong)
+		runWord = runWord || m.run || m.flags&clsRun != 0
+	}
+	if !errand && !sick || !run {
+		return
+	}
+	_, timed := sc.duration()
+	planned := sc.runEvidence() || timed
+	cancelled := sick && clsCancelled(t)
+	w.matches = slices.DeleteFunc(w.matches, func(m clsMatch) bool {
+		switch {
+		case m.flags&(clsErrand|clsTrip) != 0:
+			return runWord || planned
+		case m.kind == KindAway:
+			return planned && !cancelled
+		}
+		return false
+	})
+}
+
+// clsCancelled reports whether a text says a workout does not happen:
+// "skip", "no run", "cancelled", "ausgefallen".
+func clsCancelled(t *clsText) bool {
+	for _, tk := range t.toks {
+		switch tk.s {
+		case "no", "skip", "skipped", "skipping", "missed", "miss", "cancel", "cancelled", "canceled", "instead", "kein",
+			"keine", "ausgefallen", "abgesagt", "annule", "annulee", "sin", "cancelado", "cancelada", "saltato", "niente", "geen":
+			return true
+		}
+	}
+	return false
 }
 
 // clsFirstStrong returns the first strong match of kind k in segment seg.
@@ -806,12 +1191,22 @@ var (
 	clsIntervalRepeat = &clsEntry{clsDef: clsDef{kind: KindHard, what: "an interval session"}}
 	clsStridesRepeat  = &clsEntry{clsDef: clsDef{kind: KindEasy, flags: clsStrides, what: "strides (easy)"}}
 	clsPaceRef        = &clsEntry{clsDef: clsDef{kind: KindHard, flags: clsRacePace, what: "race-pace work"}}
+	clsSprintsEasy    = &clsEntry{clsDef: clsDef{kind: KindEasy, flags: clsStrides, what: "short sprints within an easy run (easy)"}}
 )
 
-// runRepeats reports whether the text repeats a running distance or pace.
-func (sc *unitScan) runRepeats() bool {
+// hansonsRun reports whether "Strength" at m is Hansons' strength run:
+// the same part of the text repeats a running distance ("Strength 3 x 2
+// mi") or names marathon pace. "Intervals 6 x 400m + Strength" is a gym
+// session after intervals.
+func (w *clsWork) hansonsRun(sc *unitScan, m *clsMatch) bool {
 	for _, r := range sc.reps {
-		if r.run && !r.strides {
+		if r.run && !r.strides && !w.joinedSpan(m.start, m.end, r.start, r.end) {
+			return true
+		}
+	}
+	for i := range w.matches {
+		o := &w.matches[i]
+		if o.seg == m.seg && o.flags&clsRacePace != 0 && !w.joinedSpan(m.start, m.end, o.start, o.end) {
 			return true
 		}
 	}
@@ -822,7 +1217,7 @@ func (sc *unitScan) runRepeats() bool {
 // cross-train", "Repos ou vélo", "Descanso o bici", "Ruhetag oder Rad".
 func clsAlternative(w string) bool {
 	switch w {
-	case "or", "oder", "ou", "o", "oppure":
+	case "or", "oder", "ou", "o", "oppure", "of", "eller", "lub", "albo", "или", "或":
 		return true
 	}
 	return false

@@ -43,10 +43,28 @@ func TestClassifyCases(t *testing.T) {
 		seen[key] = true
 		t.Run(tc.title, func(t *testing.T) {
 			got := c.Classify([]rules.Event{clEvent(0, tc.title, tc.desc, tc.cats, tc.length)}, time.UTC)
-			if len(got) != 1 {
-				t.Fatalf("got %d results, want 1", len(got))
+			want := 1
+			if tc.gym != clNoGym {
+				want = 2
+			}
+			if len(got) != want {
+				t.Fatalf("%q: got %d results, want %d: %+v", tc.title, len(got), want, got)
 			}
 			g := got[0]
+			if want == 2 {
+				s := got[1]
+				if g.Part != "run" || s.Part != "strength" || s.Kind != clStrength || s.Event.ID != g.Event.ID {
+					t.Errorf("%q: parts %q %s, %q %s; want run and a strength part of one event", tc.title, g.Part, g.Kind, s.Part, s.Kind)
+				}
+				if s.Light != (tc.gym == clLight) || s.Reason == "" {
+					t.Errorf("%q: strength part light %v (%q), want %v", tc.title, s.Light, s.Reason, tc.gym == clLight)
+				}
+			} else if g.Part != "" {
+				t.Errorf("%q: Part %q on a whole entry", tc.title, g.Part)
+			}
+			if g.Light != tc.light {
+				t.Errorf("%q: Light %v, want %v (%q)", tc.title, g.Light, tc.light, g.Reason)
+			}
 			if g.Kind != tc.want {
 				t.Errorf("%q (desc %q, cats %q): kind %s, want %s; reason %q", tc.title, tc.desc, tc.cats, g.Kind, tc.want, g.Reason)
 			}
@@ -344,5 +362,179 @@ func BenchmarkClassify(b *testing.B) {
 func BenchmarkNewClassifier(b *testing.B) {
 	for b.Loop() {
 		rules.NewClassifier(nil)
+	}
+}
+
+// TestClassifyAwayAndOther covers entries that are no workout: trips and
+// sickness over several days (away, not summaries), the #away and #other
+// tags, and the user's keywords for both kinds (SPEC §3 "Away", "Not
+// training").
+func TestClassifyAwayAndOther(t *testing.T) {
+	c := rules.NewClassifier(rules.Keywords{
+		rules.KindAway:  {"Training camp"},
+		rules.KindOther: {"Club run"},
+	})
+	for _, tc := range []struct {
+		title, desc string
+		days        int
+		want        rules.Kind
+		why         string
+	}{
+		{"Ski trip", "", 7, clAway, `"Ski trip"`},
+		{"Urlaub Mallorca", "", 10, clAway, `"Urlaub Mallorca"`},
+		{"Vacances à la mer", "", 6, clAway, "time away"},
+		{"Vacaciones", "", 14, clAway, "time away"},
+		{"Sick", "", 3, clAway, "sick"},
+		{"Krank", "", 1, clAway, "sick"},
+		{"Training Week 3 Distance: 33 mi", "", 7, clOther, "summary"},
+		{"Week 12", "Total 55 km", 7, clOther, "summary"},
+		{"Long run", "", 7, clOther, "summary"},
+		{"Family week", "#away", 7, clAway, "tagged #away"},
+		{"Easy 5 mi #other", "", 1, clOther, "tagged #other"},
+		{"Training camp", "", 5, clAway, "your keyword for away"},
+		{"Club run 8 km", "", 1, clOther, "your keyword for other"},
+		{"Holiday", "If you are on holiday, swap the days.", 1, clAway, `"Holiday"`},
+		{"Easy 6 mi", "If you are on holiday, swap the days.", 1, clEasy, "Easy"},
+	} {
+		ev := rules.Event{Summary: tc.title, Description: tc.desc, Start: clMonday, End: clMonday.AddDate(0, 0, tc.days), AllDay: true}
+		got := c.Classify([]rules.Event{ev}, time.UTC)
+		if len(got) != 1 || got[0].Kind != tc.want || !strings.Contains(got[0].Reason, tc.why) {
+			t.Errorf("%q over %d days: %s (%q), want %s with %q", tc.title, tc.days, got[0].Kind, got[0].Reason, tc.want, tc.why)
+		}
+		if tc.want == clAway && (got[0].DistanceKm != 0 || got[0].Duration != 0) {
+			t.Errorf("%q: away with distance %g, duration %s", tc.title, got[0].DistanceKm, got[0].Duration)
+		}
+	}
+}
+
+// TestClassifyCompoundDownstream checks that the two parts of a compound
+// entry keep their order among other events, that the week pass leaves
+// the strength part alone, and that days and races read them right: the
+// run decides the day, the gym part rides along.
+func TestClassifyCompoundDownstream(t *testing.T) {
+	evs := []rules.Event{
+		clEvent(0, "Easy 5 mi", "", nil, 0),
+		clEvent(1, "Threshold intervals + Gym B", "", nil, 90*time.Minute),
+		clEvent(2, "Easy 40 min + core", "", nil, 0),
+		clEvent(5, "Half Marathon Race", "", nil, 0),
+	}
+	cs := rules.NewClassifier(nil).Classify(evs, time.UTC)
+	want := []struct {
+		id    string
+		kind  rules.Kind
+		part  string
+		light bool
+	}{
+		{evs[0].ID, clEasy, "", false},
+		{evs[1].ID, clHard, "run", false},
+		{evs[1].ID, clStrength, "strength", false},
+		{evs[2].ID, clEasy, "run", false},
+		{evs[2].ID, clStrength, "strength", true},
+		{evs[3].ID, clRace, "", false},
+	}
+	if len(cs) != len(want) {
+		t.Fatalf("got %d results, want %d: %+v", len(cs), len(want), cs)
+	}
+	for i, w := range want {
+		g := cs[i]
+		if g.ID != w.id || g.Kind != w.kind || g.Part != w.part || g.Light != w.light {
+			t.Errorf("result %d: %s %s part %q light %v, want %s %s part %q light %v (%s)",
+				i, g.ID, g.Kind, g.Part, g.Light, w.id, w.kind, w.part, w.light, g.Reason)
+		}
+	}
+	if !strings.Contains(cs[2].Reason, `"Gym" is a gym session, part of "Threshold intervals + Gym B"`) {
+		t.Errorf("strength part reason %q", cs[2].Reason)
+	}
+	// The event's 1:30 holds both parts: neither part's own length.
+	if cs[1].Duration != 0 || cs[2].Duration != 0 {
+		t.Errorf("durations: run %s, gym %s; want neither to claim the event's length", cs[1].Duration, cs[2].Duration)
+	}
+	days := rules.BuildDays(cs, rules.DateOf(clMonday), 7, time.UTC)
+	for i, k := range []rules.Kind{clEasy, clHard, clEasy, clRest, clRest, clRace, clRest} {
+		if days[i].Kind != k {
+			t.Errorf("day %d: %s, want %s (%s)", i, days[i].Kind, k, days[i].Reason)
+		}
+	}
+	if len(days[1].Events) != 2 {
+		t.Errorf("Tuesday holds %d events, want the run and its gym part", len(days[1].Events))
+	}
+	if races := rules.FindRaces(cs, time.UTC, rules.DefaultSettings()); len(races) != 1 || races[0].DistanceKm != 21.0975 {
+		t.Errorf("races %+v, want the half marathon only", races)
+	}
+}
+
+// TestClassifyPlanEnds checks that a plan's last day ("Plan Ends") is its
+// goal race after taper weeks, and not otherwise (SPEC §3 race).
+func TestClassifyPlanEnds(t *testing.T) {
+	week := func(first int, km ...int) []rules.Event {
+		var evs []rules.Event
+		for i, k := range km {
+			evs = append(evs, clEvent(first+2*i, fmt.Sprintf("Easy %d km", k), "", nil, 0))
+		}
+		return evs
+	}
+	build := func(volumes [][]int, endDay int, after bool) []rules.Event {
+		var evs []rules.Event
+		for w, km := range volumes {
+			evs = append(evs, week(7*w, km...)...)
+		}
+		evs = append(evs, clEvent(endDay, "Plan Ends", "", nil, 0))
+		if after {
+			evs = append(evs, clEvent(endDay+2, "Easy 5 km", "", nil, 0))
+		}
+		return evs
+	}
+	peak := [][]int{{10, 12, 14, 30}, {10, 12, 14, 32}, {10, 12, 14, 32}, {8, 10, 10, 20}, {6, 8, 5}}
+	flat := [][]int{{10, 12, 14, 20}, {10, 12, 14, 20}, {10, 12, 14, 20}, {10, 12, 14, 20}, {10, 12, 14, 20}}
+	for _, tc := range []struct {
+		name  string
+		evs   []rules.Event
+		race  bool
+		endAt int
+	}{
+		{"after a taper", build(peak, 7*5+6, false), true, 7*5 + 6},
+		{"no taper", build(flat, 7*5+6, false), false, 7*5 + 6},
+		{"runs after it", build(peak, 7*5+6, true), false, 7*5 + 6},
+	} {
+		cs := rules.NewClassifier(nil).Classify(tc.evs, time.UTC)
+		var end rules.Classified
+		for _, c := range cs {
+			if c.Summary == "Plan Ends" {
+				end = c
+			}
+		}
+		if (end.Kind == clRace) != tc.race {
+			t.Errorf("%s: %s (%s), race %v wanted", tc.name, end.Kind, end.Reason, tc.race)
+		}
+		if tc.race && !strings.Contains(end.Reason, "after its taper weeks") {
+			t.Errorf("%s: reason %q", tc.name, end.Reason)
+		}
+	}
+}
+
+// TestRacePriorityHint covers the priorities race entries state.
+func TestRacePriorityHint(t *testing.T) {
+	for _, tc := range []struct{ title, desc, want string }{
+		{"A race: Boston Marathon", "", "A"},
+		{"B race: half marathon", "", "B"},
+		{"C race — no taper", "", "C"},
+		{"C-Race 10K", "", "C"},
+		{"Berlin Marathon (A)", "", "A"},
+		{"Hamburg Halbmarathon [B]", "", "B"},
+		{"10K", "Priority: B", "B"},
+		{"B-Rennen Stadtlauf", "", "B"},
+		{"tune-up 10K", "", "C"},
+		{"Half marathon tune up", "", "C"},
+		{"Parkrun", "Run it as a workout, no taper", "C"},
+		{"Goal race: Chicago Marathon", "", "A"},
+		{"Zielwettkampf: Frankfurt Marathon", "", "A"},
+		{"Marathon", "", ""},
+		{"Plan A: easy 5 mi", "", ""},
+		{"Vitamin C run", "", ""},
+		{"", "", ""},
+	} {
+		if got := rules.RacePriorityHint(tc.title, tc.desc); got != tc.want {
+			t.Errorf("RacePriorityHint(%q, %q) = %q, want %q", tc.title, tc.desc, got, tc.want)
+		}
 	}
 }

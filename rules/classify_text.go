@@ -112,6 +112,10 @@ func (t *clsText) normalize(s string) {
 }
 
 // tokenize splits the normalised text into words of letters and digits.
+// Chinese and Japanese are written without spaces ("3公里慢跑",
+// "LSD长距离慢跑"), so each of their characters is a word of its own and
+// the vocabulary's phrases in those scripts are sequences of characters:
+// a phrase then matches wherever it sits in a run of characters.
 func (t *clsText) tokenize() {
 	t.toks = t.toks[:0]
 	s := t.norm
@@ -120,13 +124,31 @@ func (t *clsText) tokenize() {
 			i++
 			continue
 		}
+		if s[i] >= utf8.RuneSelf {
+			if r, size := utf8.DecodeRuneInString(s[i:]); clsIdeo(r) {
+				t.toks = append(t.toks, clsToken{s: s[i : i+size], start: i, end: i + size})
+				i += size
+				continue
+			}
+		}
 		j := i
 		for j < len(s) && clsWordByte(s[j]) {
+			if s[j] >= utf8.RuneSelf {
+				if r, _ := utf8.DecodeRuneInString(s[j:]); clsIdeo(r) {
+					break
+				}
+			}
 			j++
 		}
 		t.toks = append(t.toks, clsToken{s: s[i:j], start: i, end: j})
 		i = j
 	}
+}
+
+// clsIdeo reports whether r belongs to a script written without spaces
+// between words: CJK ideographs, kana and their punctuation blocks.
+func clsIdeo(r rune) bool {
+	return r >= 0x2E80 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0xFF66 && r <= 0xFF9F || r >= 0x20000 && r <= 0x2FA1F
 }
 
 // clsWordByte reports whether c can be part of a word: ASCII letters and
@@ -147,7 +169,26 @@ func clsRuneFold(r rune) (string, bool) {
 		}
 		return "", false
 	}
+	if r >= 0xFF01 && r <= 0xFF5E {
+		// Full-width ASCII, common in Chinese and Japanese titles:
+		// "６×８００ｍ", "ＬＳＤ", "＋".
+		c := byte(r - 0xFEE0)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		switch c {
+		case '@':
+			return " at ", true
+		case '&':
+			return " and ", true
+		}
+		return string(rune(c)), true
+	}
 	switch r {
+	case 0x3000, 0x3001, 0x3002, 0x30FB, 0xFF64: // ideographic space, 、 。 ・ ､
+		return " ", true
+	case 0x301C: // 〜 (ranges)
+		return "-", true
 	case 0xD7, 0x2715, 0x2716, 0x2A2F, 0x2179: // × ✕ ✖ ⨯
 		return "x", true
 	case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE63, 0xFF0D: // ‐ ‑ ‒ – — ― − ﹣ －

@@ -73,11 +73,39 @@ func (d Date) Week() string {
 	return fmt.Sprintf("%04d-W%02d", y, w)
 }
 
+// WeekMonday returns the Monday of an ISO week written as Week writes it
+// ("2026-W10"); ok is false for anything else.
+func WeekMonday(week string) (Date, bool) {
+	var y, w int
+	if n, err := fmt.Sscanf(week, "%04d-W%02d", &y, &w); n != 2 || err != nil || w < 1 || w > 53 {
+		return Date{}, false
+	}
+	// 4 January is always in week 1.
+	m := Date{y, time.January, 4}.Monday().AddDays(7 * (w - 1))
+	return m, m.Week() == week
+}
+
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
 // Short formats d for a runner: "Tue 03 Mar".
 func (d Date) Short() string { return d.utc().Format("Mon 02 Jan") }
+
+// Text formats d the way a runner writes it in a sentence: "Wed 9 Dec".
+func (d Date) Text() string { return d.utc().Format("Mon 2 Jan") }
+
+// SpanText formats the dates from a to b, both included: "Wed 9 Dec",
+// "Mon 7 – Sun 13 Dec", "Mon 28 Dec – Sun 3 Jan". The year is left out, as
+// a runner reading a plan of a few months would.
+func SpanText(a, b Date) string {
+	switch {
+	case a == b:
+		return a.Text()
+	case a.Year == b.Year && a.Month == b.Month:
+		return a.utc().Format("Mon 2") + " – " + b.Text()
+	}
+	return a.Text() + " – " + b.Text()
+}
 
 // Clock is a time of day in minutes after midnight, local to the runner.
 type Clock int

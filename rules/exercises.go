@@ -18,7 +18,7 @@ const (
 	patCalf                               // calf and ankle stiffness
 	patPlyo                               // jumps and bounds
 	patExplosive                          // fast, loaded or thrown
-	patRunning                            // sprints, strides, drills
+	patRunning                            // running drills
 	patBilateral                          // both legs together: triple extension
 	patUnilateral                         // one leg at a time: balance, imbalances
 )
@@ -99,18 +99,18 @@ var (
 	mvDeadBug            = catalogMove{sameNames("Dead bug"), "", patCore, "each side"}
 
 	// Power: plyometrics and explosive lifts.
-	mvJumpSquat       = catalogMove{sameNames("Jump squat"), "", patSquat | patExplosive, ""}
-	mvKettlebellSwing = catalogMove{[3]string{"Kettlebell swing", "Band pull-through", "Broad jump"}, "", patHinge | patExplosive, ""}
+	mvJumpSquat       = catalogMove{sameNames("Jump squat"), "", patSquat | patPlyo | patExplosive, ""}
+	mvKettlebellSwing = catalogMove{[3]string{"Kettlebell swing", "Band pull-through", "Fast glute bridge"}, "", patHinge | patExplosive, ""}
 	mvPogoJumps       = catalogMove{sameNames("Pogo jumps"), "", patCalf | patPlyo, ""}
 	mvBoxJumps        = catalogMove{[3]string{"Box jumps", "Low box jumps", "Low box jumps"}, "", patSquat | patPlyo, ""}
 	mvBounding        = catalogMove{[3]string{"Bounding", "Skipping for height", "Skipping for height"}, "", patCalf | patPlyo | patUnilateral, ""}
 	mvMedBallPass     = catalogMove{[3]string{"Med-ball chest pass", "Med-ball chest pass", "Fast push-ups"}, "", patPush | patExplosive, ""}
 	mvMedBallThrow    = catalogMove{[3]string{"Med-ball rotational throw", "Med-ball rotational throw", "Russian twist"}, "", patRotate | patCore | patExplosive, "each side"}
 
-	// Running-specific: translate strength into the stride.
-	mvDrills      = catalogMove{sameNames("Running drills (A-skips, B-skips, high knees)"), "", patRunning, ""}
-	mvHillSprints = catalogMove{sameNames("Hill sprints"), "", patRunning | patCalf, ""}
-	mvStrides     = catalogMove{sameNames("Strides"), "", patRunning, ""}
+	// Running-specific: translate strength into the stride. Drills are done
+	// on the spot or over a few metres of gym floor; strides and hill
+	// sprints are run, so they go into a run, never into a session.
+	mvDrills = catalogMove{sameNames("Running drills (A-skips, B-skips, high knees)"), "", patRunning, ""}
 )
 
 // unilateralRotation is the knee-dominant single-leg lift of session B, one

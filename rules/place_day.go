@@ -10,6 +10,7 @@ import (
 type candidate struct {
 	ok    bool
 	rank  int        // 0 is the policy's first choice
+	good  bool       // a hard day whose next day is not hard or long
 	block placeBlock // the first rule that rules the date out, when !ok
 
 	start, end time.Time
@@ -18,13 +19,25 @@ type candidate struct {
 	moved string
 }
 
-// placeBlock is a rule that stops a session on a date, said two ways: short
-// for a week's summary ("eve of the long run") and warn for a hand-placed
-// session that breaks it ("on the eve of the long run "Long run 30 km"").
+// placeBlock is a rule that stops a session on a date, in a runner's
+// words: text for a stretch of days (a day's note and a short week's
+// summary: "the day before your long run "Long run 30 km""), day for one
+// date when it says more than text ("8 days after …"), and warn for a
+// hand-placed session that breaks it ("" when the rule binds only new
+// sessions).
 type placeBlock struct {
-	rule  string // "H1" … "H7", or "policy"
-	short string
-	warn  string
+	rule string // "H1" … "H7", "away", "plan" or "policy"
+	text string
+	day  string
+	warn string
+}
+
+// note is what the block says about one date.
+func (b placeBlock) note() string {
+	if b.day != "" {
+		return b.day
+	}
+	return b.text
 }
 
 // rankOf ranks a day's kind under the policy (lower is preferred); ok is
@@ -46,15 +59,15 @@ func (p *placer) rankOf(k Kind) (rank int, ok bool) {
 	}
 }
 
-// dayKind is the running kind of a day: a day with only meetings or gym
-// work is a rest day for running.
+// dayKind is the running kind of a day: a day with only meetings, gym
+// work or a trip is a rest day for running.
 func dayKind(day *Day) Kind { return max(day.Kind, KindRest) }
 
 // analyse decides whether a new session may go on window date d. Rules are
 // tried in the order a runner would name them in a short week's summary.
 func (p *placer) analyse(d Date) *candidate {
 	c := &candidate{}
-	if bs := p.dateRules(d); len(bs) > 0 {
+	if bs := p.dateRules(d, true); len(bs) > 0 {
 		c.block = bs[0]
 		return c
 	}
@@ -63,21 +76,22 @@ func (p *placer) analyse(d Date) *candidate {
 		return c
 	}
 	if !p.s.Weekdays[d.Weekday()] {
-		c.block = placeBlock{"H6", "not an allowed day", "on a " + d.Weekday().String() + ", not an allowed day"}
+		c.block = placeBlock{rule: "H6", text: "not an allowed weekday (" + d.Weekday().String() + ")",
+			warn: "on a " + d.Weekday().String() + ", not an allowed day"}
 		return c
 	}
 	day, next := p.day(d), p.day(d.AddDays(1))
-	k := dayKind(day)
+	k, nk := dayKind(day), dayKind(next)
 	rank, ok := p.rankOf(k)
 	switch {
 	case !ok:
-		c.block = placeBlock{"policy", "hard day (separate policy)", ""}
+		c.block = placeBlock{rule: "policy", text: "a hard day: the separate policy keeps strength off hard days"}
 		return c
-	case p.s.Policy == PolicyStack && rank > 0 && dayKind(next) == KindHard,
-		p.s.Policy == PolicySeparate && dayKind(next) >= KindHard:
+	case p.s.Policy == PolicyStack && rank > 0 && nk == KindHard,
+		p.s.Policy == PolicySeparate && nk >= KindHard:
 		// Legs tired from lifting would spoil the next day's quality run;
 		// under stack only a hard day itself may precede another one.
-		c.block = placeBlock{"policy", "eve of a hard day", ""}
+		c.block = placeBlock{rule: "policy", text: "the day before " + kindArticle(nk) + " (" + placeQuote(p.runName(next, "a run")) + ")"}
 		return c
 	}
 	start, end, pref, moved, b, ok := p.slot(d, day)
@@ -86,62 +100,120 @@ func (p *placer) analyse(d Date) *candidate {
 		return c
 	}
 	c.ok, c.rank, c.start, c.end, c.pref, c.moved = true, rank, start, end, pref, moved
+	c.good = k == KindHard && nk != KindHard && nk != KindLong
 	return c
 }
 
-// dateRules lists the rules H1–H3 that date d breaks, in that order.
-func (p *placer) dateRules(d Date) []placeBlock {
+// kindArticle names a kind of day with its article: "a hard day".
+func kindArticle(k Kind) string {
+	switch k {
+	case KindLong:
+		return "your long run"
+	case KindRace:
+		return "a race"
+	case KindEasy:
+		return "an easy day"
+	case KindCross:
+		return "a cross-training day"
+	}
+	return "a " + k.String() + " day"
+}
+
+// dateRules lists the rules that date d breaks among H1–H3, the plan's
+// coverage (only when forNew: it binds new sessions, not the runner's own)
+// and away, in the order a runner would name them.
+func (p *placer) dateRules(d Date, forNew bool) []placeBlock {
 	var bs []placeBlock
 	day, next := p.day(d), p.day(d.AddDays(1))
 	switch dayKind(day) {
 	case KindLong:
-		bs = append(bs, placeBlock{"H1", "long run", "on the long run day " + placeQuote(p.runName(day, "the long run"))})
+		name := placeQuote(p.runName(day, "the long run"))
+		bs = append(bs, placeBlock{rule: "H1", text: "your long run " + name, warn: "on the long run day " + name})
 	case KindRace:
 		name := placeQuote(p.runName(day, "the race"))
-		bs = append(bs, placeBlock{"H1", "race " + name, "on race day " + name})
+		bs = append(bs, placeBlock{rule: "H1", text: "race day: " + name, warn: "on race day " + name})
+	}
+	if forNew && p.uncovered[d] {
+		bs = append(bs, placeBlock{rule: "plan", text: "no training plan on these days"})
+	}
+	if ev, ok := p.away[d]; ok {
+		a, b := ev.FirstDate(p.loc), ev.LastDate(p.loc)
+		text := "away: " + placeQuote(eventName(ev)) + " (" + SpanText(a, b) + ")"
+		bs = append(bs, placeBlock{rule: "away", text: text, warn: "while " + text})
 	}
 	switch dayKind(next) {
 	case KindLong:
-		bs = append(bs, placeBlock{"H2", "eve of the long run", "on the eve of the long run " + placeQuote(p.runName(next, "the long run"))})
+		name := placeQuote(p.runName(next, "the long run"))
+		bs = append(bs, placeBlock{rule: "H2", text: "the day before your long run " + name, warn: "on the eve of the long run " + name})
 	case KindRace:
-		bs = append(bs, placeBlock{"H2", "eve of the race", "on the eve of the race " + placeQuote(p.runName(next, "the race"))})
+		name := placeQuote(p.runName(next, "the race"))
+		bs = append(bs, placeBlock{rule: "H2", text: "the day before the race " + name, warn: "on the eve of the race " + name})
 	default:
 		for _, r := range p.races {
 			if r.Date == d.AddDays(1) {
-				bs = append(bs, placeBlock{"H2", "eve of the race", "on the eve of the race " + placeQuote(raceName(r))})
+				name := placeQuote(raceName(r))
+				bs = append(bs, placeBlock{rule: "H2", text: "the day before the race " + name, warn: "on the eve of the race " + name})
 				break
 			}
 		}
 	}
 	for _, r := range p.races {
-		delta := d.Sub(r.Date)
-		name, when := placeQuote(raceName(r)), r.Date.Short()
+		name, when := placeQuote(raceName(r)), r.Date.Text()
 		switch {
-		case delta == 0 && dayKind(day) != KindRace:
-			bs = append(bs, placeBlock{"H3", "race " + name, "on race day " + name})
-		case delta < 0 && -delta <= p.s.Taper:
-			bs = append(bs, placeBlock{"H3", fmt.Sprintf("taper before %s (%s)", name, when),
-				fmt.Sprintf("in the taper before %s (%s)", name, when)})
-		case delta > 0 && delta <= recoveryDays(p.s):
-			bs = append(bs, placeBlock{"H3", fmt.Sprintf("recovery after %s (%s)", name, when),
-				fmt.Sprintf("in the recovery after %s (%s)", name, when)})
+		case d == r.Date && dayKind(day) != KindRace:
+			bs = append(bs, placeBlock{rule: "H3", text: "race day: " + name, warn: "on race day " + name})
+		case d.Before(r.Date) && !d.Before(r.TaperFrom):
+			n := r.Date.Sub(r.TaperFrom)
+			text := fmt.Sprintf("in the taper before %s (%s) — no strength for %d %s before %s %s race",
+				name, when, n, placeDays(n), placeAn(r.Priority), r.Priority)
+			bs = append(bs, placeBlock{rule: "H3", text: text, warn: text})
+		case d.After(r.Date) && !d.After(r.RecoveryTo):
+			n := r.RecoveryTo.Sub(r.Date)
+			after := raceDistanceWords(r)
+			if p.s.Recovery != RecoveryByDistance {
+				after = "every race (your recovery setting)"
+			}
+			rule := fmt.Sprintf("— no strength for %d %s after %s", n, placeDays(n), after)
+			text := fmt.Sprintf("in the recovery after %s (%s) %s", name, when, rule)
+			k := d.Sub(r.Date)
+			bs = append(bs, placeBlock{rule: "H3", text: text, warn: text,
+				day: fmt.Sprintf("%d %s after %s (%s) %s", k, placeDays(k), name, when, rule)})
 		}
 	}
 	return bs
 }
 
+func placeDays(n int) string {
+	if n == 1 {
+		return "day"
+	}
+	return "days"
+}
+
+// placeAn is the article before a priority letter: "an A race", "a B race".
+func placeAn(priority string) string {
+	if priority == "A" {
+		return "an"
+	}
+	return "a"
+}
+
 // nearStrength reports the H4 block for a new session on d: a strength
 // event or a hand session on d or on a neighbouring date.
 func (p *placer) nearStrength(d Date) (placeBlock, bool) {
-	if len(p.strength[d]) > 0 {
-		return placeBlock{"H4", "strength session already", ""}, true
+	if names := p.strength[d]; len(names) > 0 {
+		return placeBlock{rule: "H4", text: "your own strength session " + placeQuote(names[0])}, true
 	}
 	if p.handOn[d] > 0 {
-		return placeBlock{"H4", "your own session", ""}, true
+		return placeBlock{rule: "H4", text: "the session you placed yourself"}, true
 	}
-	for _, n := range []Date{d.AddDays(-1), d.AddDays(1)} {
-		if len(p.strength[n]) > 0 || p.handOn[n] > 0 {
-			return placeBlock{"H4", "next to the session on " + placeWeekday(n), ""}, true
+	for i, n := range []Date{d.AddDays(-1), d.AddDays(1)} {
+		when := [2]string{"the day before", "the day after"}[i]
+		if names := p.strength[n]; len(names) > 0 {
+			return placeBlock{rule: "H4", text: "your own strength session " + placeQuote(names[0]) + " is " + when}, true
+		}
+		if p.handOn[n] > 0 {
+			return placeBlock{rule: "H4", text: "the session you placed on " + n.Text() + " is " + when}, true
 		}
 	}
 	return placeBlock{}, false
@@ -161,7 +233,7 @@ func (p *placer) slot(d Date, day *Day) (start, end time.Time, pref Clock, moved
 		e := earliest.In(p.loc)
 		switch ed := DateOf(e); {
 		case ed.After(d):
-			return start, end, pref, "", placeBlock{"H5", "no time left after the run", ""}, false
+			return start, end, pref, "", placeBlock{rule: "H5", text: "no time left after the run " + placeQuote(eventName(lastRun))}, false
 		case ed == d:
 			c := ClockOf(e)
 			if e.Second() != 0 || e.Nanosecond() != 0 {
@@ -204,9 +276,9 @@ func (p *placer) slot(d Date, day *Day) (start, end time.Time, pref Clock, moved
 		}
 	}
 	if hasRun {
-		return start, end, pref, "", placeBlock{"H5", "no free time after the run", ""}, false
+		return start, end, pref, "", placeBlock{rule: "H5", text: "no free time after the run " + placeQuote(eventName(lastRun))}, false
 	}
-	return start, end, pref, "", placeBlock{"H5", fmt.Sprintf("no free time in %s–%s", p.s.WindowStart, p.s.WindowEnd), ""}, false
+	return start, end, pref, "", placeBlock{rule: "H5", text: fmt.Sprintf("no free time in %s–%s", p.s.WindowStart, p.s.WindowEnd)}, false
 }
 
 // whyMoved says why the preferred start was not used.
@@ -296,11 +368,3 @@ func placeQuote(s string) string { return "\"" + s + "\"" }
 
 // placeWeekday is the short weekday name, "Tue".
 func placeWeekday(d Date) string { return d.Weekday().String()[:3] }
-
-// recoveryDays is the interim recovery until races carry their own.
-func recoveryDays(s Settings) int {
-	if s.Recovery == RecoveryByDistance {
-		return 2
-	}
-	return s.Recovery
-}

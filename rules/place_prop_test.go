@@ -3,8 +3,8 @@ package rules_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -12,25 +12,41 @@ import (
 	"github.com/strengthsync/strengthsync/rules"
 )
 
-// This file checks Place against an independent model: a generator of
-// random calendars that remembers what it made, a checker of the hard
-// rules H1–H7 and of the policies (SPEC §4) written from the spec, and a
-// brute-force search over every subset of eligible days for the best
-// placement. Nothing here calls into the implementation besides Place.
+// This file checks placement against an independent model: a generator of
+// random calendars that remembers what it made, a checker of the rules of
+// SPEC §4 (H1–H7, the plan's coverage, race priorities with their taper
+// and recovery, away entries, light strength, the policies) written from
+// the spec, and a brute-force search over every subset of eligible days for
+// the best placement. The calendars go through Make's steps after
+// classification (PlanClassified); nothing else of the implementation is
+// called.
 
 // plModel is a generated calendar and what the checker knows about it.
 type plModel struct {
 	loc      *time.Location
 	from     rules.Date
 	weeks    int
-	lo, hi   rules.Date // Days cover [lo, hi]
+	lo, hi   rules.Date // events lie in [lo, hi]
+	events   []rules.Classified
 	kind     map[rules.Date]rules.Kind
 	onDate   map[rules.Date][]rules.Classified // every event touching a date
-	timed    []rules.Classified                // every timed event, once
-	strength []rules.Classified                // the runner's strength events, once
-	races    []rules.Race
+	timed    []rules.Classified                // every timed event
+	strength []rules.Classified                // the runner's full strength entries, once each
+	train    map[rules.Date]bool               // dates holding a training entry
+	away     map[rules.Date]bool
+	races    []plRace // in date order
 	s        rules.Settings
 	hand     []rules.HandSession
+	// what the generator made, for the statistics
+	made map[string]bool
+}
+
+// plRace is a race the generator wrote, with the priority its title hints
+// at ("" for none).
+type plRace struct {
+	date rules.Date
+	km   float64
+	hint string
 }
 
 var plDSTDays = []struct {
@@ -47,11 +63,24 @@ func plClockAt(r *rand.Rand, lo, hi int) rules.Clock { // a 15-minute step in [l
 	return rules.Clock(lo*60 + 15*r.IntN((hi-lo)*4+1))
 }
 
+// plRaceTitles are race entries and the priority their words give (SPEC
+// §4 "Races": what the entry says wins).
+var plRaceTitles = []struct{ title, hint string }{
+	{"Race", ""}, {"City race", ""}, {"Race day", ""}, {"Road race", ""},
+	{"Race (A race)", "A"}, {"Race — goal", "A"}, {"Race, RACE_A", "A"},
+	{"Race (B race)", "B"}, {"Race B-race", "B"},
+	{"Race (C race — no taper)", "C"}, {"Tune-up race", "C"}, {"parkrun", "C"}, {"Time trial", "C"},
+	{"Race: fitness check", "C"}, {"Race, train through", "C"},
+}
+
+var plRaceKm = []float64{5, 10, 15, 21.0975, 30, 42.195, 50, 0}
+
 // plGenerate makes calendar number i. Times sit on 15-minute steps, so
 // a free start exists on the 15-minute grid whenever any free start does.
 func plGenerate(t testing.TB, i int) *plModel {
 	r := rand.New(rand.NewPCG(uint64(i), 0x5eed))
-	m := &plModel{kind: map[rules.Date]rules.Kind{}, onDate: map[rules.Date][]rules.Classified{}}
+	m := &plModel{kind: map[rules.Date]rules.Kind{}, onDate: map[rules.Date][]rules.Classified{},
+		train: map[rules.Date]bool{}, away: map[rules.Date]bool{}, made: map[string]bool{}}
 	zones := []string{"UTC", "Europe/London", "America/New_York"}
 	if r.IntN(2) == 0 {
 		x := plDSTDays[r.IntN(len(plDSTDays))]
@@ -86,69 +115,146 @@ func plGenerate(t testing.TB, i int) *plModel {
 			}
 		}
 	}
-	s.Taper, s.Recovery = r.IntN(8), r.IntN(4)
+	s.Taper = r.IntN(11)
+	if r.IntN(3) == 0 {
+		s.Recovery = r.IntN(5)
+	}
+	s.Fill = r.IntN(4) == 0
 	m.s = s
 
 	end := m.from.AddDays(7 * m.weeks)
-	m.lo = m.from.AddDays(-7 - r.IntN(4))
-	m.hi = end.AddDays(max(s.Taper, 1) + r.IntN(3))
+	m.lo = m.from.AddDays(-24 - r.IntN(8))
+	m.hi = end.AddDays(14 + r.IntN(70))
+
+	// The plan: from planLo to planHi, maybe starting or ending inside the
+	// window, maybe with a gap of 10 days or more without a training entry.
+	planLo, planHi := m.lo, m.hi
+	if r.IntN(4) == 0 {
+		planLo = m.from.AddDays(r.IntN(7*m.weeks+4) - 4)
+	}
+	if r.IntN(4) == 0 {
+		planHi = m.from.AddDays(r.IntN(7*m.weeks + 4))
+	}
+	var gapLo, gapHi rules.Date
+	if r.IntN(4) == 0 {
+		gapLo = m.from.AddDays(r.IntN(7*m.weeks+10) - 12)
+		gapHi = gapLo.AddDays(8 + r.IntN(10))
+	}
+	inPlan := func(d rules.Date) bool {
+		return !d.Before(planLo) && !d.After(planHi) && (gapLo.IsZero() || d.Before(gapLo) || d.After(gapHi))
+	}
+
 	id := 0
-	add := func(ev rules.Classified) {
+	add := func(evs ...rules.Classified) {
 		id++
-		ev.ID = fmt.Sprintf("ev%d", id)
-		for d := ev.FirstDate(m.loc); !d.After(ev.LastDate(m.loc)); d = d.AddDays(1) {
-			m.onDate[d] = append(m.onDate[d], ev)
-		}
-		if !ev.AllDay {
-			m.timed = append(m.timed, ev)
-		}
-		if ev.Kind == rules.KindStrength && !ev.Busy {
-			m.strength = append(m.strength, ev)
+		for _, ev := range evs {
+			ev.ID = fmt.Sprintf("ev%d", id)
+			m.events = append(m.events, ev)
+			for d := ev.FirstDate(m.loc); !d.After(ev.LastDate(m.loc)); d = d.AddDays(1) {
+				m.onDate[d] = append(m.onDate[d], ev)
+				if !ev.Busy && (ev.Kind.IsRun() || ev.Kind == rules.KindStrength) {
+					m.train[d] = true
+				}
+				if ev.Kind == rules.KindAway {
+					m.away[d] = true
+				}
+			}
+			if !ev.AllDay {
+				m.timed = append(m.timed, ev)
+			}
+			if ev.Kind == rules.KindStrength && !ev.Busy && !ev.Light {
+				m.strength = append(m.strength, ev)
+			}
 		}
 	}
-	timed := func(d rules.Date, k rules.Kind, title string, start rules.Clock, minutes int, busy bool) {
+	at := func(d rules.Date, start rules.Clock, minutes int) rules.Event {
 		s := d.At(start, m.loc)
-		add(rules.Classified{Event: rules.Event{Summary: title, Start: s, End: s.Add(time.Duration(minutes) * time.Minute), Busy: busy}, Kind: k})
+		return rules.Event{Start: s, End: s.Add(time.Duration(minutes) * time.Minute)}
 	}
-	allDay := func(d rules.Date, days int, k rules.Kind, title string, busy bool) {
-		add(rules.Classified{Event: rules.Event{Summary: title, Start: d.In(m.loc), End: d.AddDays(days).In(m.loc), AllDay: true, Busy: busy}, Kind: k})
+	allDay := func(d rules.Date, days int) rules.Event {
+		return rules.Event{Start: d.In(m.loc), End: d.AddDays(days).In(m.loc), AllDay: true}
+	}
+	named := func(ev rules.Event, title string, busy bool) rules.Event {
+		ev.Summary, ev.Busy = title, busy
+		return ev
 	}
 	kinds := []rules.Kind{rules.KindRest, rules.KindRest, rules.KindRest, rules.KindEasy, rules.KindEasy, rules.KindEasy,
 		rules.KindHard, rules.KindHard, rules.KindHard, rules.KindCross, rules.KindLong}
+	// Races mid-plan, some of them with a priority in their title.
+	raceOn := map[rules.Date]bool{}
+	for range r.IntN(3) {
+		raceOn[m.from.AddDays(r.IntN(7*m.weeks+40)-14)] = true
+	}
 	for d := m.lo; !d.After(m.hi); d = d.AddDays(1) {
-		k := kinds[r.IntN(len(kinds))]
-		if r.IntN(80) == 0 {
-			k = rules.KindRace
-		}
-		switch {
-		case k == rules.KindRest && r.IntN(3) == 0:
-			allDay(d, 1, rules.KindRest, "Rest day", false)
-		case k == rules.KindRest:
-		case r.IntN(10) < 6:
-			timed(d, k, k.String()+" run", plClockAt(r, 5, 20), 30+15*r.IntN(9), false)
-		default:
-			allDay(d, 1, k, k.String()+" run", false)
-		}
-		if k != rules.KindRest && r.IntN(7) == 0 {
-			timed(d, rules.KindEasy, "Double", plClockAt(r, 5, 21), 30, false)
+		if inPlan(d) {
+			k := kinds[r.IntN(len(kinds))]
+			if raceOn[d] || r.IntN(150) == 0 {
+				k = rules.KindRace
+			}
+			var ev rules.Event
+			switch {
+			case k == rules.KindRest && r.IntN(3) == 0:
+				add(rules.Classified{Event: named(allDay(d, 1), "Rest day", false), Kind: rules.KindRest})
+			case k == rules.KindRest:
+			case r.IntN(10) < 6:
+				ev = at(d, plClockAt(r, 5, 20), 30+15*r.IntN(9))
+			default:
+				ev = allDay(d, 1)
+			}
+			switch {
+			case ev.Start.IsZero():
+			case k == rules.KindRace:
+				rt := plRaceTitles[r.IntN(len(plRaceTitles))]
+				km := plRaceKm[r.IntN(len(plRaceKm))]
+				add(rules.Classified{Event: named(ev, rt.title, false), Kind: k, DistanceKm: km})
+				m.races = append(m.races, plRace{date: d, km: km, hint: rt.hint})
+				m.made["race "+rt.hint] = true
+			case (k == rules.KindHard || k == rules.KindEasy) && r.IntN(6) == 0:
+				// A compound entry: the run part decides the day, the gym
+				// part is a strength entry, light or full.
+				light := r.IntN(2) == 0
+				ev = named(ev, k.String()+" run + gym", false)
+				add(rules.Classified{Event: ev, Kind: k, Part: "run"},
+					rules.Classified{Event: ev, Kind: rules.KindStrength, Part: "strength", Light: light})
+				m.made[fmt.Sprint("compound light=", light)] = true
+			default:
+				add(rules.Classified{Event: named(ev, k.String()+" run", false), Kind: k})
+			}
+			if k != rules.KindRest && r.IntN(7) == 0 {
+				add(rules.Classified{Event: named(at(d, plClockAt(r, 5, 21), 30), "Double", false), Kind: rules.KindEasy})
+			}
+			switch r.IntN(32) {
+			case 0:
+				add(rules.Classified{Event: named(at(d, plClockAt(r, 6, 20), 60), "Gym", false), Kind: rules.KindStrength})
+			case 1:
+				add(rules.Classified{Event: named(allDay(d, 1+r.IntN(2)), "Gym camp", false), Kind: rules.KindStrength})
+			case 2, 3:
+				add(rules.Classified{Event: named(at(d, plClockAt(r, 6, 20), 15), "Core", false), Kind: rules.KindStrength, Light: true})
+				m.made["light"] = true
+			case 4:
+				add(rules.Classified{Event: named(allDay(d, 1), "Mobility", false), Kind: rules.KindStrength, Light: true})
+				m.made["light"] = true
+			}
 		}
 		if r.IntN(10) < 3 {
-			timed(d, rules.KindOther, "Busy", plClockAt(r, 6, 21), 30+15*r.IntN(15), true)
+			add(rules.Classified{Event: named(at(d, plClockAt(r, 6, 21), 30+15*r.IntN(15)), "Busy", true), Kind: rules.KindOther})
 		}
 		if r.IntN(25) == 0 {
-			timed(d, rules.KindOther, "Night shift", plClockAt(r, 21, 23), 8*60, true)
+			add(rules.Classified{Event: named(at(d, plClockAt(r, 21, 23), 8*60), "Night shift", true), Kind: rules.KindOther})
 		}
 		if r.IntN(20) == 0 {
-			allDay(d, 1, rules.KindOther, "Away", true)
+			add(rules.Classified{Event: named(allDay(d, 1), "Conference", true), Kind: rules.KindOther})
 		}
 		if r.IntN(10) == 0 {
-			timed(d, rules.KindOther, "Meeting", plClockAt(r, 8, 18), 60, false)
+			add(rules.Classified{Event: named(at(d, plClockAt(r, 8, 18), 60), "Meeting", false), Kind: rules.KindOther})
 		}
-		switch r.IntN(32) {
-		case 0:
-			timed(d, rules.KindStrength, "Gym", plClockAt(r, 6, 20), 60, false)
-		case 1:
-			allDay(d, 1+r.IntN(2), rules.KindStrength, "Gym camp", false)
+		if r.IntN(90) == 0 {
+			add(rules.Classified{Event: named(allDay(d, 2+r.IntN(8)), "Ski trip", false), Kind: rules.KindAway})
+			m.made["away"] = true
+		}
+		if r.IntN(120) == 0 {
+			add(rules.Classified{Event: named(at(d, plClockAt(r, 6, 12), 180), "Travel", false), Kind: rules.KindAway})
+			m.made["away"] = true
 		}
 	}
 	for d := m.lo; !d.After(m.hi); d = d.AddDays(1) {
@@ -159,12 +265,6 @@ func plGenerate(t testing.TB, i int) *plModel {
 			}
 		}
 		m.kind[d] = k
-		if k == rules.KindRace {
-			m.races = append(m.races, rules.Race{Date: d, Summary: "Race"})
-		}
-	}
-	if r.IntN(8) == 0 { // a race only the race list knows, maybe beyond Days
-		m.races = append(m.races, rules.Race{Date: m.from.AddDays(r.IntN(7*m.weeks+s.Taper+6) - 3), Summary: "Other race"})
 	}
 	if r.IntN(6) == 0 {
 		used := map[string]bool{}
@@ -184,17 +284,102 @@ func plGenerate(t testing.TB, i int) *plModel {
 			m.hand = append(m.hand, h)
 		}
 	}
+	for d := m.from; d.Before(end); d = d.AddDays(1) {
+		if !m.coveredRaw(d) {
+			m.made["uncovered"] = true
+		}
+	}
 	return m
 }
 
-func (m *plModel) input() rules.PlaceInput {
-	var days []rules.Day
-	for d := m.lo; !d.After(m.hi); d = d.AddDays(1) {
-		evs := slices.Clone(m.onDate[d])
-		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Start.Before(evs[j].Start) })
-		days = append(days, rules.Day{Date: d, Kind: m.kind[d], Events: evs})
+func (m *plModel) input() rules.Input {
+	return rules.Input{Start: m.from, Weeks: m.weeks, Loc: m.loc, Settings: m.s, Hand: m.hand}
+}
+
+// place runs Make's steps after classification on the model's events.
+func (m *plModel) place() rules.Placed {
+	_, placed := rules.PlanClassified(m.events, m.input())
+	return placed
+}
+
+// coveredRaw is SPEC §4 "Only where there is a plan": d lies between two
+// training entries less than 10 days apart, or holds one.
+func (m *plModel) coveredRaw(d rules.Date) bool {
+	if m.train[d] {
+		return true
 	}
-	return rules.PlaceInput{Days: days, From: m.from, Weeks: m.weeks, Races: m.races, Loc: m.loc, Settings: m.s, Hand: m.hand}
+	var prev, next rules.Date
+	for x := d; !x.Before(m.lo); x = x.AddDays(-1) {
+		if m.train[x] {
+			prev = x
+			break
+		}
+	}
+	for x := d; !x.After(m.hi); x = x.AddDays(1) {
+		if m.train[x] {
+			next = x
+			break
+		}
+	}
+	return !prev.IsZero() && !next.IsZero() && next.Sub(prev)-1 < 10
+}
+
+func (m *plModel) covered(d rules.Date) bool { return m.s.Fill || m.coveredRaw(d) }
+
+// priority is SPEC §4's race priority: the title's hint, else A for a
+// race with no race as long in the 12 weeks after it (unknown distance is
+// the longest) or of marathon length, B from half-marathon length, else C.
+func (m *plModel) priority(i int) string {
+	rc := m.races[i]
+	if rc.hint != "" {
+		return rc.hint
+	}
+	long := func(km float64) float64 {
+		if km == 0 {
+			return 1e9
+		}
+		return km
+	}
+	for _, o := range m.races {
+		if n := o.date.Sub(rc.date); n >= 1 && n <= 84 && long(o.km) >= long(rc.km) {
+			switch {
+			case rc.km >= 42:
+				return "A"
+			case rc.km >= 21:
+				return "B"
+			}
+			return "C"
+		}
+	}
+	return "A"
+}
+
+// restAround is the taper before race i and the recovery after it, in days.
+func (m *plModel) restAround(i int) (taper, recovery int) {
+	switch m.priority(i) {
+	case "A":
+		taper = m.s.Taper
+	case "B":
+		taper = 3
+	default:
+		taper = 1
+	}
+	km := m.races[i].km
+	switch {
+	case m.s.Recovery != rules.RecoveryByDistance:
+		recovery = m.s.Recovery
+	case km == 0:
+		recovery = 5
+	case km <= 10:
+		recovery = 2
+	case km <= 21.1:
+		recovery = 5
+	case km <= 42.2:
+		recovery = 14
+	default:
+		recovery = 21
+	}
+	return taper, recovery
 }
 
 func (m *plModel) end() rules.Date { return m.from.AddDays(7 * m.weeks) }
@@ -207,7 +392,7 @@ func (m *plModel) kindOf(d rules.Date) rules.Kind {
 }
 
 func (m *plModel) raceOn(d rules.Date) bool {
-	return slices.ContainsFunc(m.races, func(r rules.Race) bool { return r.Date == d })
+	return slices.ContainsFunc(m.races, func(r plRace) bool { return r.date == d })
 }
 
 // fixed lists the dates of strength sessions already there: the runner's
@@ -282,6 +467,10 @@ func (m *plModel) dateOK(d rules.Date, fixed map[rules.Date]bool) error {
 		return fmt.Errorf("outside the window")
 	case k == rules.KindLong || k == rules.KindRace:
 		return fmt.Errorf("H1: a %s day", k)
+	case !m.covered(d):
+		return fmt.Errorf("no training plan on %s", d)
+	case m.away[d]:
+		return fmt.Errorf("away on %s", d)
 	case next == rules.KindLong || next == rules.KindRace || m.raceOn(d.AddDays(1)):
 		return fmt.Errorf("H2: eve of a %s day", next)
 	case fixed[d] || fixed[d.AddDays(-1)] || fixed[d.AddDays(1)]:
@@ -295,9 +484,10 @@ func (m *plModel) dateOK(d rules.Date, fixed map[rules.Date]bool) error {
 	case m.s.Policy == rules.PolicyStack && k != rules.KindHard && next == rules.KindHard:
 		return fmt.Errorf("stack: a fallback day on the eve of a hard day")
 	}
-	for _, r := range m.races {
-		if n := d.Sub(r.Date); n >= -m.s.Taper && n <= m.s.Recovery {
-			return fmt.Errorf("H3: %d days from the race on %s", n, r.Date)
+	for i, r := range m.races {
+		taper, recovery := m.restAround(i)
+		if n := d.Sub(r.date); n >= -taper && n <= recovery {
+			return fmt.Errorf("H3: %d days from the %s race on %s (taper %d, recovery %d)", n, m.priority(i), r.date, taper, recovery)
 		}
 	}
 	return nil
@@ -374,12 +564,12 @@ func (m *plModel) rank(d rules.Date) int {
 
 // plScore is the objective of Place's documentation, computed directly.
 type plScore struct {
-	count, n0, n1, minGap, spread int
-	dates                         []rules.Date
+	count, n0, n1, good, minGap, spread int
+	dates                               []rules.Date
 }
 
 func (a plScore) better(b plScore) bool {
-	for _, x := range [][2]int{{a.count, b.count}, {a.n0, b.n0}, {a.n1, b.n1}, {a.minGap, b.minGap}, {a.spread, b.spread}} {
+	for _, x := range [][2]int{{a.count, b.count}, {a.n0, b.n0}, {a.n1, b.n1}, {a.good, b.good}, {a.minGap, b.minGap}, {a.spread, b.spread}} {
 		if x[0] != x[1] {
 			return x[0] > x[1]
 		}
@@ -403,6 +593,11 @@ func (m *plModel) score(chosen []rules.Date, fixed map[rules.Date]bool) plScore 
 			sc.n0++
 		case 1:
 			sc.n1++
+		}
+		// SPEC §4: among hard days, prefer one whose next day is not hard
+		// or long.
+		if next := m.kindOf(d.AddDays(1)); m.kindOf(d) == rules.KindHard && next != rules.KindHard && next != rules.KindLong {
+			sc.good++
 		}
 	}
 	for d := range fixed {
@@ -475,15 +670,23 @@ func (m *plModel) bruteForce(fixed map[rules.Date]bool) (plScore, int) {
 	return best, visited
 }
 
-// check asserts every hard rule and the policy on Place's answer, and
-// that its new sessions are exactly the brute force's best.
-func (m *plModel) check(t *testing.T, got []rules.Placement, short []rules.ShortWeek) {
+// plISOWeek finds an ISO week code ("2026-W49"), which a runner's reasons
+// and notes must not show.
+var plISOWeek = regexp.MustCompile(`\d{4}-W\d{2}`)
+
+// check asserts every rule of SPEC §4 on the placement, that its new
+// sessions are exactly the brute force's best, and that every date has
+// its note.
+func (m *plModel) check(t *testing.T, res rules.Placed) {
 	t.Helper()
+	got, short := res.Placements, res.ShortWeeks
 	fixed := m.fixed()
 	var chosen []rules.Date
 	perWeek := map[string]int{}
 	ordinals := map[string]bool{}
 	handSeen := 0
+	handOn := map[rules.Date]bool{}
+	newOn := map[rules.Date]rules.Placement{}
 	for i, p := range got {
 		if i > 0 && p.Start.Before(got[i-1].Start) {
 			t.Errorf("placements out of order at %d", i)
@@ -493,8 +696,12 @@ func (m *plModel) check(t *testing.T, got []rules.Placement, short []rules.Short
 			t.Errorf("slot %s used twice or invalid", key)
 		}
 		ordinals[key] = true
+		if plISOWeek.MatchString(p.Reason + p.Warning) {
+			t.Errorf("%s: an ISO week code in %q / %q", p.Date, p.Reason, p.Warning)
+		}
 		if p.Hand {
 			handSeen++
+			handOn[p.Date] = true
 			if !slices.ContainsFunc(m.hand, func(h rules.HandSession) bool {
 				return !h.Deleted && h.Week == p.Week && h.Ordinal == p.Ordinal && h.Start.Equal(p.Start) && h.End.Equal(p.End)
 			}) {
@@ -503,6 +710,7 @@ func (m *plModel) check(t *testing.T, got []rules.Placement, short []rules.Short
 			continue
 		}
 		d := p.Date
+		newOn[d] = p
 		if err := m.dateOK(d, fixed); err != nil {
 			t.Errorf("%s (%s): %v", d, d.Weekday(), err)
 		}
@@ -554,8 +762,20 @@ func (m *plModel) check(t *testing.T, got []rules.Placement, short []rules.Short
 	if sc.better(best) || best.better(sc) {
 		t.Errorf("placement %v scores %+v; brute force's best %v scores %+v", chosen, sc, best.dates, best)
 	}
+
+	// A window no run calendar covers gets one warning and no short weeks.
+	noPlan := !m.s.Fill
+	for d := m.from; d.Before(m.end()); d = d.AddDays(1) {
+		noPlan = noPlan && !m.covered(d)
+	}
+	switch {
+	case noPlan && (len(res.Warnings) != 1 || len(short) != 0 || len(chosen) != 0):
+		t.Errorf("no plan in the window: warnings %q, short weeks %v, sessions %v; want one warning and nothing else", res.Warnings, short, chosen)
+	case !noPlan && len(res.Warnings) != 0:
+		t.Errorf("warnings %q, want none", res.Warnings)
+	}
 	var wantShort []string
-	for mon := m.from.Monday(); mon.Before(m.end()); mon = mon.AddDays(7) {
+	for mon := m.from.Monday(); mon.Before(m.end()) && !noPlan; mon = mon.AddDays(7) {
 		w := mon.Week()
 		if n := m.already(w) + perWeek[w]; n < m.s.PerWeek {
 			wantShort = append(wantShort, fmt.Sprintf("%s %d/%d", w, n, m.s.PerWeek))
@@ -564,18 +784,70 @@ func (m *plModel) check(t *testing.T, got []rules.Placement, short []rules.Short
 	var gotShort []string
 	for _, w := range short {
 		gotShort = append(gotShort, fmt.Sprintf("%s %d/%d", w.Week, w.Placed, w.Wanted))
-		if !strings.HasPrefix(w.Reason, fmt.Sprintf("%d of %d", w.Placed, w.Wanted)) {
+		if !strings.HasPrefix(w.Reason, fmt.Sprintf("%d of %d", w.Placed, w.Wanted)) || plISOWeek.MatchString(w.Reason) {
 			t.Errorf("short week %s: reason %q", w.Week, w.Reason)
 		}
 	}
 	if !slices.Equal(gotShort, wantShort) {
 		t.Errorf("short weeks %v, want %v", gotShort, wantShort)
 	}
+
+	// Every date has its note: a session's reason, or what ruled it out.
+	if len(res.Notes) != 7*m.weeks {
+		t.Fatalf("%d notes, want %d", len(res.Notes), 7*m.weeks)
+	}
+	for i, note := range res.Notes {
+		d := m.from.AddDays(i)
+		body, ok := strings.CutPrefix(note, d.Text()+": ")
+		switch {
+		case !ok || body == "":
+			t.Errorf("note %q does not start with %q", note, d.Text()+": ")
+		case plISOWeek.MatchString(note):
+			t.Errorf("note %q shows an ISO week", note)
+		case newOn[d].Reason != "":
+			if want := strings.TrimPrefix(newOn[d].Reason, d.Weekday().String()[:3]+": "); body != want {
+				t.Errorf("%s: note %q, want the session's reason %q", d, body, want)
+			}
+		case handOn[d] || fixed[d]:
+		case m.kindOf(d) == rules.KindLong || m.kindOf(d) == rules.KindRace:
+			if !strings.Contains(body, m.kindOf(d).String()) {
+				t.Errorf("%s: note %q, want it to name the %s", d, body, m.kindOf(d))
+			}
+		case !m.covered(d):
+			if body != "no training plan on these days" {
+				t.Errorf("%s: uncovered, note %q", d, body)
+			}
+		case m.away[d]:
+			if !strings.HasPrefix(body, "away: ") {
+				t.Errorf("%s: away, note %q", d, body)
+			}
+		case m.kindOf(d.AddDays(1)) == rules.KindLong || m.kindOf(d.AddDays(1)) == rules.KindRace || m.raceOn(d.AddDays(1)):
+			if !strings.HasPrefix(body, "the day before ") {
+				t.Errorf("%s: eve of a long run or race, note %q", d, body)
+			}
+		default:
+			// In a race's taper or recovery the note names the race and
+			// the rule's days.
+			for i, r := range m.races {
+				taper, recovery := m.restAround(i)
+				n := d.Sub(r.date)
+				if (n < 0 && -n <= taper) || (n > 0 && n <= recovery) {
+					if !strings.Contains(body, "no strength for ") || !strings.Contains(body, r.date.Text()) {
+						t.Errorf("%s: %d days from the race on %s, note %q", d, n, r.date, body)
+					}
+					break
+				}
+			}
+		}
+	}
 }
 
-// TestPlaceProperties runs 1,200 generated calendars through Place and the
-// checker (SPEC §4: H1–H7 never broken, the weekly target met whenever
-// eligible days exist, the policy's order, spread, earlier first).
+// TestPlaceProperties runs 1,200 generated calendars through placement
+// and the checker (SPEC §4: H1–H7 never broken, no session outside the
+// plan or while away, taper and recovery by race priority and distance,
+// light strength left out of H4 and H7, the weekly target met whenever
+// eligible days exist, the policy's order, hard days before easier ones,
+// spread, earlier first; a note for every date).
 func TestPlaceProperties(t *testing.T) {
 	n := 1200
 	if testing.Short() {
@@ -584,54 +856,58 @@ func TestPlaceProperties(t *testing.T) {
 	stats := map[string]int{}
 	for i := range n {
 		m := plGenerate(t, i)
-		got, short := rules.Place(m.input())
-		ok := t.Run(fmt.Sprint(i), func(t *testing.T) { m.check(t, got, short) })
+		res := m.place()
+		ok := t.Run(fmt.Sprint(i), func(t *testing.T) { m.check(t, res) })
 		if !ok {
 			t.Logf("calendar %d: from %s, %d weeks, %s, settings %+v", i, m.from, m.weeks, m.loc, m.s)
 		}
 		stats[m.s.Policy.String()]++
-		stats[fmt.Sprintf("placed %d", min(len(got), 6))]++
-		if len(short) > 0 {
+		stats[fmt.Sprintf("placed %d", min(len(res.Placements), 6))]++
+		if len(res.ShortWeeks) > 0 {
 			stats["with short weeks"]++
+		}
+		if len(res.Warnings) > 0 {
+			stats["no plan at all"]++
 		}
 		if len(m.hand) > 0 {
 			stats["with hand sessions"]++
+		}
+		if m.s.Fill {
+			stats["fill"]++
+		}
+		for k := range m.made {
+			stats[k]++
 		}
 	}
 	t.Logf("%d calendars: %v", n, stats)
 }
 
-// FuzzPlace feeds Place calendars built from fuzzed seeds and checks the
-// same properties as TestPlaceProperties.
+// FuzzPlace feeds placement calendars built from fuzzed seeds and checks
+// the same properties as TestPlaceProperties.
 func FuzzPlace(f *testing.F) {
 	for _, s := range []int{0, 1, 42, 999} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, seed int) {
 		m := plGenerate(t, seed)
-		got, short := rules.Place(m.input())
-		m.check(t, got, short)
+		m.check(t, m.place())
 	})
 }
 
 // BenchmarkPlace places a year of a marathon plan.
 func BenchmarkPlace(b *testing.B) {
-	m := plGenerate(b, 7)
-	m.weeks = 52
-	m.s = rules.DefaultSettings()
+	loc := time.UTC
+	from := rules.Date{Year: 2026, Month: time.January, Day: 5}
 	r := rand.New(rand.NewPCG(7, 7))
-	m.hi = m.end().AddDays(8)
-	for d := m.lo; !d.After(m.hi); d = d.AddDays(1) {
-		if _, ok := m.kind[d]; !ok {
-			m.kind[d] = []rules.Kind{rules.KindRest, rules.KindEasy, rules.KindHard, rules.KindEasy, rules.KindHard, rules.KindLong, rules.KindEasy}[d.Weekday()]
-			if r.IntN(3) == 0 {
-				s := d.At(plClockAt(r, 6, 8), m.loc)
-				ev := rules.Classified{Event: rules.Event{ID: d.String(), Summary: "Run", Start: s, End: s.Add(time.Hour)}, Kind: m.kind[d]}
-				m.onDate[d] = append(m.onDate[d], ev)
-			}
-		}
+	week := []rules.Kind{rules.KindRest, rules.KindEasy, rules.KindHard, rules.KindEasy, rules.KindHard, rules.KindLong, rules.KindEasy}
+	var cs []rules.Classified
+	for d := from.AddDays(-7); d.Before(from.AddDays(53 * 7)); d = d.AddDays(1) {
+		s := d.At(plClockAt(r, 6, 8), loc)
+		cs = append(cs, rules.Classified{Event: rules.Event{ID: d.String(), Summary: "Run", Start: s, End: s.Add(time.Hour)}, Kind: week[d.Weekday()]})
 	}
-	in := m.input()
+	s := rules.DefaultSettings()
+	in := rules.PlaceInput{Days: rules.BuildDays(cs, from.AddDays(-7), 53*7+7, loc), From: from, Weeks: 52,
+		Races: rules.FindRaces(cs, loc, s), Loc: loc, Settings: s}
 	b.ResetTimer()
 	for b.Loop() {
 		rules.Place(in)

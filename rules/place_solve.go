@@ -13,8 +13,8 @@ import "time"
 //
 // The minimum gap does not add up, so it is handled by a threshold: a run
 // with threshold g forbids gaps below g around new sessions. The first run
-// (g = 2, which H4 implies) finds the best count and ranks; the largest g
-// that still reaches them wins.
+// (g = 2, which H4 implies) finds the best count, ranks and hard days
+// before easier ones; the largest g that still reaches them wins.
 //
 // A year is about 380 dates × at most 144 states (fewer when the
 // weekly target is small), run three or four times.
@@ -27,35 +27,44 @@ const (
 	solveCapGap = 3               // gaps count toward the sum up to this
 	solveLead   = solveGapCap + 1 // dates before the window that still matter
 	solveTrail  = solveGapCap     // dates after it
-	solveWorst  = -1 << 30        // marks an impossible state
+	solveWorst  = -1 << 62        // marks an impossible state
 )
 
-// solveValue is the objective, compared lexicographically.
+// The objective's counts, compared in this order: new sessions, days of
+// the policy's first choice, of its second choice, and hard days whose
+// next day is not hard or long. Each takes 16 bits of one int, so adding
+// keys adds every count and comparing keys compares them in order; no
+// count can carry into the next, as a programme has fewer than 1<<15
+// dates (Make allows 520 weeks).
+const (
+	solveOne  = 1 << 48
+	solveN0   = 1 << 32
+	solveN1   = 1 << 16
+	solveGood = 1
+)
+
+// solveValue is the objective: key packs the counts above, spread breaks
+// their ties. Two ints keep the table small and the programme fast.
 type solveValue struct {
-	count, n0, n1, spread int
+	key, spread int
 }
 
 func (a solveValue) add(b solveValue) solveValue {
-	return solveValue{a.count + b.count, a.n0 + b.n0, a.n1 + b.n1, a.spread + b.spread}
+	return solveValue{a.key + b.key, a.spread + b.spread}
 }
 
 func (a solveValue) less(b solveValue) bool {
-	switch {
-	case a.count != b.count:
-		return a.count < b.count
-	case a.n0 != b.n0:
-		return a.n0 < b.n0
-	case a.n1 != b.n1:
-		return a.n1 < b.n1
+	if a.key != b.key {
+		return a.key < b.key
 	}
 	return a.spread < b.spread
 }
 
-func (a solveValue) sameKey(b solveValue) bool {
-	return a.count == b.count && a.n0 == b.n0 && a.n1 == b.n1
-}
+func (a solveValue) sameKey(b solveValue) bool { return a.key == b.key }
 
-var solveImpossible = solveValue{count: solveWorst}
+func (a solveValue) impossible() bool { return a.key == solveWorst }
+
+var solveImpossible = solveValue{key: solveWorst}
 
 // solveDate is one date of the programme.
 type solveDate struct {
@@ -63,6 +72,7 @@ type solveDate struct {
 	monday bool
 	fixed  bool // an existing strength event or a hand session
 	ok     bool // a new session may go here
+	good   bool // a hard day whose next day is not hard or long
 	rank   int
 	cap    int // capacity of the date's ISO week
 }
@@ -95,7 +105,7 @@ func (p *placer) solve() []Date {
 			fixed:  len(p.strength[d]) > 0 || p.handOn[d] > 0,
 		}
 		if c, in := p.cand[d]; in && c.ok && p.capacity[d.Week()] > 0 {
-			sd.ok, sd.rank, sd.cap = true, c.rank, min(p.capacity[d.Week()], 7)
+			sd.ok, sd.rank, sd.good, sd.cap = true, c.rank, c.good, min(p.capacity[d.Week()], 7)
 			some = true
 		}
 		dates = append(dates, sd)
@@ -186,7 +196,7 @@ func (r *solveRun) run(g int) (solveValue, []Date) {
 		switch {
 		case sd.fixed:
 			since, lastNew = 0, false
-		case ok && (skip.count == solveWorst || !place.add(gain).less(skip)):
+		case ok && (skip.impossible() || !place.add(gain).less(skip)):
 			chosen = append(chosen, sd.date)
 			since, lastNew, wc = 0, true, wc+1
 		}
@@ -224,7 +234,7 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 			v.spread = min(since, solveCapGap)
 		}
 		nv := next[r.state(solveAdvance(0), false, wc)]
-		if nv.count == solveWorst {
+		if nv.impossible() {
 			return solveImpossible, solveValue{}, solveValue{}, false
 		}
 		return v.add(nv), solveValue{}, solveValue{}, false
@@ -234,15 +244,18 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 		return skip, solveValue{}, solveValue{}, false
 	}
 	place = next[r.state(solveAdvance(0), true, wc+1)]
-	if place.count == solveWorst {
+	if place.impossible() {
 		return skip, solveValue{}, solveValue{}, false
 	}
-	gain = solveValue{count: 1}
+	gain = solveValue{key: solveOne}
 	switch sd.rank {
 	case 0:
-		gain.n0 = 1
+		gain.key += solveN0
 	case 1:
-		gain.n1 = 1
+		gain.key += solveN1
+	}
+	if sd.good {
+		gain.key += solveGood
 	}
 	if since != solveNone {
 		gain.spread = min(since, solveCapGap)
@@ -254,7 +267,7 @@ func (r *solveRun) options(sd solveDate, since int, lastNew bool, wc, g int, nex
 func (r *solveRun) best(sd solveDate, since int, lastNew bool, wc, g int, next []solveValue) solveValue {
 	skip, place, gain, ok := r.options(sd, since, lastNew, wc, g, next)
 	if ok {
-		if v := place.add(gain); skip.count == solveWorst || !v.less(skip) {
+		if v := place.add(gain); skip.impossible() || !v.less(skip) {
 			return v
 		}
 	}

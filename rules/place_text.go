@@ -2,17 +2,21 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
 
 // reason explains a new session on d in a runner's words:
 // `Tue: hard day — "Intervals 6x800m" 07:00–08:00; lift ≥3 h later; Wed is easy`.
-func (p *placer) reason(d Date) string {
+func (p *placer) reason(d Date) string { return placeWeekday(d) + ": " + p.reasonBody(d) }
+
+// reasonBody is reason without its weekday.
+func (p *placer) reasonBody(d Date) string {
 	c, day := p.cand[d], p.day(d)
 	k := dayKind(day)
 	var b strings.Builder
-	b.WriteString(placeWeekday(d) + ": " + kindDayName(k))
+	b.WriteString(kindDayName(k))
 	main, hasMain := mainRun(day)
 	if hasMain {
 		b.WriteString(" — " + placeQuote(eventName(main)))
@@ -42,6 +46,13 @@ func (p *placer) reason(d Date) string {
 	}
 	if c.moved != "" {
 		b.WriteString("; " + c.moved + ", so " + p.clock(c.start))
+	}
+	for _, ev := range day.Events {
+		if ev.Kind == KindStrength && ev.Light {
+			// SPEC §4: a light entry never takes the day's place.
+			b.WriteString("; your light " + placeQuote(eventName(ev)) + " does not count")
+			break
+		}
 	}
 	next := d.AddDays(1)
 	b.WriteString("; " + placeWeekday(next) + " is " + nextDayName(dayKind(p.day(next))))
@@ -107,8 +118,10 @@ func gapSpan(g time.Duration) string {
 func (p *placer) handPlacement(h HandSession) Placement {
 	hd := DateOf(h.Start.In(p.loc))
 	var warns []string
-	for _, b := range p.dateRules(hd) {
-		warns = append(warns, b.warn+" ("+b.rule+")")
+	for _, b := range p.dateRules(hd, false) {
+		if b.warn != "" {
+			warns = append(warns, b.warn+" ("+b.rule+")")
+		}
 	}
 	warns = append(warns, p.handH4(hd)...)
 	warns = append(warns, p.handTime(hd, h.Start, h.End)...)
@@ -123,9 +136,11 @@ func (p *placer) handPlacement(h HandSession) Placement {
 		}
 	}
 	if n > p.s.PerWeek {
-		warns = append(warns, fmt.Sprintf("%d sessions in week %s, more than %d (H7)", n, w, p.s.PerWeek))
+		m := hd.Monday()
+		warns = append(warns, fmt.Sprintf("%d sessions in the week %s, more than %d (H7)", n, SpanText(m, m.AddDays(6)), p.s.PerWeek))
 	}
 	return Placement{
+		Variant: h.Variant,
 		Week:    h.Week,
 		Ordinal: h.Ordinal,
 		Date:    hd,
@@ -194,15 +209,12 @@ func (p *placer) handTime(hd Date, s, e time.Time) []string {
 }
 
 // shortWeeks reports the window's ISO weeks that hold fewer sessions than
-// wanted, naming what blocked each free date.
+// wanted, naming what blocked each free date in the words of its note.
 func (p *placer) shortWeeks(chosen []Date, newIn map[string]int) []ShortWeek {
 	if p.s.PerWeek <= 0 {
 		return nil
 	}
-	isNew := make(map[Date]bool, len(chosen))
-	for _, d := range chosen {
-		isNew[d] = true
-	}
+	st := p.newNoteState(chosen)
 	var out []ShortWeek
 	for _, m := range p.windowWeeks() {
 		w := m.Week()
@@ -213,18 +225,13 @@ func (p *placer) shortWeeks(chosen []Date, newIn map[string]int) []ShortWeek {
 		var parts []string
 		runStart, runText := Date{}, ""
 		flush := func(last Date) {
-			if runText == "" {
-				return
+			if runText != "" {
+				parts = append(parts, SpanText(runStart, last)+": "+runText)
 			}
-			days := placeWeekday(runStart)
-			if last != runStart {
-				days += "–" + placeWeekday(last)
-			}
-			parts = append(parts, days+" "+runText)
 		}
 		for i := 0; i < 7; i++ {
 			d := m.AddDays(i)
-			t := p.blockerText(d, isNew)
+			t, _ := p.why(d, st)
 			if t != runText {
 				flush(d.AddDays(-1))
 				runStart, runText = d, t
@@ -233,30 +240,176 @@ func (p *placer) shortWeeks(chosen []Date, newIn map[string]int) []ShortWeek {
 		flush(m.AddDays(6))
 		reason := fmt.Sprintf("%d of %d", placed, p.s.PerWeek)
 		if len(parts) > 0 {
-			reason += ": " + strings.Join(parts, ", ")
+			reason += " — " + strings.Join(parts, "; ")
 		}
 		out = append(out, ShortWeek{Week: w, Wanted: p.s.PerWeek, Placed: placed, Reason: reason})
 	}
 	return out
 }
 
-// blockerText says why no new session is on d, or "" when a session is.
-func (p *placer) blockerText(d Date, isNew map[Date]bool) string {
-	switch {
-	case isNew[d] || len(p.strength[d]) > 0 || p.handOn[d] > 0:
-		return ""
-	case d.Before(p.from):
-		return "before the plan starts"
-	case !d.Before(p.end):
-		return "after the plan ends"
+// noPlanWarning is the one warning for a window that no run calendar
+// covers at all; ok is false when some date is covered or sessions are not
+// wanted.
+func (p *placer) noPlanWarning() (string, bool) {
+	if p.s.PerWeek <= 0 || len(p.uncovered) == 0 {
+		return "", false
 	}
-	if c := p.cand[d]; !c.ok {
-		return c.block.short
-	}
-	for _, n := range []Date{d.AddDays(-1), d.AddDays(1)} {
-		if isNew[n] {
-			return "next to the session on " + placeWeekday(n)
+	for d := p.from; d.Before(p.end); d = d.AddDays(1) {
+		if !p.uncovered[d] {
+			return "", false
 		}
 	}
-	return "kept free to space the sessions"
+	return fmt.Sprintf("no training plan in the run calendars for %s: no sessions placed "+
+		"(the fill setting treats dates with no plan as rest days)", SpanText(p.from, p.end.AddDays(-1))), true
+}
+
+// noteState is what the notes of a window share: the sessions chosen and
+// where every session lies.
+type noteState struct {
+	isNew map[Date]bool
+	hand  map[Date]Placement
+	// all holds the dates of every session, new, hand-placed and the
+	// runner's own, in order, for spacing.
+	all []Date
+	// weekNew lists each ISO week's new sessions.
+	weekNew map[string][]Date
+}
+
+func (p *placer) newNoteState(chosen []Date) *noteState {
+	st := &noteState{isNew: make(map[Date]bool, len(chosen)), hand: map[Date]Placement{}, weekNew: map[string][]Date{}}
+	for _, d := range chosen {
+		st.isNew[d] = true
+		st.weekNew[d.Week()] = append(st.weekNew[d.Week()], d)
+		st.all = append(st.all, d)
+	}
+	for d := range p.strength {
+		st.all = append(st.all, d)
+	}
+	for d := range p.handOn {
+		st.all = append(st.all, d)
+	}
+	sort.Slice(st.all, func(i, j int) bool { return st.all[i].Before(st.all[j]) })
+	return st
+}
+
+// notes says for every window date why it has its session or not.
+func (p *placer) notes(chosen []Date, placed []Placement) []string {
+	st := p.newNoteState(chosen)
+	for _, pl := range placed {
+		if pl.Hand {
+			st.hand[pl.Date] = pl
+		}
+	}
+	out := make([]string, 0, p.end.Sub(p.from))
+	for d := p.from; d.Before(p.end); d = d.AddDays(1) {
+		_, note := p.why(d, st)
+		out = append(out, d.Text()+": "+note)
+	}
+	return out
+}
+
+// why says why d has its session or not: text for a stretch of days in a
+// short week ("" on a date that holds a session) and the note of the date.
+func (p *placer) why(d Date, st *noteState) (text, note string) {
+	switch {
+	case st.isNew[d]:
+		return "", p.reasonBody(d)
+	case p.handOn[d] > 0:
+		note = "your session, placed by you, kept where you put it"
+		if h, ok := st.hand[d]; ok && h.Warning != "" {
+			note += "; it breaks a rule: " + h.Warning
+		}
+		return "", note
+	case len(p.strength[d]) > 0:
+		return "", "your own strength session " + placeQuote(p.strength[d][0])
+	case d.Before(p.from):
+		return "before the first date planned", ""
+	case !d.Before(p.end):
+		return "after the last date planned", ""
+	case p.s.PerWeek <= 0:
+		return "no sessions wanted (0 a week)", "no sessions wanted (0 a week)"
+	}
+	c := p.cand[d]
+	if !c.ok {
+		return c.block.text, c.block.note()
+	}
+	var next Date
+	adjacent := false
+	for _, n := range []Date{d.AddDays(-1), d.AddDays(1)} {
+		if st.isNew[n] {
+			next, adjacent = n, true
+			break
+		}
+	}
+	w := d.Week()
+	total := p.existing[w] + p.hands[w] + len(st.weekNew[w])
+	full := total >= p.s.PerWeek
+	switch {
+	case adjacent && !full:
+		text = next.Text() + " was chosen: " + p.whyChosen(next, d, st) + "; never two days in a row"
+	case full && len(st.weekNew[w]) == 0:
+		text = fmt.Sprintf("%d %s this week already, your own counted", total, placeSessions(total))
+	case full:
+		others := st.weekNew[w]
+		if adjacent {
+			others = []Date{next}
+		}
+		if len(others) == 1 {
+			text = others[0].Text() + " was chosen: " + p.whyChosen(others[0], d, st)
+		} else {
+			var names []string
+			for _, o := range others {
+				names = append(names, o.Text()+" ("+p.whyChosen(o, d, st)+")")
+			}
+			text = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " were chosen"
+		}
+		text += fmt.Sprintf("; %d %s this week already", total, placeSessions(total))
+	default:
+		text = "kept free to space the sessions"
+	}
+	return text, text
+}
+
+func placeSessions(n int) string {
+	if n == 1 {
+		return "session"
+	}
+	return "sessions"
+}
+
+// whyChosen says why the new session on c beat the free date d.
+func (p *placer) whyChosen(c, d Date, st *noteState) string {
+	cc, dc := p.cand[c], p.cand[d]
+	kind := kindArticle(dayKind(p.day(c)))
+	switch {
+	case cc.rank < dc.rank:
+		return kind
+	case cc.rank > dc.rank:
+		return kind + ", which leaves room for the other sessions"
+	case cc.good && !dc.good:
+		return kind + " before an easier day"
+	case st.gapAround(c, c) > st.gapAround(d, c):
+		return kind + " as well, better spaced from the other sessions"
+	case c.Before(d):
+		return kind + " as well, and earlier"
+	}
+	return kind + " as well, better spaced from the other sessions"
+}
+
+// gapAround is the days from d to the nearest session other than skip,
+// capped at a week.
+func (st *noteState) gapAround(d, skip Date) int {
+	best := 7
+	i := sort.Search(len(st.all), func(i int) bool { return !st.all[i].Before(d) })
+	for _, j := range []int{i - 2, i - 1, i, i + 1} {
+		if j < 0 || j >= len(st.all) || st.all[j] == skip || st.all[j] == d {
+			continue
+		}
+		g := d.Sub(st.all[j])
+		if g < 0 {
+			g = -g
+		}
+		best = min(best, g)
+	}
+	return best
 }

@@ -29,11 +29,16 @@ type Input struct {
 	Classifier *Classifier
 }
 
-// Range is the span of instants the events must cover: a week before the
-// plan for spacing and race recovery, and RaceHorizonDays after it for tapers
-// and the goal race.
+// Range is the span of instants the events must cover: before the plan
+// for spacing, the plan's coverage and the recovery after a race (up to 21
+// days after an ultra, or the runner's own recovery), and RaceHorizonDays
+// after it for tapers, race priorities and the goal race.
 func (in Input) Range() (from, to time.Time) {
-	return in.Start.AddDays(-14).In(in.Loc), in.Start.AddDays(7*in.Weeks + RaceHorizonDays).In(in.Loc)
+	back := max(14, PlanGapDays, raceRecoveryRows[len(raceRecoveryRows)-1].days+1)
+	if in.Settings.Recovery != RecoveryByDistance {
+		back = max(14, PlanGapDays, in.Settings.Recovery+1)
+	}
+	return in.Start.AddDays(-back).In(in.Loc), in.Start.AddDays(7*in.Weeks + RaceHorizonDays).In(in.Loc)
 }
 
 // Plan is the outcome: every day of the window classified, the sessions
@@ -46,6 +51,9 @@ type Plan struct {
 	Sessions   []Session
 	ShortWeeks []ShortWeek
 	Races      []Race
+	// Warnings are messages about the plan as a whole, such as a window no
+	// run calendar covers (then there are no short weeks).
+	Warnings []string
 }
 
 // Make classifies, places and prescribes.
@@ -70,41 +78,61 @@ func Make(in Input) (Plan, error) {
 	if c == nil {
 		c = NewClassifier(in.Settings.Keywords)
 	}
-	cs := c.Classify(events, in.Loc)
-	races := FindRaces(cs, in.Loc)
+	p, placed := planClassified(c.Classify(events, in.Loc), in)
+	p.Sessions = Prescribe(placed.Placements, p.Races, p.Days, in.Settings, in.Namespace)
+	return p, nil
+}
+
+// planClassified is Make after classification: races, the plan's coverage,
+// days, placement and the days' notes; the sessions are left to prescribe.
+func planClassified(cs []Classified, in Input) (Plan, Placed) {
+	races := FindRaces(cs, in.Loc, in.Settings)
 
 	// Placement looks a week back (spacing, recovery after a race) and past
-	// the end (the eve of a long run, the taper before a race).
+	// the end (the eve of a long run); races carry their own taper.
 	ctxFrom := in.Start.AddDays(-7)
 	end := in.Start.AddDays(7 * in.Weeks)
-	ctxTo := end.AddDays(max(in.Settings.Taper, 1) + 7)
+	ctxTo := end.AddDays(7)
 	days := BuildDays(cs, ctxFrom, ctxTo.Sub(ctxFrom), in.Loc)
-
-	ps, short := Place(PlaceInput{
+	var uncovered []Span
+	if !in.Settings.Fill {
+		// Range reaches 14 days before the start and far past the end, more
+		// than the PlanGapDays Uncovered needs either side.
+		uncovered = Uncovered(cs, in.Start, 7*in.Weeks, in.Loc)
+	}
+	placed := Place(PlaceInput{
 		Days: days, From: in.Start, Weeks: in.Weeks, Races: races,
-		Loc: in.Loc, Settings: in.Settings, Hand: in.Hand,
+		Loc: in.Loc, Settings: in.Settings, Hand: in.Hand, Uncovered: uncovered,
 	})
+	window := days[7 : 7+7*in.Weeks]
+	for i := range window {
+		window[i].Note = placed.Notes[i]
+	}
 	return Plan{
 		Timezone:   in.Loc.String(),
 		Start:      in.Start,
 		Weeks:      in.Weeks,
-		Days:       days[7 : 7+7*in.Weeks],
-		Sessions:   Prescribe(ps, races, started(in), in.Settings, in.Namespace),
-		ShortWeeks: short,
+		Days:       window,
+		ShortWeeks: placed.ShortWeeks,
 		Races:      races,
-	}, nil
+		Warnings:   placed.Warnings,
+	}, placed
 }
 
-// FindRaces lists the race days among classified events, in date order.
-func FindRaces(cs []Classified, loc *time.Location) []Race {
+// FindRaces lists the race days among classified events, in date order,
+// each with its priority (what its entry says, else by distance), the
+// first date of its taper and the last of its recovery (SPEC §4 "Races").
+// Races beyond the window matter: a race's priority depends on the races
+// in the 12 weeks after it.
+func FindRaces(cs []Classified, loc *time.Location, s Settings) []Race {
 	var races []Race
 	for _, c := range cs {
 		if c.Kind == KindRace {
-			races = append(races, Race{Date: c.FirstDate(loc), Summary: c.Summary, DistanceKm: c.DistanceKm})
+			races = append(races, Race{Date: c.FirstDate(loc), Summary: c.Summary, DistanceKm: c.DistanceKm,
+				Priority: RacePriorityHint(raceText(c)...)})
 		}
 	}
-	sort.SliceStable(races, func(i, j int) bool { return races[i].Date.Before(races[j].Date) })
-	return races
+	return completeRaces(races, s)
 }
 
 // BuildDays gives each of n dates from first its events and its kind: the
@@ -142,12 +170,4 @@ func BuildDays(cs []Classified, first Date, n int, loc *time.Location) []Day {
 		}
 	}
 	return days
-}
-
-// started is the date a beginner's progression counts from.
-func started(in Input) Date {
-	if in.Settings.Started.IsZero() || in.Settings.Started.After(in.Start) {
-		return in.Start
-	}
-	return in.Settings.Started
 }

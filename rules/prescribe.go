@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,6 +15,16 @@ const (
 	strengthFromWeeksOut = 9 // ≥ 9 weeks out: strength
 	powerFromWeeksOut    = 4 // 8–4 weeks out: power; 3–0: running-specific
 	rxBlockWeeks         = 4 // 3 build weeks, then a lighter week
+	// rxBaseWeeks are the runner's first weeks of sessions, strength phase
+	// whatever the race calendar says: power builds on a base, it does not
+	// replace it (SPEC §5 "Phases never skip the base").
+	rxBaseWeeks = 3
+	// rxBeginnerJumpWeek is a beginner's first week with jumps beyond low
+	// pogo hops: six weeks of landings and body weight first.
+	rxBeginnerJumpWeek = 7
+	// rxMaintainMinutes is the length of a running-specific session: short,
+	// so that it sharpens without tiring the legs for the week's runs.
+	rxMaintainMinutes = 30
 )
 
 // rxEpochWeek is the Monday from which no-race blocks are counted. A fixed
@@ -39,45 +51,132 @@ var (
 // rxLight is the share of working sets kept in a lighter week.
 const rxLight = 0.6
 
-// Prescribe turns placements into sessions: phase, variant, title, exercises and notes.
-// start is the first date of the plan (beginner progression counts weeks from it); namespace goes into the UIDs
-// (see SessionUID in types.go). races are all races known (may lie far beyond the sessions).
+// Prescribe turns placements into sessions: phase, variant, title, exercises
+// and notes. races are all races known (may lie far beyond the sessions);
+// days are the classified days around the placements (they may be nil), used
+// only to name the easy run that strides or hill sprints belong to; namespace
+// goes into the UIDs (see SessionUID in types.go).
 //
-// The goal race of a session is the next race on or after its date that is
-// a half marathon or longer (Race.DistanceKm, or read from the race's name
-// when the calendar gives no distance). Whole ISO weeks to it decide the
-// phase: ≥ 9 strength, 8–4 power, 3–0 maintain. With no goal race, sessions
-// follow 4-week blocks counted from a fixed Monday (2001-01-01): three
-// build weeks, then a deload. Sessions alternate between variants A and B.
+// Phase. The goal race of a session is the next A race on or after its date
+// that is a half marathon or longer (Race.DistanceKm, or read from the
+// race's name when the calendar gives no distance), else the next A race of
+// unknown distance; B and C races never set the phase. Whole ISO weeks to it
+// decide the phase: ≥ 9 strength, 8–4 power, 3–0 maintain. With no goal
+// race, sessions follow 4-week blocks counted from a fixed Monday
+// (2001-01-01): three build weeks, then a deload. The runner's first
+// rxBaseWeeks ISO weeks of sessions, counted from Settings.Started or else
+// from the first placement, are strength phase whatever the races say, and a
+// beginner jumps no higher than low pogo hops before their seventh week.
 //
-// Apart from a beginner's move from body weight to bands to weights, which
-// counts weeks from start, a session's content depends only on its date,
-// its slot, the races and the settings, so it does not change when the plan
-// is made again from a different start. Prescribe is deterministic and does
-// not modify its arguments; it returns one session per placement, in order.
-func Prescribe(ps []Placement, races []Race, start Date, s Settings, namespace string) []Session {
+// Maintain sessions last 30 minutes: a session in that phase ends 30
+// minutes after its start unless the runner placed it by hand. Their notes
+// suggest hill sprints or strides for the week's next easy run (named by
+// its date when days show one); a session never books a run.
+//
+// Return weeks. The 7 days after a race's recovery (Race.RecoveryTo) of 5
+// days or more hold sessions at the deload volume with no plyometrics,
+// marked Return.
+//
+// Letters. Sessions alternate A, B, A, B … in sequence across weeks, so a
+// week with room for one session still covers every pattern over two weeks.
+// The sequence runs in slot order (ISO week, then ordinal), which is date
+// order except for a session the runner moved by hand: that one keeps the
+// letter of its slot. It continues from the last session already written
+// (a hand placement carrying its Variant: the destination reports the
+// sessions before the window), so re-planning as the window moves on never
+// reshuffles letters. With no such session the first one takes the letter
+// its slot would have if every week from the anchor (Settings.Started, else
+// a fixed epoch) had held exactly PerWeek sessions, which agrees with the
+// earlier plan whenever the weeks that left the window held their target.
+//
+// Apart from the runner's week count (Settings.Started, else the first
+// placement) a session's content depends only on its date, its slot, the
+// races, the days and the settings. Prescribe is deterministic and does not
+// modify its arguments; it returns one session per placement, in order.
+func Prescribe(ps []Placement, races []Race, days []Day, s Settings, namespace string) []Session {
 	goals := newGoalRaces(races)
+	backs := newReturnWeeks(races)
+	easy := newEasyRuns(days)
 	mx := newMaxes(s)
-	perWeek := max(s.PerWeek, 1)
+	seq := rxSequence(ps, s)
+	first := rxFirstWeek(ps, s)
 	out := make([]Session, 0, len(ps))
-	for _, p := range ps {
-		r := newRx(p, goals, start, s.Level, perWeek, mx)
+	for i, p := range ps {
+		r := newRx(p, goals, first, s.Level, seq[i], mx)
+		r.back, r.isBack = backs.at(p.Date)
+		r.easyRun, r.hasEasyRun = easy.after(p.Date)
 		lines := r.lines()
 		exs := make([]Exercise, len(lines))
-		for i, l := range lines {
-			exs[i] = l.ex
+		for j, l := range lines {
+			exs[j] = l.ex
 		}
-		out = append(out, Session{
+		sess := Session{
 			Placement: p,
 			UID:       SessionUID(namespace, p.Week, p.Ordinal),
 			Title:     r.title(),
 			Phase:     r.phase,
 			Variant:   r.variantName(),
+			Return:    r.isBack,
 			Exercises: exs,
 			Notes:     r.notes(),
-		})
+		}
+		if short := p.Start.Add(rxMaintainMinutes * time.Minute); r.phase == PhaseSpecific && !p.Hand && sess.End.After(short) {
+			sess.End = short
+		}
+		out = append(out, sess)
 	}
 	return out
+}
+
+// rxSequence gives each placement its place in the A/B sequence (see
+// Prescribe): even is A, odd is B.
+func rxSequence(ps []Placement, s Settings) []int {
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := ps[a], ps[b]
+		return cmp.Or(cmp.Compare(pa.Week, pb.Week), cmp.Compare(pa.Ordinal, pb.Ordinal), pa.Date.Sub(pb.Date))
+	})
+	anchor := rxEpochWeek()
+	if !s.Started.IsZero() {
+		anchor = s.Started.Monday()
+	}
+	seq := make([]int, len(ps))
+	prev, known := 0, false
+	for _, i := range order {
+		p := ps[i]
+		switch {
+		case p.Variant == "A" || p.Variant == "B":
+			seq[i] = int(p.Variant[0] - 'A')
+		case known:
+			seq[i] = prev + 1
+		default:
+			monday, ok := WeekMonday(p.Week)
+			if !ok {
+				monday = p.Date.Monday()
+			}
+			seq[i] = monday.Sub(anchor)/7*max(s.PerWeek, 1) + p.Ordinal - 1
+		}
+		prev, known = seq[i], true
+	}
+	return seq
+}
+
+// rxFirstWeek is the Monday of the runner's first week of sessions:
+// Settings.Started, else the first placement (SPEC §5).
+func rxFirstWeek(ps []Placement, s Settings) Date {
+	if !s.Started.IsZero() {
+		return s.Started.Monday()
+	}
+	var first Date
+	for _, p := range ps {
+		if first.IsZero() || p.Date.Before(first) {
+			first = p.Date
+		}
+	}
+	return first.Monday()
 }
 
 // rx is everything that decides one session's content.
@@ -98,22 +197,32 @@ type rx struct {
 	ultra    bool
 	level    Level
 	stage    resistStage
-	// beginnerWeek counts ISO weeks from the plan's start, from 1; 0 for
-	// levels that always lift.
-	beginnerWeek int
-	mx           maxes
+	// week counts the runner's ISO weeks of sessions, from 1 (see
+	// rxFirstWeek); base marks a week the base rule kept in the strength
+	// phase although the goal race asked for another.
+	week int
+	base bool
+	// isBack marks a session in the return week after back's recovery.
+	back   Race
+	isBack bool
+	// easyRun is the date of the week's next easy run, for strides and
+	// hill sprints.
+	easyRun    Date
+	hasEasyRun bool
+	mx         maxes
 }
 
-// newRx works out phase, step, variant and stage for placement p.
-func newRx(p Placement, goals goalRaces, start Date, level Level, perWeek int, mx maxes) rx {
-	week := p.Date.Monday().Sub(rxEpochWeek()) / 7
+// newRx works out phase, step, variant and stage for placement p; first is
+// the Monday of the runner's first week and seq the place in the A/B
+// sequence.
+func newRx(p Placement, goals goalRaces, first Date, level Level, seq int, mx maxes) rx {
+	epochWeek := p.Date.Monday().Sub(rxEpochWeek()) / 7
 	r := rx{
-		// With two sessions a week this is A then B every week; with one, A
-		// and B alternate week by week; either way it never depends on start.
-		variant: rxMod(week*perWeek+p.Ordinal-1, 2),
-		block:   rxDiv(week, rxBlockWeeks),
+		variant: rxMod(seq, 2),
+		block:   rxDiv(epochWeek, rxBlockWeeks),
 		level:   level,
 		stage:   stageWeights,
+		week:    max(1, p.Date.Monday().Sub(first)/7+1),
 		mx:      mx,
 	}
 	if g, ok := goals.next(p.Date); ok {
@@ -128,26 +237,29 @@ func newRx(p Placement, goals goalRaces, start Date, level Level, perWeek int, m
 			// phase stays strength.
 			r.step = [rxBlockWeeks]int{2, 1, 0, 3}[rxMod(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)]
 			r.block = rxDiv(r.weeksOut-strengthFromWeeksOut, rxBlockWeeks)
+		case r.week <= rxBaseWeeks:
+			// A runner new to the plan builds a base first: three build
+			// weeks, whatever the race calendar says.
+			r.phase, r.base, r.step = PhaseStrength, true, r.week-1
 		case r.weeksOut >= powerFromWeeksOut:
 			r.phase = PhasePower
 		default:
 			r.phase = PhaseSpecific
 		}
 	} else {
-		r.step = rxMod(week, rxBlockWeeks)
+		r.step = rxMod(epochWeek, rxBlockWeeks)
 		r.phase = PhaseStrength
 		if r.step == rxBlockWeeks-1 {
 			r.phase = PhaseDeload
 		}
 	}
 	if level == Beginner {
-		r.beginnerWeek = max(1, p.Date.Monday().Sub(start.Monday())/7+1)
-		stageWeek := r.beginnerWeek - 9 // weeks since the current stage began
+		stageWeek := r.week - 9 // weeks since the current stage began
 		switch {
-		case r.beginnerWeek <= 4:
-			r.stage, stageWeek = stageBodyweight, r.beginnerWeek-1
-		case r.beginnerWeek <= 8:
-			r.stage, stageWeek = stageBands, r.beginnerWeek-5
+		case r.week <= 4:
+			r.stage, stageWeek = stageBodyweight, r.week-1
+		case r.week <= 8:
+			r.stage, stageWeek = stageBands, r.week-5
 		}
 		// A new stage opens at the first build step and climbs at most a
 		// step a week ("don't go too hard too soon"); lighter weeks stay
@@ -160,6 +272,9 @@ func newRx(p Placement, goals goalRaces, start Date, level Level, perWeek int, m
 	r.blockStep = r.step
 	return r
 }
+
+// jumps reports whether the session may hold jumps beyond low pogo hops.
+func (r rx) jumps() bool { return r.level != Beginner || r.week >= rxBeginnerJumpWeek }
 
 // rxLine is one exercise with the move behind it, so tests can check the
 // patterns a session covers.
@@ -184,10 +299,30 @@ func (r rx) lines() []rxLine {
 	default:
 		ls = r.strength()
 	}
-	if r.ultra && (r.phase == PhasePower || r.phase == PhaseSpecific) {
+	switch {
+	case r.isBack:
+		// The return week's cut is deeper than an ultra's trim and
+		// replaces it.
+		ls = returnWeek(ls)
+	case r.ultra && (r.phase == PhasePower || r.phase == PhaseSpecific):
 		ls = trimForUltra(ls)
 	}
 	return ls
+}
+
+// returnWeek eases a session in the week after a long race recovery: the
+// deload volume (about 60% of the sets) and no plyometrics, since landings
+// load muscles and tendons that are still repairing (SPEC §4 "return").
+func returnWeek(ls []rxLine) []rxLine {
+	out := make([]rxLine, 0, len(ls))
+	for _, l := range ls {
+		if l.mv.pat&patPlyo != 0 {
+			continue
+		}
+		l.ex.Sets = deloadSets(l.ex.Sets)
+		out = append(out, l)
+	}
+	return out
 }
 
 // trimForUltra lowers strength volume as an ultra runner's running volume
@@ -249,6 +384,7 @@ func (r rx) strength() []rxLine {
 // power is a power-phase session: the heavy lift kept at lower volume, then
 // plyometrics and explosive lifts (Denadai et al. via "the importance of
 // strength training": explosive and heavy training both improve economy).
+// A beginner before their seventh week hops low instead of jumping.
 func (r rx) power() []rxLine {
 	plyo := 3
 	if r.level == Beginner {
@@ -261,45 +397,62 @@ func (r rx) power() []rxLine {
 		swing = r.plain(mvKettlebellSwing, plyo, "5", "bodyweight", "snap the hips")
 	}
 	if r.variant == 0 {
-		return []rxLine{
-			r.lift(mvBackSquat, 2, "3-5", top, r.mx.percent(mvBackSquat, heavyPct), "warm-up set first; fast up"),
-			r.opt(r.plain(mvJumpSquat, plyo, "5", "bodyweight", "land softly, rebound fast")),
-			r.plain(mvPogoJumps, plyo, "20", "bodyweight", "ground contacts; quick, stiff ankles"),
+		ls := []rxLine{r.lift(mvBackSquat, 2, "3-5", top, r.mx.percent(mvBackSquat, heavyPct), "warm-up set first; fast up")}
+		if r.jumps() {
+			ls = append(ls, r.opt(r.plain(mvJumpSquat, plyo, "5", "bodyweight", "land softly, rebound fast")))
+		}
+		return append(ls,
+			r.pogo(plyo, "20"),
 			swing,
 			r.lift(mvPullUps, 2, "4-6", top, "bodyweight", "band-assisted if fewer than 4"),
 			r.core(mvPallofPress, 2),
-		}
+		)
 	}
 	hinge := r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
 	uni := mvSplitSquat // the single-leg lift of the last strength block, kept through power
-	return []rxLine{
+	ls := []rxLine{
 		r.lift(hinge, 2, "3-5", top, r.mx.percent(hinge, heavyPct), "warm-up set first; fast up"),
 		r.opt(r.lift(uni, 2, "4-6", top, r.rpeOrPercent(uni, r.percent(1)), "")),
-		r.plain(mvBoxJumps, plyo, "5", "bodyweight", "step down, don't jump down"),
-		r.plain(mvBounding, plyo, "20 m", "bodyweight", "tall and springy; walk back"),
+	}
+	if r.jumps() {
+		ls = append(ls,
+			r.plain(mvBoxJumps, plyo, "5", "bodyweight", "step down, don't jump down"),
+			r.plain(mvBounding, plyo, "20 m", "bodyweight", "tall and springy; walk back"))
+	} else {
+		ls = append(ls, r.pogo(plyo, "20"))
+	}
+	return append(ls,
 		r.plain(mvMedBallPass, plyo, "5", r.ball(), "explode; full rest"),
 		r.plain(mvMedBallThrow, 2, "5", r.ball(), ""),
-	}
+	)
 }
 
-// maintain is a running-specific session: drills, hill sprints or strides,
-// one maintenance lift and short core ("Translate to Running – incorporate
-// sprinting and speed drills").
-func (r rx) maintain() []rxLine {
-	reps := 6
-	if r.level == Beginner {
-		reps = 4
+// pogo is the pogo hops line of reps ground contacts: low hops for a
+// beginner who does not jump yet.
+func (r rx) pogo(sets int, reps string) rxLine {
+	if !r.jumps() {
+		return r.plain(mvPogoJumps, sets, reps, "bodyweight", "low hops, quick and quiet; stop when they get loud")
 	}
-	lift, run := mvBackSquat, r.plain(mvHillSprints, reps, "8-10 s", "all-out", "steep hill; walk back down, full recovery")
-	core := r.core(mvDeadBug, 2)
+	return r.plain(mvPogoJumps, sets, reps, "bodyweight", "ground contacts; quick, stiff ankles")
+}
+
+// maintain is a running-specific session of about 30 minutes: drills, a few
+// low-volume jumps, one maintenance lift and short core ("Translate to
+// Running – incorporate sprinting and speed drills"). The sprints belong in
+// a run, so the notes put hill sprints or strides in the week's next easy
+// run instead of booking a second run here.
+func (r rx) maintain() []rxLine {
+	lift, plyo, core := mvBackSquat, r.pogo(2, "10"), r.core(mvDeadBug, 2)
 	if r.variant == 1 {
 		lift = r.mx.pick(mvTrapBarDeadlift, mvDeadlift, mvHipThrust)
-		run = r.plain(mvStrides, reps, "80 m", "fast, relaxed", "walk back")
+		if r.jumps() {
+			plyo = r.plain(mvBoxJumps, 2, "3", "bodyweight", "step down, don't jump down")
+		}
 		core = r.core(mvSidePlank, 2)
 	}
 	return []rxLine{
 		r.opt(r.plain(mvDrills, 2, "20 m", "easy", "each drill")),
-		run,
+		plyo,
 		r.lift(lift, 2, "3", rxBlockWeeks-2, r.mx.percent(lift, r.percent(1)), "warm-up set first; stop well short of failure"),
 		core,
 	}
@@ -314,7 +467,7 @@ func (r rx) raceWeek() []rxLine {
 	}
 	return []rxLine{
 		r.opt(r.plain(mvDrills, 1, "20 m", "easy", "each drill")),
-		r.plain(mvStrides, 4, "80 m", "fast, relaxed", "walk back"),
+		r.plain(mvPogoJumps, 1, "10", "bodyweight", "low hops, quick and quiet"),
 		r.lift(lift, 1, "3", 0, r.mx.percent(lift, r.percent(0)-5), "light: just a reminder"),
 		r.core(mvDeadBug, 1),
 	}
@@ -335,13 +488,16 @@ func (r rx) workSets(main bool) int {
 	return r.lighter(n)
 }
 
-// lighter cuts n sets to about 60% in a lighter week, never below one.
+// lighter cuts n sets to about 60% in a lighter week.
 func (r rx) lighter(n int) int {
 	if r.step != rxBlockWeeks-1 {
 		return n
 	}
-	return max(1, int(math.Round(float64(n)*rxLight)))
+	return deloadSets(n)
 }
+
+// deloadSets is about 60% of n sets, never below one.
+func deloadSets(n int) int { return max(1, int(math.Round(float64(n)*rxLight))) }
 
 // percent is the share of 1RM for a build step at the runner's level.
 func (r rx) percent(step int) int {
@@ -432,8 +588,12 @@ func (r rx) title() string {
 		focus = "race week"
 	case r.phase == PhaseSpecific:
 		focus = "maintain"
+	case r.isBack:
 	case r.step == rxBlockWeeks-1:
 		focus += " (light)"
+	}
+	if r.isBack {
+		focus += " (return week)"
 	}
 	return "Strength " + r.variantName() + " · " + focus
 }
@@ -449,7 +609,10 @@ func (r rx) notes() string {
 		purpose = "Strength phase, lighter week: about 60% of the usual sets, so the next build starts fresh."
 	case r.phase == PhaseStrength:
 		purpose = fmt.Sprintf("Build week %d of 3: ", r.blockStep+1)
-		if r.hasGoal {
+		switch {
+		case r.base:
+			purpose = fmt.Sprintf("Base week %d of 3, strength before power: ", r.blockStep+1)
+		case r.hasGoal:
 			purpose = "Strength phase, b" + purpose[1:]
 		}
 		switch r.stage {
@@ -463,12 +626,22 @@ func (r rx) notes() string {
 		if r.step < r.blockStep {
 			purpose = strings.TrimSuffix(purpose, ".") + "; a new stage starts light."
 		}
+	case r.phase == PhasePower && !r.jumps():
+		purpose = fmt.Sprintf("Power phase: one heavy lift at low volume, then low pogo hops and fast throws (bigger jumps from week %d); full rest, quality over fatigue.", rxBeginnerJumpWeek)
 	case r.phase == PhasePower:
 		purpose = "Power phase: one heavy lift at low volume, then fast jumps and throws; full rest, quality over fatigue."
 	case r.weeksOut == 0:
-		purpose = "Race week: a short primer to stay sharp; skip it if your legs feel heavy."
+		purpose = "Race week: a short primer to stay sharp; skip it if your legs feel heavy. " + r.inRun("4 × 80 m strides (fast, relaxed; walk back)")
+	case r.variant == 0:
+		purpose = "Running-specific phase: a short session (about 30 min) of drills, a few low jumps and one maintenance lift, to stay sharp without soreness. " +
+			r.inRun(fmt.Sprintf("%d × 8-10 s hill sprints (all-out up a steep hill; walk back down)", r.sprints()))
 	default:
-		purpose = "Running-specific phase: one maintenance lift, sprints and drills to stay sharp without soreness."
+		purpose = "Running-specific phase: a short session (about 30 min) of drills, a few low jumps and one maintenance lift, to stay sharp without soreness. " +
+			r.inRun(fmt.Sprintf("%d × 80 m strides (fast, relaxed; walk back)", r.sprints()))
+	}
+	if r.isBack {
+		purpose = fmt.Sprintf("Return week after %s (%s phase): about 60%% of the usual sets and no jumps while your legs recover from the race.",
+			rxRaceName(r.back.Summary, "your race"), r.phase)
 	}
 	var where []string
 	if r.hasGoal {
@@ -485,20 +658,42 @@ func (r rx) notes() string {
 	}
 	switch r.stage {
 	case stageBodyweight:
-		where = append(where, fmt.Sprintf("beginner week %d: body weight (bands from week 5, weights from week 9)", r.beginnerWeek))
+		where = append(where, fmt.Sprintf("beginner week %d: body weight (bands from week 5, weights from week 9)", r.week))
 	case stageBands:
-		where = append(where, fmt.Sprintf("beginner week %d: bands (weights from week 9)", r.beginnerWeek))
+		where = append(where, fmt.Sprintf("beginner week %d: bands (weights from week 9)", r.week))
 	}
 	line := strings.Join(where, "; ")
 	return purpose + "\n" + strings.ToUpper(line[:1]) + line[1:] + "."
 }
 
-// goalName is the race's name as the runner wrote it.
-func (r rx) goalName() string {
-	if n := strings.Join(strings.Fields(r.goal.Summary), " "); n != "" {
+// goalName is the goal race's name as the runner wrote it.
+func (r rx) goalName() string { return rxRaceName(r.goal.Summary, "goal race") }
+
+// rxRaceName is a race's name as the runner wrote it, or def when it has none.
+func rxRaceName(summary, def string) string {
+	if n := strings.Join(strings.Fields(summary), " "); n != "" {
 		return n
 	}
-	return "goal race"
+	return def
+}
+
+// sprints is the number of hill sprints or strides suggested for a run.
+func (r rx) sprints() int {
+	if r.level == Beginner {
+		return 4
+	}
+	return 6
+}
+
+// inRun suggests running work for the week's next easy run, named by its
+// date when the calendar shows one: strides and hill sprints are part of a
+// run, and a strength session never books a second one.
+func (r rx) inRun(what string) string {
+	run := "your next easy run"
+	if r.hasEasyRun {
+		run = "your easy run on " + r.easyRun.Short()
+	}
+	return "Strides and hill sprints belong in a run, not here: add " + what + " near the end of " + run + "."
 }
 
 // rxMod is the non-negative remainder, so weeks before the epoch still fall

@@ -17,9 +17,9 @@ const (
 	rxMileKm     = 1.609344
 )
 
-// goalRaces are the races that can be a goal, with their distance, in date
-// order (longest first on the same date, so a 50K beats the 10K held
-// alongside it).
+// goalRaces are the races that can be a goal, with their distance (0 when
+// unknown), in date order (longest first on the same date, so a 50K beats
+// the 10K held alongside it).
 type goalRaces []goalRace
 
 type goalRace struct {
@@ -27,13 +27,13 @@ type goalRace struct {
 	km float64
 }
 
-// newGoalRaces keeps the races of goal length; races is not modified. A
-// race the plan calls a tune-up or a B/C race is run on the way to the goal,
-// so the phases count back past it to the goal itself.
+// newGoalRaces keeps the A races of goal length or of unknown length; races
+// is not modified. B and C races are run on the way to the goal, so the
+// phases count back past them to the goal itself (SPEC §5).
 func newGoalRaces(races []Race) goalRaces {
 	var g goalRaces
 	for _, r := range races {
-		if km := raceKm(r); km >= rxGoalMinKm && !isTuneUp(r.Summary) {
+		if km := raceKm(r); racePriority(r) == "A" && (km >= rxGoalMinKm || km == 0) {
 			g = append(g, goalRace{r, km})
 		}
 	}
@@ -46,13 +46,88 @@ func newGoalRaces(races []Race) goalRaces {
 	return g
 }
 
-// next returns the first goal race on or after d.
+// racePriority is the race's priority. A race that has none (one built
+// by hand rather than by FindRaces) takes what its name says, else A.
+func racePriority(r Race) string {
+	if r.Priority != "" {
+		return r.Priority
+	}
+	if h := RacePriorityHint(r.Summary); h != "" {
+		return h
+	}
+	return "A"
+}
+
+// next returns the goal race of a session on d: the first A race on or
+// after d of half-marathon length or more, else the first A race on or
+// after d whose distance is unknown.
 func (g goalRaces) next(d Date) (goalRace, bool) {
 	i, _ := slices.BinarySearchFunc(g, d, func(r goalRace, d Date) int { return cmp.Compare(r.Date.Sub(d), 0) })
-	if i == len(g) {
+	unknown := -1
+	for ; i < len(g); i++ {
+		if g[i].km > 0 {
+			return g[i], true
+		}
+		if unknown < 0 {
+			unknown = i
+		}
+	}
+	if unknown < 0 {
 		return goalRace{}, false
 	}
-	return g[i], true
+	return g[unknown], true
+}
+
+// rxReturnMinDays is the shortest recovery followed by a return week.
+const rxReturnMinDays = 5
+
+// returnWeeks are the return weeks after long race recoveries: the 7 days
+// after each recovery of rxReturnMinDays or more (SPEC §4).
+type returnWeeks []Race
+
+func newReturnWeeks(races []Race) returnWeeks {
+	var rw returnWeeks
+	for _, r := range races {
+		if !r.RecoveryTo.IsZero() && r.RecoveryTo.Sub(r.Date) >= rxReturnMinDays {
+			rw = append(rw, r)
+		}
+	}
+	return rw
+}
+
+// at returns the race whose return week holds d; of two, the later race.
+func (rw returnWeeks) at(d Date) (Race, bool) {
+	var best Race
+	found := false
+	for _, r := range rw {
+		if n := d.Sub(r.RecoveryTo); n >= 1 && n <= 7 && (!found || r.Date.After(best.Date)) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// easyRuns are the dates of easy days, for strides and hill sprints.
+type easyRuns map[Date]bool
+
+func newEasyRuns(days []Day) easyRuns {
+	e := easyRuns{}
+	for _, d := range days {
+		if d.Kind == KindEasy {
+			e[d.Date] = true
+		}
+	}
+	return e
+}
+
+// after returns the first easy day after d in d's ISO week.
+func (e easyRuns) after(d Date) (Date, bool) {
+	for x := d.AddDays(1); x.Monday() == d.Monday(); x = x.AddDays(1) {
+		if e[x] {
+			return x, true
+		}
+	}
+	return Date{}, false
 }
 
 // raceKm is the race's distance: the calendar's when it says, otherwise read
@@ -142,18 +217,3 @@ func raceExplicitKm(t string) float64 {
 
 func raceDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func raceLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 0x80 }
-
-var tuneUpPunct = strings.NewReplacer("(", " ", ")", " ", ":", " ", ",", " ", "[", " ", "]", " ")
-
-// isTuneUp reports a race the plan marks as a stepping stone ("tune-up",
-// "B race", "C race", "Vorbereitungswettkampf", "course de préparation").
-func isTuneUp(summary string) bool {
-	s := " " + tuneUpPunct.Replace(strings.ToLower(summary)) + " "
-	for _, w := range []string{"tune-up", "tune up", "tuneup", " b race ", " c race ", " b-race ", " c-race ",
-		" b ", " c ", "vorbereitung", "préparation", "preparacion", "preparación", "test race", "rust buster"} {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
-}

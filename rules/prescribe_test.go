@@ -55,12 +55,29 @@ func rxSlot(d Date, ordinal int) Placement {
 	}
 }
 
-// prescribeOne prescribes a single placement.
+// startedOn returns s with the runner's first week on start.
+func startedOn(s Settings, start Date) Settings {
+	s.Started = start
+	return s
+}
+
+// longAgo is a Started date long before every test plan, so the base weeks
+// (SPEC §5) are behind the runner unless a test says otherwise.
+var longAgo = Date{2024, time.January, 1}
+
+// prescribeOne prescribes placement p for a runner who started on start,
+// as one of a week's two sessions: a companion slot on the same date takes
+// the other ordinal (1 or 2), so slot 1 is session A and slot 2 session B
+// (see TestPrescribeLetters for the sequence itself).
 func prescribeOne(t testing.TB, p Placement, races []Race, start Date, s Settings) Session {
 	t.Helper()
-	ss := Prescribe([]Placement{p}, races, start, s, "")
-	if len(ss) != 1 {
-		t.Fatalf("Prescribe returned %d sessions for 1 placement", len(ss))
+	other := rxSlot(p.Date, 1)
+	if p.Ordinal <= 1 {
+		other.Ordinal = 2
+	}
+	ss := Prescribe([]Placement{p, other}, races, nil, startedOn(s, start), "")
+	if len(ss) != 2 {
+		t.Fatalf("Prescribe returned %d sessions for 2 placements", len(ss))
 	}
 	return ss[0]
 }
@@ -72,7 +89,7 @@ var rxMoves = []catalogMove{
 	mvPullUps, mvBenchPress, mvOverheadPress,
 	mvCalfRaise, mvSingleLegCalfRaise, mvPallofPress, mvSidePlank, mvDeadBug,
 	mvJumpSquat, mvKettlebellSwing, mvPogoJumps, mvBoxJumps, mvBounding, mvMedBallPass, mvMedBallThrow,
-	mvDrills, mvHillSprints, mvStrides,
+	mvDrills,
 }
 
 // patternsOf maps each exercise back to its catalogue patterns; a name that
@@ -154,7 +171,7 @@ func TestPrescribePhases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := prescribeOne(t, rxSlot(tc.date, 1), tc.races, tc.date, DefaultSettings())
+			s := prescribeOne(t, rxSlot(tc.date, 1), tc.races, longAgo, DefaultSettings())
 			if tc.phase != "" && s.Phase != tc.phase {
 				t.Errorf("phase = %q, want %q", s.Phase, tc.phase)
 			}
@@ -227,20 +244,25 @@ func TestPrescribePhaseContent(t *testing.T) {
 				t.Errorf("patterns %b: want plyometrics, explosive work and the heavy hinge", u)
 			}
 		}},
-		{"maintain: sprints or strides, drills, one maintenance lift, short core", 2, 1, func(t *testing.T, s Session, ps []movePattern) {
-			running, lifts, core := 0, 0, 0
-			for _, p := range ps {
+		{"maintain: drills, low-volume jumps, one maintenance lift, short core; no run", 2, 1, func(t *testing.T, s Session, ps []movePattern) {
+			drills, plyo, lifts, core := 0, 0, 0, 0
+			for i, p := range ps {
 				switch {
 				case p&patRunning != 0:
-					running++
+					drills++
+				case p&patPlyo != 0:
+					plyo++
+					if s.Exercises[i].Sets > 2 {
+						t.Errorf("%+v: maintain wants low-volume jumps", s.Exercises[i])
+					}
 				case p&patBilateral != 0:
 					lifts++
 				case p&patCore != 0:
 					core++
 				}
 			}
-			if running < 2 || lifts != 1 || core != 1 {
-				t.Errorf("running=%d lifts=%d core=%d, want ≥2, 1, 1: %+v", running, lifts, core, s.Exercises)
+			if drills != 1 || plyo != 1 || lifts != 1 || core != 1 {
+				t.Errorf("drills=%d plyo=%d lifts=%d core=%d, want 1 each: %+v", drills, plyo, lifts, core, s.Exercises)
 			}
 		}},
 		{"race week: minimal volume", 0, 1, func(t *testing.T, s Session, ps []movePattern) {
@@ -257,7 +279,7 @@ func TestPrescribePhaseContent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := weeksOut(berlin, tc.wo)
-			s := prescribeOne(t, rxSlot(d, tc.ord), []Race{berlin}, d, DefaultSettings())
+			s := prescribeOne(t, rxSlot(d, tc.ord), []Race{berlin}, longAgo, DefaultSettings())
 			tc.want(t, s, patternsOf(t, s))
 		})
 	}
@@ -282,7 +304,7 @@ func TestPrescribeBlocks(t *testing.T) {
 			for w := range 8 {
 				ps = append(ps, rxSlot(first.AddDays(7*w), 1))
 			}
-			ss := Prescribe(ps, nil, start, s, "")
+			ss := Prescribe(ps, nil, nil, startedOn(s, start), "")
 			wantPct := []string{"75% 1RM", "80% 1RM", "85% 1RM", "80% 1RM"}
 			if level == Beginner {
 				wantPct = []string{"70% 1RM", "75% 1RM", "80% 1RM", "70% 1RM"}
@@ -376,7 +398,7 @@ func TestPrescribeVariants(t *testing.T) {
 				}
 			}
 			var got strings.Builder
-			for _, sess := range Prescribe(ps, nil, monday, s, "") {
+			for _, sess := range Prescribe(ps, nil, nil, startedOn(s, monday), "") {
 				got.WriteString(sess.Variant)
 				if !strings.HasPrefix(sess.Title, "Strength "+sess.Variant+" · ") {
 					t.Errorf("title %q does not name variant %s", sess.Title, sess.Variant)
@@ -415,7 +437,7 @@ func TestPrescribeCoverage(t *testing.T) {
 		// the block week of the first.
 		for w := range 4 {
 			monday := start.AddDays(7 * (c.week - 1 + w))
-			ss := Prescribe([]Placement{rxSlot(monday.AddDays(1), 1), rxSlot(monday.AddDays(3), 2)}, nil, start, s, "")
+			ss := Prescribe([]Placement{rxSlot(monday.AddDays(1), 1), rxSlot(monday.AddDays(3), 2)}, nil, nil, startedOn(s, start), "")
 			var both movePattern
 			for _, sess := range ss {
 				t.Run(fmt.Sprintf("%s/%s/%s", c.name, sess.Date, sess.Variant), func(t *testing.T) {
@@ -617,7 +639,7 @@ func TestPrescribeUltraThreshold(t *testing.T) {
 	}{{42.195, false}, {49.9, false}, {50, true}, {100, true}} {
 		r := berlin
 		r.DistanceKm = tc.km
-		s := prescribeOne(t, rxSlot(d, 1), []Race{r}, d, DefaultSettings())
+		s := prescribeOne(t, rxSlot(d, 1), []Race{r}, longAgo, DefaultSettings())
 		if got := strings.Contains(s.Notes, "ultra"); got != tc.ultra {
 			t.Errorf("%g km: ultra = %v, want %v (notes %q)", tc.km, got, tc.ultra, s.Notes)
 		}
@@ -683,7 +705,7 @@ func TestPrescribeKgPhases(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprint(tc.wo), func(t *testing.T) {
 			d := weeksOut(berlin, tc.wo)
-			sess := prescribeOne(t, rxSlot(d, 1), []Race{berlin}, d, s)
+			sess := prescribeOne(t, rxSlot(d, 1), []Race{berlin}, longAgo, s)
 			found := false
 			for _, e := range sess.Exercises {
 				if e.Name == "Back squat" {
@@ -734,16 +756,16 @@ func TestPrescribeDeterministic(t *testing.T) {
 	s.FiveRM = map[string]float64{"Back squat": 100, "back squat": 90, "BACK SQUAT": 80, "deadlift": 120}
 	ps := rxPlan()
 	keepPs, keepRaces := slices.Clone(ps), slices.Clone(races)
-	a := Prescribe(ps, races, ps[0].Date, s, "ns")
+	a := Prescribe(ps, races, nil, s, "ns")
 	for range 20 {
-		b := Prescribe(ps, races, ps[0].Date, s, "ns")
+		b := Prescribe(ps, races, nil, s, "ns")
 		if !reflect.DeepEqual(a, b) {
 			t.Fatal("two runs on the same input differ")
 		}
 	}
 	rev := slices.Clone(races)
 	slices.Reverse(rev)
-	if b := Prescribe(ps, rev, ps[0].Date, s, "ns"); !reflect.DeepEqual(a, b) {
+	if b := Prescribe(ps, rev, nil, s, "ns"); !reflect.DeepEqual(a, b) {
 		t.Error("the order of races changed the sessions")
 	}
 	if !reflect.DeepEqual(ps, keepPs) || !reflect.DeepEqual(races, keepRaces) {
@@ -772,38 +794,53 @@ func pctOf(t testing.TB, load string) float64 {
 	return pct
 }
 
-// TestPrescribeStartIndependent: for intermediate and advanced runners a
-// session's content does not depend on the plan's start, so a plan made
-// again a week later keeps its sessions (SPEC §5: blocks anchored to a fixed
-// epoch). Beginners' stages do count from the start.
-func TestPrescribeStartIndependent(t *testing.T) {
-	ps := rxPlan()
+// TestPrescribeWindowMoves: a plan made again a week or more later, from
+// the same Settings.Started, keeps the content and letter of every session
+// it still holds (SPEC §5: blocks anchored to a fixed epoch; the A/B
+// sequence anchored so that re-planning does not reshuffle it). The runner
+// who syncs daily must not see sessions change.
+func TestPrescribeWindowMoves(t *testing.T) {
+	ps := rxPlan() // two a week
+	one := make([]Placement, 0, len(ps)/2)
+	for _, p := range ps {
+		if p.Ordinal == 1 {
+			one = append(one, p)
+		}
+	}
 	for _, level := range []Level{Intermediate, Advanced, Beginner} {
-		t.Run(level.String(), func(t *testing.T) {
-			s := DefaultSettings()
-			s.Level = level
-			a := Prescribe(ps, []Race{berlin}, ps[0].Date, s, "")
-			b := Prescribe(ps, []Race{berlin}, ps[0].Date.AddDays(-7*3), s, "")
-			c := Prescribe(ps[6:], nil, ps[6].Date, s, "")  // no race: blocks
-			d := Prescribe(ps[6:], nil, ps[20].Date, s, "") // same, later start
-			same := reflect.DeepEqual(a, b) && reflect.DeepEqual(c, d)
-			if level != Beginner && !same {
-				t.Error("the plan's start changed the sessions")
-			}
-			if level == Beginner && same {
-				t.Error("a beginner's stage should count from the plan's start")
-			}
-		})
+		for _, tc := range []struct {
+			name    string
+			perWeek int
+			ps      []Placement
+		}{{"two a week", 2, ps}, {"one a week", 1, one}} {
+			t.Run(fmt.Sprintf("%s/%s", level, tc.name), func(t *testing.T) {
+				s := startedOn(DefaultSettings(), tc.ps[0].Date.AddDays(-7*2))
+				s.Level, s.PerWeek = level, tc.perWeek
+				for _, races := range [][]Race{{berlin}, nil} {
+					full := Prescribe(tc.ps, races, nil, s, "")
+					for weeks := 1; weeks <= 5; weeks++ {
+						drop := weeks * tc.perWeek
+						later := Prescribe(tc.ps[drop:], races, nil, s, "")
+						for i, sess := range later {
+							if !reflect.DeepEqual(sess, full[drop+i]) {
+								t.Fatalf("window %d week(s) later, %s changed:\n%+v\nwas\n%+v", weeks, sess.Date, sess, full[drop+i])
+							}
+						}
+					}
+				}
+			})
+		}
 	}
 }
 
-// TestPrescribeIdentity: the placement is kept as is and the UID comes from
+// TestPrescribeIdentity: the placement is kept as is (only a maintain
+// session ends early, see TestPrescribeMaintainNoRun) and the UID comes from
 // the slot (types.go SessionUID).
 func TestPrescribeIdentity(t *testing.T) {
 	ps := rxPlan()[:4]
 	ps[1].Hand, ps[1].Warning = true, "H4: the day after another session"
 	for _, ns := range []string{"", "plan-7"} {
-		for i, sess := range Prescribe(ps, nil, ps[0].Date, DefaultSettings(), ns) {
+		for i, sess := range Prescribe(ps, nil, nil, DefaultSettings(), ns) {
 			if !reflect.DeepEqual(sess.Placement, ps[i]) {
 				t.Errorf("placement changed: %+v, want %+v", sess.Placement, ps[i])
 			}
@@ -812,7 +849,7 @@ func TestPrescribeIdentity(t *testing.T) {
 			}
 		}
 	}
-	if got := Prescribe(nil, nil, Date{}, DefaultSettings(), ""); len(got) != 0 {
+	if got := Prescribe(nil, nil, nil, DefaultSettings(), ""); len(got) != 0 {
 		t.Errorf("no placements gave %d sessions", len(got))
 	}
 }
@@ -879,9 +916,10 @@ func FuzzPrescribe(f *testing.F) {
 		s.PerWeek = int(perWeek % 8)
 		s.Level = Level(level % 3)
 		s.FiveRM = map[string]float64{"back squat": fiveRM, "Deadlift": fiveRM / 2}
-		races := []Race{{Date: d.AddDays(int(raceIn)), Summary: "race", DistanceKm: km}}
+		race := Race{Date: d.AddDays(int(raceIn)), Summary: "race", DistanceKm: km, Priority: string("ABC"[ordinal%3])}
+		race.RecoveryTo = race.Date.AddDays(int(perWeek) % 22)
 		p := rxSlot(d, int(ordinal%5))
-		sess := prescribeOne(t, p, races, d.AddDays(-int(raceIn)), s)
+		sess := prescribeOne(t, p, []Race{race}, d.AddDays(-int(raceIn)), s)
 		if sess.Variant != "A" && sess.Variant != "B" {
 			t.Fatalf("variant %q", sess.Variant)
 		}
@@ -938,7 +976,7 @@ func TestPrescribeGolden(t *testing.T) {
 			s := DefaultSettings()
 			s.Level, s.FiveRM = tc.level, tc.fiveRM
 			var out []goldenSession
-			for _, sess := range Prescribe(ps, tc.races, ps[0].Date, s, "golden") {
+			for _, sess := range Prescribe(ps, tc.races, nil, s, "golden") {
 				out = append(out, goldenSession{sess.UID, sess.Date.String(), sess.Title, sess.Phase, sess.Variant, sess.Notes, sess.Exercises})
 			}
 			got, err := json.MarshalIndent(out, "", "  ")
@@ -972,7 +1010,7 @@ func BenchmarkPrescribe(b *testing.B) {
 	s.FiveRM = map[string]float64{"back squat": 100}
 	races := []Race{berlin}
 	for b.Loop() {
-		Prescribe(ps, races, ps[0].Date, s, "bench")
+		Prescribe(ps, races, nil, s, "bench")
 	}
 }
 
@@ -990,13 +1028,386 @@ func TestGoalRaceSkipsTuneUps(t *testing.T) {
 		t.Fatalf("goal race = %+v, want the London Marathon", g)
 	}
 	for _, s := range []string{"Half Marathon race (tune-up)", "B race: Bath Half", "Hilly 10 (C race)"} {
-		if !isTuneUp(s) {
-			t.Errorf("isTuneUp(%q) = false", s)
+		if p := racePriority(Race{Summary: s}); p == "A" {
+			t.Errorf("racePriority(%q) = A, want a tune-up's B or C", s)
 		}
 	}
 	for _, s := range []string{"London Marathon", "Boston Marathon 🦄", "Berlin Half Marathon"} {
-		if isTuneUp(s) {
-			t.Errorf("isTuneUp(%q) = true", s)
+		if p := racePriority(Race{Summary: s}); p != "A" {
+			t.Errorf("racePriority(%q) = %s, want A", s, p)
 		}
+	}
+}
+
+// letters is the A/B sequence of sessions, "ABAB…".
+func letters(ss []Session) string {
+	var b strings.Builder
+	for _, s := range ss {
+		b.WriteString(s.Variant)
+	}
+	return b.String()
+}
+
+// weeksOfSlots places counts[w] sessions in week w from monday: Tuesday,
+// Thursday, Saturday.
+func weeksOfSlots(monday Date, counts ...int) []Placement {
+	var ps []Placement
+	for w, n := range counts {
+		for o := 1; o <= n; o++ {
+			ps = append(ps, rxSlot(monday.AddDays(7*w+2*o-1), o))
+		}
+	}
+	return ps
+}
+
+// TestPrescribeLetters: sessions A and B alternate in sequence across weeks,
+// whatever each week holds, so a week with room for one session still
+// covers every pattern over two weeks (SPEC §5; the coaching issue: "a week
+// with one session always gets Strength A").
+func TestPrescribeLetters(t *testing.T) {
+	monday := rxDate(t, "2026-02-23") // 1312 weeks after the epoch
+	tests := []struct {
+		name    string
+		perWeek int
+		started Date
+		counts  []int // sessions in each week
+		want    string
+	}{
+		{"one a week", 1, Date{}, []int{1, 1, 1, 1}, "ABAB"},
+		{"one a week, odd weeks after the epoch", 1, Date{}, []int{0, 1, 1, 1, 1}, "BABA"},
+		{"one a week, from Started", 1, monday.AddDays(7), []int{0, 1, 1, 1, 1}, "ABAB"},
+		{"two a week", 2, Date{}, []int{2, 2, 2}, "ABABAB"},
+		{"two a week with short weeks", 2, Date{}, []int{2, 1, 2, 1, 1, 0, 2}, "ABABABABA"},
+		{"two a week, a short first week", 2, Date{}, []int{1, 1, 2}, "ABAB"},
+		{"three a week", 3, Date{}, []int{3, 2, 3}, "ABABABAB"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.PerWeek, s.Started = tc.perWeek, tc.started
+			ss := Prescribe(weeksOfSlots(monday, tc.counts...), nil, nil, s, "")
+			if got := letters(ss); got != tc.want {
+				t.Errorf("letters = %s, want %s", got, tc.want)
+			}
+			for _, sess := range ss {
+				if !strings.HasPrefix(sess.Title, "Strength "+sess.Variant+" · ") {
+					t.Errorf("title %q does not name variant %s", sess.Title, sess.Variant)
+				}
+			}
+		})
+	}
+}
+
+// TestPrescribeLettersHand: a session the runner moved by hand keeps the
+// letter of its slot, so the event they moved and the plan agree.
+func TestPrescribeLettersHand(t *testing.T) {
+	monday := rxDate(t, "2026-02-23")
+	ps := weeksOfSlots(monday, 2, 2)
+	before := Prescribe(ps, nil, nil, DefaultSettings(), "")
+	// The runner moves week 1's session B from Thursday to Monday.
+	moved := slices.Clone(ps)
+	moved[1].Date, moved[1].Hand = monday, true
+	moved[1].Start, moved[1].End = monday.At(7*60, time.UTC), monday.At(7*60+45, time.UTC)
+	moved[0], moved[1] = moved[1], moved[0] // placements come in date order
+	after := Prescribe(moved, nil, nil, DefaultSettings(), "")
+	if after[0].Variant != before[1].Variant || after[1].Variant != before[0].Variant {
+		t.Errorf("hand session %s, other %s; want %s and %s as before the move",
+			after[0].Variant, after[1].Variant, before[1].Variant, before[0].Variant)
+	}
+	if got, want := letters(after[2:]), letters(before[2:]); got != want {
+		t.Errorf("week 2 = %s, want %s", got, want)
+	}
+}
+
+// TestPrescribeLettersWindowMoves: the runner re-plans a week later; every
+// session still in the window keeps its letter when the weeks that left it
+// held their target, short weeks inside the window included.
+func TestPrescribeLettersWindowMoves(t *testing.T) {
+	monday := rxDate(t, "2026-02-23")
+	tests := []struct {
+		name    string
+		perWeek int
+		counts  []int
+	}{
+		{"one a week", 1, []int{1, 1, 1, 1, 1, 1}},
+		{"one a week, an empty week later on", 1, []int{1, 1, 0, 1, 1, 1}},
+		{"two a week, a short week later on", 2, []int{2, 2, 1, 2, 2, 1}},
+		{"two a week, short weeks after a full one", 2, []int{2, 1, 1, 2, 1}},
+		{"three a week, a week of one", 3, []int{3, 1, 3, 2}},
+	}
+	for _, tc := range tests {
+		for _, started := range []Date{{}, monday.AddDays(-7 * 5)} {
+			t.Run(fmt.Sprintf("%s/started %s", tc.name, started), func(t *testing.T) {
+				s := DefaultSettings()
+				s.PerWeek, s.Started = tc.perWeek, started
+				ps := weeksOfSlots(monday, tc.counts...)
+				all := Prescribe(ps, nil, nil, s, "")
+				later := Prescribe(ps[tc.counts[0]:], nil, nil, s, "")
+				if got, want := letters(later), letters(all[tc.counts[0]:]); got != want {
+					t.Errorf("a week later: %s, want %s (whole plan %s)", got, want, letters(all))
+				}
+			})
+		}
+	}
+}
+
+// halfOn is an A half marathon on d whose 5-day recovery is set.
+func halfOn(d Date) Race {
+	return Race{Date: d, Summary: "City Half Marathon", DistanceKm: 21.1, Priority: "A", TaperFrom: d.AddDays(-7), RecoveryTo: d.AddDays(5)}
+}
+
+// TestPrescribeBaseBeforePower: the runner's first 3 weeks of sessions are
+// strength phase whatever the race calendar says; power only after them
+// (SPEC §5; the coaching issue: a plan starting 6 weeks before its half
+// marathon opened with power and bounding).
+func TestPrescribeBaseBeforePower(t *testing.T) {
+	race := rxDate(t, "2026-05-03") // a Sunday
+	tests := []struct {
+		name    string
+		weeks   int // weeks of sessions before the race week
+		started Date
+		want    []Phase // phase of each week's sessions
+	}{
+		{"6 weeks before a half, first session starts the count", 6, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"7 weeks before: base, then power, then maintain", 7, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"8 weeks before", 8, Date{},
+			[]Phase{PhaseStrength, PhaseStrength, PhaseStrength, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"started two weeks before the plan: one base week left", 7, race.Monday().AddDays(-7*9 + 3),
+			[]Phase{PhaseStrength, PhasePower, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+		{"started long ago: the race calendar alone", 6, longAgo,
+			[]Phase{PhasePower, PhasePower, PhasePower, PhaseSpecific, PhaseSpecific, PhaseSpecific}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.Started = tc.started
+			first := race.Monday().AddDays(-7 * tc.weeks)
+			counts := make([]int, tc.weeks)
+			for i := range counts {
+				counts[i] = 2
+			}
+			ss := Prescribe(weeksOfSlots(first, counts...), []Race{halfOn(race)}, nil, s, "")
+			for _, sess := range ss {
+				w := sess.Date.Monday().Sub(first) / 7
+				if sess.Phase != tc.want[w] {
+					t.Errorf("week %d (%s, %s): phase %s, want %s", w+1, sess.Date, sess.Variant, sess.Phase, tc.want[w])
+				}
+				if tc.want[w] == PhaseStrength && tc.started != longAgo {
+					for _, e := range sess.Exercises {
+						if e.Name == "Bounding" || e.Name == "Box jumps" || e.Name == "Pogo jumps" {
+							t.Errorf("week %d: %s in a base week", w+1, e.Name)
+						}
+					}
+				}
+			}
+			if tc.started.IsZero() && !strings.HasPrefix(ss[0].Notes, "Base week 1 of 3") {
+				t.Errorf("first session's notes %q should say it is base week 1", ss[0].Notes)
+			}
+		})
+	}
+}
+
+// TestPrescribeBeginnerJumps: beginners get no jumps beyond low pogo hops
+// before their 7th week (SPEC §5), whatever the phase.
+func TestPrescribeBeginnerJumps(t *testing.T) {
+	race := rxDate(t, "2026-07-05")
+	first := race.Monday().AddDays(-7 * 12) // weeks 1–3 base, then strength, power from week 5
+	counts := make([]int, 12)
+	for i := range counts {
+		counts[i] = 2
+	}
+	s := DefaultSettings()
+	s.Level = Beginner
+	ss := Prescribe(weeksOfSlots(first, counts...), []Race{halfOn(race)}, nil, s, "")
+	sawPower, sawBigJumps := false, false
+	for _, sess := range ss {
+		week := sess.Date.Monday().Sub(first)/7 + 1
+		sawPower = sawPower || sess.Phase == PhasePower
+		for i, p := range patternsOf(t, sess) {
+			e := sess.Exercises[i]
+			jump := p&patPlyo != 0 || e.Name == "Broad jump"
+			if !jump {
+				continue
+			}
+			if week >= 7 && e.Name != "Pogo jumps" {
+				sawBigJumps = true
+			}
+			if week < 7 && (e.Name != "Pogo jumps" || !strings.Contains(e.Notes, "low hops")) {
+				t.Errorf("week %d %s (%s): %+v; want low pogo hops at most", week, sess.Variant, sess.Phase, e)
+			}
+		}
+	}
+	if !sawPower || !sawBigJumps {
+		t.Errorf("power phase seen %v, bigger jumps from week 7 seen %v; want both", sawPower, sawBigJumps)
+	}
+}
+
+// TestPrescribeMaintainNoRun: a running-specific session is a short gym
+// session; hill sprints and strides go into the week's next easy run, named
+// by its date, and a session never books a second run (SPEC §5; the
+// coaching issue: "hill sprints at 18:00 after morning intervals").
+func TestPrescribeMaintainNoRun(t *testing.T) {
+	race := rxDate(t, "2026-05-03")
+	tue := race.Monday().AddDays(-7*2 + 1)
+	ps := []Placement{rxSlot(tue, 1), rxSlot(tue.AddDays(2), 2)}
+	days := []Day{
+		{Date: tue, Kind: KindHard}, {Date: tue.AddDays(1), Kind: KindEasy}, {Date: tue.AddDays(2), Kind: KindHard},
+		{Date: tue.AddDays(3), Kind: KindRest}, {Date: tue.AddDays(4), Kind: KindEasy}, {Date: tue.AddDays(5), Kind: KindLong},
+		{Date: tue.AddDays(6), Kind: KindEasy}, // Monday of the next week
+	}
+	tests := []struct {
+		name string
+		days []Day
+		want [2]string // where each session sends the runner
+	}{
+		{"easy runs in the week", days, [2]string{"your easy run on " + tue.AddDays(1).Short(), "your easy run on " + tue.AddDays(4).Short()}},
+		{"no days known", nil, [2]string{"your next easy run", "your next easy run"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := Prescribe(ps, []Race{halfOn(race)}, tc.days, startedOn(DefaultSettings(), longAgo), "")
+			for i, sess := range ss {
+				if sess.Phase != PhaseSpecific {
+					t.Fatalf("%s: phase %s, want maintain", sess.Date, sess.Phase)
+				}
+				for j, p := range patternsOf(t, sess) {
+					if n := sess.Exercises[j].Name; p&patRunning != 0 && !strings.HasPrefix(n, "Running drills") {
+						t.Errorf("%s: %q is a run inside a strength session", sess.Date, n)
+					}
+				}
+				suggest := "hill sprints"
+				if sess.Variant == "B" {
+					suggest = "strides"
+				}
+				if !strings.Contains(sess.Notes, suggest) || !strings.Contains(sess.Notes, "near the end of "+tc.want[i]+".") {
+					t.Errorf("%s %s notes %q: want %s in %q", sess.Date, sess.Variant, sess.Notes, suggest, tc.want[i])
+				}
+				if d := sess.End.Sub(sess.Start); d != 30*time.Minute {
+					t.Errorf("%s: %s long, want a short session of 30 min", sess.Date, d)
+				}
+			}
+		})
+	}
+}
+
+// TestPrescribeReturnWeek: the 7 days after a recovery of 5 days or more
+// are a return week: deload volume, no plyometrics (SPEC §4). Recovery by
+// distance: a half 5 days, a marathon 14, a 10K 2.
+func TestPrescribeReturnWeek(t *testing.T) {
+	race := rxDate(t, "2026-05-03")
+	type rc struct {
+		name     string
+		km       float64
+		recovery int
+	}
+	for _, r := range []rc{{"Half marathon", 21.1, 5}, {"Marathon", 42.2, 14}, {"10K race", 10, 2}} {
+		for _, after := range []int{1, 4, 7, 8} { // days after the recovery's last day
+			t.Run(fmt.Sprintf("%s/+%d", r.name, after), func(t *testing.T) {
+				rec := Race{Date: race, Summary: r.name, DistanceKm: r.km, Priority: "B", RecoveryTo: race.AddDays(r.recovery)}
+				// A later goal race puts the session in the power phase, with jumps.
+				goal := Race{Date: race.AddDays(7 * 8), Summary: "Autumn Marathon", DistanceKm: 42.2, Priority: "A"}
+				d := rec.RecoveryTo.AddDays(after)
+				s := startedOn(DefaultSettings(), longAgo)
+				plain := Prescribe([]Placement{rxSlot(d, 1)}, []Race{goal}, nil, s, "")[0]
+				got := Prescribe([]Placement{rxSlot(d, 1)}, []Race{rec, goal}, nil, s, "")[0]
+				want := r.recovery >= 5 && after <= 7
+				if got.Return != want {
+					t.Fatalf("Return = %v, want %v", got.Return, want)
+				}
+				if !want {
+					if !reflect.DeepEqual(got, plain) {
+						t.Errorf("outside a return week the session must not change:\n%+v\n%+v", got, plain)
+					}
+					return
+				}
+				if plain.Phase != PhasePower {
+					t.Fatalf("test setup: phase %s, want power", plain.Phase)
+				}
+				for i, p := range patternsOf(t, got) {
+					if p&patPlyo != 0 {
+						t.Errorf("return week holds plyometrics: %+v", got.Exercises[i])
+					}
+				}
+				if ratio := float64(totalSets(got)) / float64(totalSets(plain)); ratio > 0.67 {
+					t.Errorf("return week: %d sets vs %d usually, want about 60%% or less", totalSets(got), totalSets(plain))
+				}
+				if !strings.Contains(got.Notes, "Return week after "+r.name) || !strings.Contains(got.Title, "return week") {
+					t.Errorf("title %q notes %q should say it is a return week", got.Title, got.Notes)
+				}
+			})
+		}
+	}
+}
+
+// TestGoalRacePriority: the goal race is the next A race of half-marathon
+// length or more, else the next A race of unknown distance; B and C races
+// never set the phase (SPEC §5).
+func TestGoalRacePriority(t *testing.T) {
+	d := rxDate(t, "2026-03-02")
+	half := Race{Date: d.AddDays(30), Summary: "Spring Half", DistanceKm: 21.1, Priority: "A"}
+	bHalf := Race{Date: d.AddDays(20), Summary: "Spring Half", DistanceKm: 21.1, Priority: "B"}
+	aTenK := Race{Date: d.AddDays(10), Summary: "Club 10K", DistanceKm: 10, Priority: "A"}
+	unknown := Race{Date: d.AddDays(15), Summary: "Race day!", Priority: "A"}
+	cUnknown := Race{Date: d.AddDays(5), Summary: "Race", Priority: "C"}
+	marathon := Race{Date: d.AddDays(60), Summary: "Marathon", DistanceKm: 42.2, Priority: "A"}
+	tests := []struct {
+		name  string
+		races []Race
+		want  string // summary of the goal, "" for none
+	}{
+		{"an A half", []Race{half}, "Spring Half"},
+		{"a B half is not a goal", []Race{bHalf}, ""},
+		{"an A 10K is not a goal", []Race{aTenK}, ""},
+		{"an A race of known goal length wins over an earlier unknown one", []Race{unknown, marathon}, "Marathon"},
+		{"an A race of unknown distance when no other", []Race{aTenK, unknown, cUnknown}, "Race day!"},
+		{"a C race of unknown distance is not", []Race{cUnknown}, ""},
+		{"no priority: A unless a tune-up", []Race{{Date: d.AddDays(9), Summary: "Half marathon (tune-up)", DistanceKm: 21.1}, {Date: d.AddDays(40), Summary: "Half marathon", DistanceKm: 21.1}}, "Half marathon"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g, ok := newGoalRaces(tc.races).next(d)
+			if got := map[bool]string{true: g.Summary}[ok]; got != tc.want {
+				t.Errorf("goal = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPrescribeLettersDailyMoves: the runner re-plans every day, so
+// sessions pass one by one into the past, short weeks included. The
+// destination reports the last session it wrote before the window (a hand
+// placement with its letter), and the sequence continues from it: no letter
+// ever changes, whatever the weeks that left the window held.
+func TestPrescribeLettersDailyMoves(t *testing.T) {
+	monday := rxDate(t, "2026-02-23")
+	tests := []struct {
+		name    string
+		perWeek int
+		started Date
+		counts  []int
+	}{
+		{"two a week, full", 2, Date{}, []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2}},
+		{"two a week, short weeks in the first block", 2, Date{}, []int{2, 1, 1, 2, 2, 2, 1, 1, 2, 2}},
+		{"one a week with empty weeks", 1, Date{}, []int{1, 0, 1, 1, 1, 0, 0, 1, 1, 1}},
+		{"from Started, mid-block", 2, monday.AddDays(-7 * 2), []int{2, 1, 2, 2, 1, 2, 1, 2, 1}},
+		{"an odd week late on", 2, Date{}, []int{2, 2, 2, 2, 2, 1, 2, 2, 2, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.PerWeek, s.Started = tc.perWeek, tc.started
+			ps := weeksOfSlots(monday, tc.counts...)
+			full := letters(Prescribe(ps, nil, nil, s, ""))
+			for k := 1; k < len(ps); k++ {
+				written := ps[k-1]
+				written.Hand, written.Variant = true, full[k-1:k]
+				got := letters(Prescribe(append([]Placement{written}, ps[k:]...), nil, nil, s, ""))
+				if got != full[k-1:] {
+					t.Errorf("after %d sessions passed: %s, want %s", k, got, full[k-1:])
+				}
+			}
+		})
 	}
 }

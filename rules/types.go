@@ -309,6 +309,9 @@ type HandSession struct {
 	Week    string // ISO week of the slot, "2026-W10"
 	Ordinal int    // the slot's ordinal within its week, from 1
 	Deleted bool   // deleted by the runner: the slot stays empty
+	// Variant is the letter ("A" or "B") the session was written with, ""
+	// when unknown; the A/B sequence continues from it (see Prescribe).
+	Variant string
 	// Start and End are where the runner put it (unused when Deleted).
 	Start, End time.Time
 }
@@ -325,6 +328,8 @@ type Placement struct {
 	Reason string
 	// Hand marks a session the runner placed themselves (see HandSession).
 	Hand bool
+	// Variant is a hand session's letter as written, "" when unknown.
+	Variant string
 	// Warning says which hard rule a hand-placed session breaks, if any.
 	Warning string
 }
@@ -372,6 +377,17 @@ type Session struct {
 	Exercises []Exercise
 	// Notes carries prescription notes for the runner (deload, progression).
 	Notes string
+}
+
+// VariantOf reads the letter back from a session title that Prescribe
+// wrote ("Strength B · hinge, squat, push"); "" when it names none.
+func VariantOf(title string) string {
+	for _, v := range []string{"A", "B"} {
+		if strings.HasPrefix(title, "Strength "+v+" ") {
+			return v
+		}
+	}
+	return ""
 }
 
 // SessionUID is the UID of the session in slot (week, ordinal). A namespace

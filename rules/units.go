@@ -52,6 +52,11 @@ type unitQty struct {
 	paceRef bool
 	// bareM marks a bare "m" still to be resolved; space records "3 m" vs "3m".
 	bareM, space bool
+	// joined marks a distance added to the one before it ("2 mi WU + 10
+	// mi @ MP"): segments of one run, not a range or a choice.
+	joined bool
+	// parts is how many segments a summed distance adds up (0 or 1: one).
+	parts uint8
 }
 
 // unitRepeat is one "N x …" found in a text.
@@ -85,9 +90,11 @@ const (
 // ParseDistanceKm finds the planned distance of a run in s, a title or a
 // description line, in kilometres: "Long run 18 mi" is 28.97, "Run 8 km"
 // is 8, "10k" is 10, "800m" is 0.8. It ignores repeats ("6x800m"), race-pace
-// references ("@ 5K pace") and speeds; when s gives several distances (a
-// range "10-12 km", a main set and a warm-up) the largest wins. ok is false
-// when s states no distance.
+// references ("@ 5K pace") and speeds; segments joined by "+" or "then"
+// add up ("2 mi WU + 10 mi @ MP + 2 mi CD" is 14 mi), and otherwise, when s
+// gives several distances (a range "10-12 km", "18 mi w/ 10 @ MP"), the
+// largest wins. Chinese and Japanese units count too ("3公里", "800米",
+// "25キロ"). ok is false when s states no distance.
 func ParseDistanceKm(s string) (km float64, ok bool) {
 	var t clsText
 	t.normalize(s)
@@ -112,28 +119,96 @@ func ParseDuration(s string) (time.Duration, bool) {
 	return q.dur, ok
 }
 
-// distance returns the largest distance of the run itself.
+// distance returns the distance of the run itself: the largest one
+// stated, or the sum of segments joined by "+" or "then" when that is
+// larger ("8 km at 88% MP + 8 km at 90% MP + 6 km" is 22 km).
 func (sc *unitScan) distance() (unitQty, bool) {
+	return sc.distanceSkipping(0, 0)
+}
+
+// distanceSkipping is distance without the quantities inside [a, b): the
+// gym part of a compound entry ("Run 5 km + 20 min core").
+func (sc *unitScan) distanceSkipping(a, b int) (unitQty, bool) {
+	var best, chain unitQty
+	found := false
+	for _, q := range sc.qty {
+		if q.kind != unitDistance || q.repeat || q.ref || q.start >= a && q.end <= b && b > a {
+			continue
+		}
+		if q.joined && chain.parts > 0 && chain.km+q.km <= unitMaxKm {
+			if chain.unit != q.unit {
+				chain.unit, chain.num = "km", chain.km
+				if q.unit == "km" {
+					chain.num += q.num
+				} else {
+					chain.num += q.km
+				}
+			} else {
+				chain.num += q.num
+			}
+			chain.km += q.km
+			if chain.parts < 255 {
+				chain.parts++
+			}
+			chain.end = q.end
+		} else {
+			chain = q
+			chain.parts = 1
+		}
+		if !found || chain.km > best.km {
+			best, found = chain, true
+		}
+	}
+	return best, found
+}
+
+// durationSkipping is duration without the quantities inside [a, b).
+func (sc *unitScan) durationSkipping(a, b int) (unitQty, bool) {
 	var best unitQty
 	found := false
 	for _, q := range sc.qty {
-		if q.kind == unitDistance && !q.repeat && !q.ref && (!found || q.km > best.km) {
+		if q.kind == unitDuration && !q.repeat && !q.ref && !(q.start >= a && q.end <= b && b > a) && (!found || q.dur > best.dur) {
 			best, found = q, true
 		}
 	}
 	return best, found
 }
 
-// duration returns the longest duration of the run itself.
-func (sc *unitScan) duration() (unitQty, bool) {
-	var best unitQty
-	found := false
-	for _, q := range sc.qty {
-		if q.kind == unitDuration && !q.repeat && !q.ref && (!found || q.dur > best.dur) {
-			best, found = q, true
+// markJoined marks each distance that a "+", "plus" or "then" joins to the
+// distance before it. "with" and "w/" do not: "18 mi w/ 10 @ MP" holds its
+// marathon-pace miles inside the 18.
+func (sc *unitScan) markJoined(t string) {
+	prev := -1
+	for i := range sc.qty {
+		q := &sc.qty[i]
+		if q.kind != unitDistance || q.repeat || q.ref {
+			continue
+		}
+		if prev >= 0 {
+			gap := t[sc.qty[prev].end:q.start]
+			if strings.IndexByte(gap, '\n') < 0 && (strings.IndexByte(gap, '+') >= 0 || unitHasWord(gap, "then") ||
+				unitHasWord(gap, "plus") || unitHasWord(gap, "dann") || unitHasWord(gap, "puis")) &&
+				!unitHasWord(gap, "with") && !unitHasWord(gap, "w") && !unitHasWord(gap, "incl") && !unitHasWord(gap, "including") {
+				q.joined = true
+			}
+		}
+		prev = i
+	}
+}
+
+// unitHasWord reports whether s holds the ASCII word w.
+func unitHasWord(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i:i+len(w)] == w && (i == 0 || !clsWordByte(s[i-1])) && (i+len(w) == len(s) || !clsWordByte(s[i+len(w)])) {
+			return true
 		}
 	}
-	return best, found
+	return false
+}
+
+// duration returns the longest duration of the run itself.
+func (sc *unitScan) duration() (unitQty, bool) {
+	return sc.durationSkipping(0, 0)
 }
 
 // runEvidence reports whether the text measures a run: a running distance
@@ -190,7 +265,7 @@ func (sc *unitScan) scan(t string) {
 	sc.qty = sc.qty[:0]
 	sc.reps = sc.reps[:0]
 	for i := 0; i < len(t); {
-		if !unitIsDigit(t[i]) || i > 0 && unitNumberGlued(t[i-1]) ||
+		if !unitIsDigit(t[i]) || i > 0 && unitNumberGlued(t, i) ||
 			i > 1 && (t[i-1] == '-' || t[i-1] == '+') && 'a' <= t[i-2] && t[i-2] <= 'z' {
 			// Not a quantity of its own: "z2", "vo2max", or an offset
 			// from a pace, "MP-10s", "HMP+5s".
@@ -200,20 +275,35 @@ func (sc *unitScan) scan(t string) {
 		i = sc.quantityAt(t, i)
 	}
 	sc.resolveBareM()
+	sc.markJoined(t)
 }
 
-// unitNumberGlued reports whether a number right after c belongs to a word
-// ("z2", "vo2max", "ga1", "w3d2") or another number ("1.5").
-func unitNumberGlued(c byte) bool {
-	return 'a' <= c && c <= 'z' || unitIsDigit(c) || c == '.' || c >= 0x80
+// unitNumberGlued reports whether the number at i belongs to the word
+// before it ("z2", "vo2max", "ga1", "w3d2") or to another number ("1.5").
+// Chinese and Japanese put numbers right after words ("间歇跑6×800米",
+// "ジョグ60分"): there a number stands on its own.
+func unitNumberGlued(t string, i int) bool {
+	c := t[i-1]
+	if c >= utf8.RuneSelf {
+		r, _ := utf8.DecodeLastRuneInString(t[:i])
+		return !clsIdeo(r)
+	}
+	return 'a' <= c && c <= 'z' || unitIsDigit(c) || c == '.'
 }
 
-// unitSkipWord moves past the word or byte at i.
+// unitSkipWord moves past the word or byte at i. A number right after a
+// Chinese or Japanese character starts a quantity ("轻松跑5公里"), so the
+// word ends there.
 func unitSkipWord(t string, i int) int {
 	if !clsWordByte(t[i]) {
 		return i + 1
 	}
 	for i < len(t) && clsWordByte(t[i]) {
+		if i > 0 && unitIsDigit(t[i]) && t[i-1] >= utf8.RuneSelf {
+			if r, _ := utf8.DecodeLastRuneInString(t[:i]); clsIdeo(r) {
+				return i
+			}
+		}
 		i++
 	}
 	return i
@@ -250,8 +340,39 @@ func (sc *unitScan) quantityAt(t string, i int) int {
 		return j
 	}
 	end = sc.qualify(t, &q, end)
+	if e, ok := unitTimesAfter(t, end); ok && !q.ref && q.kind != unitPace {
+		// Japanese and Chinese plans write the count last: "400m×10",
+		// "1000米×5".
+		q.repeat = true
+		sc.add(q)
+		sc.reps = append(sc.reps, unitRepeat{start: q.start, end: e,
+			run: q.kind == unitDistance, strides: unitStridesNear(t, q.start, e)})
+		return e
+	}
 	sc.add(q)
 	return end
+}
+
+// unitTimesAfter reads a trailing count "×10" (with an optional counter
+// word, "本", "组", "次", "reps") at i and returns where it ends.
+func unitTimesAfter(t string, i int) (int, bool) {
+	k := unitSpaces(t, i)
+	if k >= len(t) || t[k] != 'x' && t[k] != '*' {
+		return 0, false
+	}
+	n, j, ok := unitNumber(t, unitSpaces(t, k+1))
+	if !ok || n < 1 || n > 100 || n != math.Trunc(n) || j < len(t) && (t[j] == '.' || t[j] == ',' || t[j] == ':') {
+		return 0, false
+	}
+	if w, _ := unitLetters(t, unitSpaces(t, j)); w != "" && w != "reps" && w != "rep" && w != "times" {
+		return 0, false // "1 km x 400m" is no count
+	}
+	for _, c := range [...]string{"本", "组", "組", "次", "回", "趟"} {
+		if strings.HasPrefix(t[j:], c) {
+			return j + len(c), true
+		}
+	}
+	return j, true
 }
 
 // add appends q unless it is implausible.
@@ -276,7 +397,7 @@ func unitWithUnit(t string, start int, n float64, j int) (unitQty, int, bool) {
 	}
 	w, e := unitLetters(t, k)
 	if w == "" {
-		w, e = unitCyrillic(t, k)
+		w, e = unitOtherScript(t, k)
 	}
 	if w == "" {
 		return unitQty{}, j, false
@@ -352,7 +473,8 @@ func (sc *unitScan) qualify(t string, q *unitQty, end int) int {
 			_, e = unitLetters(t, unitSpaces(t, e))
 			w = "pace"
 		}
-		if unitIsPaceWord(w) {
+		// "5 km tempo" is five kilometres at tempo; "5K tempo" a pace.
+		if unitIsPaceWord(w) && (w != "tempo" || t[q.end-1] == 'k' && unitIsDigit(t[q.end-2])) {
 			q.ref, q.paceRef, q.end = true, true, e
 			return e
 		}
@@ -501,9 +623,11 @@ func (sc *unitScan) repeatAt(t string, start, k int) (int, bool) {
 		}
 		rep.end = end
 	default:
-		// "8 x hill", "6 x strides"; "2x/week" is no repeat.
+		// "8 x hill", "6 x strides"; "2x/week" is no repeat, nor "2x easy
+		// 30 min" (twice that day).
 		w, e := unitLetters(t, b)
-		if w == "" {
+		switch w {
+		case "", "easy", "daily", "a", "per", "week", "weekly", "day", "run", "runs", "recovery", "jog", "rest":
 			return 0, false
 		}
 		rep.end = e
@@ -514,7 +638,7 @@ func (sc *unitScan) repeatAt(t string, start, k int) (int, bool) {
 			rep.run = true
 		}
 	}
-	rep.strides = rep.strides || unitStridesNear(t, start, rep.end)
+	rep.strides = rep.strides || unitStridesNear(t, start, rep.end) || sc.shortSprints(t, first, rep.end)
 	sc.reps = append(sc.reps, rep)
 	return rep.end, true
 }
@@ -545,6 +669,29 @@ func unitStridesNear(t string, a, b int) bool {
 	return unitIsStrides(t[i:j])
 }
 
+// shortSprints reports whether the repeat whose quantities start at
+// sc.qty[first] and which ends at end is of hill sprints or sprints of 20
+// seconds or less ("8 x 10s hill sprints"): strides, not intervals.
+func (sc *unitScan) shortSprints(t string, first, end int) bool {
+	if first >= len(sc.qty) {
+		return false
+	}
+	for _, q := range sc.qty[first:] {
+		if q.kind != unitDuration || q.dur > 20*time.Second {
+			return false
+		}
+	}
+	e := end
+	for range 2 {
+		w, we := unitLetters(t, unitSkipPunct(t, e))
+		if w == "sprint" || w == "sprints" {
+			return true
+		}
+		e = we
+	}
+	return false
+}
+
 // unitIsStrides reports whether w names strides, in several languages.
 func unitIsStrides(w string) bool {
 	for _, p := range [...]string{"stride", "steigerung", "accel", "ligne", "progresion", "pickup", "allungh", "versnelling", "strides"} {
@@ -552,7 +699,8 @@ func unitIsStrides(w string) bool {
 			return true
 		}
 	}
-	return false
+	// Chinese and Japanese: "加速跑4×100米", "流し 100m×5".
+	return strings.HasSuffix(w, "加速跑") || strings.HasSuffix(w, "大步跑") || strings.HasSuffix(w, "流し") || strings.HasPrefix(w, "加速跑") || strings.HasPrefix(w, "流し")
 }
 
 // unitSkipPunct skips spaces and punctuation (not digits or letters).
@@ -766,25 +914,51 @@ func unitLetters(t string, i int) (string, int) {
 		j++
 	}
 	if j < len(t) && t[j] >= 0x80 {
-		// Part of a longer non-ASCII word: not a unit.
-		return "", i
+		// Part of a longer non-ASCII word: not a unit; but "5km慢跑" has
+		// its unit right before a Chinese word.
+		if r, _ := utf8.DecodeRuneInString(t[j:]); !clsIdeo(r) {
+			return "", i
+		}
 	}
 	return t[i:j], j
 }
 
-// unitCyrillic reads the Russian units "км", "мин", "ч" and "м" at i and
-// returns their Latin equivalents (Russian plans never mean miles by "м").
-func unitCyrillic(t string, i int) (string, int) {
-	for _, u := range [...]struct{ cyr, lat string }{{"км", "km"}, {"мин", "min"}, {"ч", "h"}, {"м", "mtr"}} {
-		if strings.HasPrefix(t[i:], u.cyr) {
-			e := i + len(u.cyr)
+// unitOtherScript reads the Russian units "км", "мин", "ч" and "м", and
+// the Chinese and Japanese ones ("公里", "千米", "米", "分钟", "小时",
+// "キロ", "時間") at i and returns their Latin equivalents (Russian plans
+// never mean miles by "м", nor Chinese ones by "米"). Chinese and Japanese
+// units run straight into the next word ("3公里慢跑"), so they need no
+// word break after them.
+func unitOtherScript(t string, i int) (string, int) {
+	if i >= len(t) || t[i] < utf8.RuneSelf {
+		return "", i
+	}
+	for _, u := range unitCyrillicUnits {
+		if strings.HasPrefix(t[i:], u.src) {
+			e := i + len(u.src)
 			if r, _ := utf8.DecodeRuneInString(t[e:]); e == len(t) || !unicode.IsLetter(r) {
 				return u.lat, e
 			}
 		}
 	}
+	for _, u := range unitCJKUnits {
+		if strings.HasPrefix(t[i:], u.src) {
+			return u.lat, i + len(u.src)
+		}
+	}
 	return "", i
 }
+
+// Units in other scripts, longest first within each script.
+var (
+	unitCyrillicUnits = [...]struct{ src, lat string }{{"км", "km"}, {"мин", "min"}, {"ч", "h"}, {"м", "mtr"}}
+	unitCJKUnits      = [...]struct{ src, lat string }{
+		{"公里", "km"}, {"千米", "km"}, {"キロメートル", "km"}, {"キロ", "km"}, {"米", "mtr"}, {"メートル", "mtr"},
+		{"分钟", "min"}, {"分鐘", "min"}, {"分間", "min"}, {"分", "min"},
+		{"小时", "h"}, {"小時", "h"}, {"時間", "h"}, {"秒", "s"}, {"英里", "mi"}, {"マイル", "mi"},
+		{"킬로미터", "km"}, {"킬로", "km"}, {"미터", "mtr"}, {"분", "min"}, {"시간", "h"}, {"초", "s"},
+	}
+)
 
 // unitSpaces skips spaces at i.
 func unitSpaces(t string, i int) int {

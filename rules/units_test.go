@@ -1,8 +1,10 @@
 package rules_test
 
 import (
+	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -38,6 +40,22 @@ func TestParseDistanceKm(t *testing.T) {
 		{"5 mi", 5 * clMile},
 		{"12 miles", 12 * clMile},
 		{"Long run 10-12 mi", 12 * clMile}, // a range: the upper end
+		// Segments add up; distances "with" or "w/" a run are inside it.
+		{"8 km at 88% MP + 8 km at 90% MP + 6 km", 22},
+		{"2 mi WU + 10 mi @ MP + 2 mi CD", 14 * clMile},
+		{"3 km easy then 5 km tempo then 2 km easy", 10},
+		{"Long run 18 mi w/ 10 mi @ MP", 18 * clMile},
+		{"2 km + 800 m", 2.8},
+		{"1 km WU + 6 x 800m + 1 km CD", 2},
+		{"10 km – 12 km", 12},
+		// Chinese and Japanese units, written without spaces.
+		{"3公里慢跑", 3},
+		{"轻松跑5公里", 5},
+		{"慢跑8千米", 8},
+		{"间歇跑6×800米", 0},
+		{"ロング走25km", 25},
+		{"インターバル400m×10", 0}, // a repeat, count last
+		{"１０ｋｍ", 10},         // full-width
 		{"13.1 mi", 13.1 * clMile},
 		// Metres.
 		{"800m", 0.8},
@@ -199,7 +217,8 @@ func two(n int) string {
 // after a line break that ends the quantity.
 func FuzzParseDistance(f *testing.F) {
 	for _, s := range []string{"Run 8 km", "10k", "6x800m", "3 m run", "Long run 10-12 mi", "10,000m", "2 x (4 x 400m)",
-		"5-K Race", "Intervals • 6.5km • 45m - 50m", "6,5 km", "30 km/h", "@ 10K", "1x(1x(1x(", "9999999 km", "13.1 mi"} {
+		"5-K Race", "Intervals • 6.5km • 45m - 50m", "6,5 km", "30 km/h", "@ 10K", "1x(1x(1x(", "9999999 km", "13.1 mi",
+		"2 mi WU + 10 mi @ MP + 2 mi CD", "900 km + 900 km", "轻松跑5公里", "インターバル400m×10本", "１０ｋｍ"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -250,15 +269,64 @@ func FuzzClassify(f *testing.F) {
 	for _, tc := range clCases[:40] {
 		f.Add(tc.title, tc.desc)
 	}
-	c := rules.NewClassifier(rules.Keywords{rules.KindHard: {"club night"}})
+	for _, tc := range clCases {
+		if tc.gym != clNoGym || strings.ContainsAny(tc.title, "公里米分") {
+			f.Add(tc.title, tc.desc)
+		}
+	}
+	c := rules.NewClassifier(rules.Keywords{rules.KindHard: {"club night"}, rules.KindAway: {"camp"}})
 	f.Fuzz(func(t *testing.T, title, desc string) {
 		ev := clEvent(0, title, desc, []string{title}, time.Hour)
 		got := c.Classify([]rules.Event{ev}, time.UTC)
-		if len(got) != 1 || got[0].Reason == "" || got[0].Kind < rules.KindOther || got[0].Kind > rules.KindRace {
-			t.Fatalf("Classify(%q, %q) = %+v", title, desc, got)
+		if len(got) < 1 || len(got) > 2 {
+			t.Fatalf("Classify(%q, %q) = %d results", title, desc, len(got))
 		}
-		if got[0].DistanceKm < 0 || got[0].Duration < 0 || math.IsNaN(got[0].DistanceKm) {
-			t.Fatalf("Classify(%q, %q): distance %g, duration %s", title, desc, got[0].DistanceKm, got[0].Duration)
+		if len(got) == 2 && (got[0].Part != "run" || got[1].Part != "strength" || got[1].Kind != rules.KindStrength || !got[0].Kind.IsRun()) {
+			t.Fatalf("Classify(%q, %q): compound parts %+v", title, desc, got)
+		}
+		for _, g := range got {
+			if g.Reason == "" || g.Kind < rules.KindOther || g.Kind > rules.KindRace {
+				t.Fatalf("Classify(%q, %q) = %+v", title, desc, got)
+			}
+			if g.DistanceKm < 0 || g.Duration < 0 || math.IsNaN(g.DistanceKm) {
+				t.Fatalf("Classify(%q, %q): distance %g, duration %s", title, desc, g.DistanceKm, g.Duration)
+			}
+			if g.Light && g.Kind != rules.KindStrength {
+				t.Fatalf("Classify(%q, %q): light %s", title, desc, g.Kind)
+			}
+		}
+	})
+}
+
+// FuzzSegments checks that segments joined by "+" add up, in any unit
+// and any script's spacing, and that "w/" keeps the inner distance inside.
+func FuzzSegments(f *testing.F) {
+	f.Add(uint16(2), uint16(10), uint16(2), "mi", uint8(1))
+	f.Add(uint16(8), uint16(8), uint16(6), "km", uint8(0))
+	f.Add(uint16(3), uint16(5), uint16(1), "公里", uint8(0))
+	f.Fuzz(func(t *testing.T, a, b, c uint16, unit string, spaces uint8) {
+		if a == 0 || b == 0 || c == 0 || a > 200 || b > 200 || c > 200 {
+			return
+		}
+		sep := strings.Repeat(" ", int(spaces%3))
+		per := 0.0
+		switch unit {
+		case "km", "公里":
+			per = 1
+		case "mi":
+			per = clMile
+		default:
+			return
+		}
+		s := fmt.Sprintf("%d%s%s + %d%s%s at MP + %d%s%s", a, sep, unit, b, sep, unit, c, sep, unit)
+		got, ok := rules.ParseDistanceKm(s)
+		want := float64(a+b+c) * per
+		if !ok || math.Abs(got-want) > 1e-6 {
+			t.Fatalf("ParseDistanceKm(%q) = %g, %v; want %g", s, got, ok, want)
+		}
+		w := fmt.Sprintf("%d%s%s w/ %d%s%s at MP", a+b, sep, unit, b, sep, unit)
+		if got, _ := rules.ParseDistanceKm(w); math.Abs(got-float64(a+b)*per) > 1e-6 {
+			t.Fatalf("ParseDistanceKm(%q) = %g, want %g", w, got, float64(a+b)*per)
 		}
 	})
 }

@@ -38,6 +38,16 @@ type Calendar interface {
 	Fingerprint() string
 }
 
+// Keeper is a destination that holds the sessions of earlier syncs.
+type Keeper interface {
+	// Kept reports the sessions it holds that start in [from, to), each as
+	// the slot it fills and where it is now (Deleted when the runner
+	// deleted it). The engine asks for the days just outside the planned
+	// window: those sessions stay as they are, so the plan must keep clear
+	// of their slots and count them (H4, H7).
+	Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error)
+}
+
 // Sink is where sessions are written.
 type Sink interface {
 	// Name names the destination in messages.
@@ -46,10 +56,13 @@ type Sink interface {
 	// [from, to) since they were written. Destinations the runner cannot
 	// edit (files, feeds) return nil.
 	Hand(ctx context.Context, from, to time.Time) ([]rules.HandSession, error)
+	Keeper
 	// Apply makes the destination hold exactly sessions within [from, to):
 	// new ones are added, changed ones updated, stale ones removed. What
 	// lies outside the window, and anything the engine did not write, is
-	// left alone. With dryRun it reports the changes and writes nothing.
+	// left alone (SPEC §6 "History is the runner's": the past stays as it
+	// was written, even where a planned session would take its slot). With
+	// dryRun it reports the changes and writes nothing.
 	Apply(ctx context.Context, sessions []rules.Session, from, to time.Time, dryRun bool) (Changes, error)
 }
 

@@ -122,13 +122,16 @@ func (s URLSource) Load(ctx context.Context, from, to time.Time) (Calendar, erro
 }
 
 // FileSink writes sessions to a .ics file. The file holds the sessions of
-// the planned window and is replaced atomically, so a calendar app reading
+// every sync: those of the planned window are replaced, the others stay as
+// they were written. It is replaced atomically, so a calendar app reading
 // it never sees half a calendar.
 type FileSink struct {
 	Path string
 	// Now stamps DTSTAMP and LAST-MODIFIED.
 	Now func() time.Time
 }
+
+var _ Sink = FileSink{}
 
 // Name returns the path.
 func (s FileSink) Name() string { return s.Path }
@@ -138,29 +141,48 @@ func (s FileSink) Hand(context.Context, time.Time, time.Time) ([]rules.HandSessi
 	return nil, nil
 }
 
-// Apply diffs against the file already there and rewrites it. SEQUENCE
-// and LAST-MODIFIED carry over for unchanged sessions, so calendar apps that
-// import the file again see only real changes.
-func (s FileSink) Apply(ctx context.Context, sessions []rules.Session, from, to time.Time, dryRun bool) (Changes, error) {
-	var prev []ical.Written
+// Kept reports the sessions the file holds that start in [from, to).
+func (s FileSink) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	prev, _, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	return keptSlots(prev, from, to), nil
+}
+
+// read returns our sessions in the file and its bytes; nothing when there
+// is no file yet.
+func (s FileSink) read() ([]ical.Written, []byte, error) {
 	old, err := readFile(s.Path, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, nil
 	case err != nil:
-		return Changes{}, err
-	default:
-		cal, err := ical.Parse(s.Path, old)
-		if err != nil {
-			return Changes{}, fmt.Errorf("the destination is not a calendar strengthsync can update: %w", err)
-		}
-		prev = cal.Ours()
+		return nil, nil, err
 	}
-	changes := diffWritten(prev, sessions)
+	cal, err := ical.Parse(s.Path, old)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the destination is not a calendar strengthsync can update: %w", err)
+	}
+	return cal.Ours(), old, nil
+}
+
+// Apply diffs against the file already there and rewrites it. SEQUENCE
+// and LAST-MODIFIED carry over for unchanged sessions, so calendar apps that
+// import the file again see only real changes; sessions outside [from, to)
+// are written back as they were.
+func (s FileSink) Apply(ctx context.Context, sessions []rules.Session, from, to time.Time, dryRun bool) (Changes, error) {
+	prev, old, err := s.read()
+	if err != nil {
+		return Changes{}, err
+	}
+	h := splitHistory(prev, sessions, from, to, time.Time{})
+	changes := diffWritten(h.window, h.planned)
 	if dryRun {
 		return changes, nil
 	}
 	var buf bytes.Buffer
-	err = ical.Write(&buf, sessions, ical.WriteOptions{Loc: from.Location(), Now: s.Now().UTC(), Previous: prev})
+	err = ical.Write(&buf, h.planned, ical.WriteOptions{Loc: from.Location(), Now: s.Now().UTC(), Previous: prev, Keep: h.kept})
 	if err != nil {
 		return changes, err
 	}
@@ -168,6 +190,67 @@ func (s FileSink) Apply(ctx context.Context, sessions []rules.Session, from, to 
 		return changes, nil
 	}
 	return changes, filestate.WriteFile(s.Path, buf.Bytes(), 0o644)
+}
+
+// history is what a destination holds, split by a sync of [from, to)
+// (SPEC §6 "History is the runner's").
+type history struct {
+	// window are the sessions written inside the window: the plan
+	// replaces them.
+	window []ical.Written
+	// kept are those outside it, which stay exactly as written.
+	kept []ical.Written
+	// dropped counts sessions older than the history a destination keeps.
+	dropped int
+	// planned are the sessions to write: the plan's, less any whose UID a
+	// kept session holds (the past wins; the engine plans around kept
+	// slots, so this only guards against a caller that did not).
+	planned []rules.Session
+}
+
+// splitHistory splits prev at [from, to); sessions starting before oldest
+// (zero: none) are dropped.
+func splitHistory(prev []ical.Written, sessions []rules.Session, from, to, oldest time.Time) history {
+	var h history
+	keptUID := map[string]bool{}
+	for _, w := range prev {
+		switch {
+		case !w.Start.Before(from) && w.Start.Before(to):
+			h.window = append(h.window, w)
+		case !oldest.IsZero() && w.Start.Before(oldest):
+			h.dropped++
+		default:
+			h.kept = append(h.kept, w)
+			keptUID[w.UID] = true
+		}
+	}
+	h.planned = sessions
+	if len(keptUID) > 0 {
+		h.planned = nil
+		for _, s := range sessions {
+			if !keptUID[s.UID] {
+				h.planned = append(h.planned, s)
+			}
+		}
+	}
+	return h
+}
+
+// keptSlots returns the sessions of prev starting in [from, to) as slots.
+// One without a readable slot cannot be reserved and is left out; Apply
+// keeps it all the same.
+func keptSlots(prev []ical.Written, from, to time.Time) []rules.HandSession {
+	var out []rules.HandSession
+	for _, w := range prev {
+		if w.Start.Before(from) || !w.Start.Before(to) {
+			continue
+		}
+		if week, ord, ok := w.WeekOrdinal(); ok {
+			out = append(out, rules.HandSession{Week: week, Ordinal: ord, Variant: rules.VariantOf(w.Summary),
+				Start: w.Start.In(from.Location()), End: w.End.In(from.Location())})
+		}
+	}
+	return out
 }
 
 // diffWritten compares what a destination holds with the plan, by UID.

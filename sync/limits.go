@@ -144,16 +144,10 @@ func (b Backoff) after(n int, every time.Duration) time.Duration {
 	return min(d, most)
 }
 
-// parked is the NextSync of a plan whose sync failed permanently: no
-// schedule reaches it, while an edit or a manual sync still does. It sorts
-// after every real time in both stores (Unix milliseconds fit a float64
-// exactly).
-func parked() time.Time { return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }
-
 // Scheduled is when the schedule syncs the plan next, or the zero time when
 // it waits for the runner (its last sync failed permanently).
 func (p *PlanRecord) Scheduled() time.Time {
-	if !p.NextSync.Before(parked()) {
+	if !p.NextSync.Before(Never) {
 		return time.Time{}
 	}
 	return p.NextSync

@@ -17,12 +17,18 @@ type (
 		Days       []DayJSON       `json:"days"`
 		Sessions   []SessionJSON   `json:"sessions"`
 		ShortWeeks []ShortWeekJSON `json:"short_weeks"`
+		Races      []RaceJSON      `json:"races"`
+		// Warnings concern the whole plan ("no training plan in these
+		// weeks"), in plain words.
+		Warnings []string `json:"warnings,omitempty"`
 	}
 	// DayJSON is one date with its kind and events.
 	DayJSON struct {
-		Date   string      `json:"date"`
-		Kind   string      `json:"kind"`
-		Reason string      `json:"reason"`
+		Date   string `json:"date"`
+		Kind   string `json:"kind"`
+		Reason string `json:"reason"`
+		// Note says why the day has its session, or why it has none.
+		Note   string      `json:"note,omitempty"`
 		Events []EventJSON `json:"events"`
 	}
 	// EventJSON is one calendar entry of a day.
@@ -48,9 +54,25 @@ type (
 		Week      string           `json:"week"`
 		Ordinal   int              `json:"ordinal"`
 		Variant   string           `json:"variant"`
-		Notes     string           `json:"notes,omitempty"`
-		Hand      bool             `json:"hand,omitempty"`
-		Warning   string           `json:"warning,omitempty"`
+		// Letter is the session's place in the A/B sequence, "A" or "B".
+		Letter  string `json:"letter"`
+		Notes   string `json:"notes,omitempty"`
+		Hand    bool   `json:"hand,omitempty"`
+		Warning string `json:"warning,omitempty"`
+		// Return marks a session in the week after a long race recovery.
+		Return bool `json:"return,omitempty"`
+	}
+	// RaceJSON is a race the plan found: its priority, and the days around
+	// it without strength. Dates are YYYY-MM-DD; TaperFrom and RecoveryTo
+	// are empty when the plan did not work them out, DistanceKm null when
+	// the calendar does not say.
+	RaceJSON struct {
+		Date       string   `json:"date"`
+		Title      string   `json:"title"`
+		Priority   string   `json:"priority"`
+		DistanceKm *float64 `json:"distance_km"`
+		TaperFrom  string   `json:"taper_from,omitempty"`
+		RecoveryTo string   `json:"recovery_to,omitempty"`
 	}
 	// ShortWeekJSON is a week that got fewer sessions than wanted.
 	ShortWeekJSON struct {
@@ -65,9 +87,19 @@ type (
 // a runner's other calendars are nobody's business in a shared output.
 func NewPlanJSON(p rules.Plan, loc *time.Location) PlanJSON {
 	out := PlanJSON{Timezone: p.Timezone, Start: p.Start.String(), Weeks: p.Weeks,
-		Days: []DayJSON{}, Sessions: []SessionJSON{}, ShortWeeks: []ShortWeekJSON{}}
+		Days: []DayJSON{}, Sessions: []SessionJSON{}, ShortWeeks: []ShortWeekJSON{}, Races: []RaceJSON{}}
+	why := map[rules.Date]string{}
+	for _, s := range p.Sessions {
+		if _, ok := why[s.Date]; !ok {
+			why[s.Date] = s.Reason
+		}
+	}
 	for _, d := range p.Days {
-		jd := DayJSON{Date: d.Date.String(), Kind: d.Kind.String(), Reason: d.Reason, Events: []EventJSON{}}
+		note := d.Note
+		if r, ok := why[d.Date]; ok && note == "" {
+			note = r
+		}
+		jd := DayJSON{Date: d.Date.String(), Kind: d.Kind.String(), Reason: d.Reason, Note: note, Events: []EventJSON{}}
 		for _, e := range d.Events {
 			summary := e.Summary
 			if e.Busy {
@@ -85,12 +117,31 @@ func NewPlanJSON(p rules.Plan, loc *time.Location) PlanJSON {
 		}
 		out.Sessions = append(out.Sessions, SessionJSON{UID: s.UID, Date: s.Date.String(), Start: rfc3339(s.Start, loc),
 			End: rfc3339(s.End, loc), Title: s.Title, Phase: string(s.Phase), Reason: s.Reason, Exercises: ex,
-			Week: s.Week, Ordinal: s.Ordinal, Variant: s.Variant, Notes: s.Notes, Hand: s.Hand, Warning: s.Warning})
+			Week: s.Week, Ordinal: s.Ordinal, Variant: s.Variant, Letter: s.Variant, Notes: s.Notes, Hand: s.Hand,
+			Warning: s.Warning, Return: s.Return})
 	}
 	for _, w := range p.ShortWeeks {
 		out.ShortWeeks = append(out.ShortWeeks, ShortWeekJSON(w))
 	}
+	out.Warnings = p.Warnings
+	for _, r := range p.Races {
+		jr := RaceJSON{Date: r.Date.String(), Title: r.Summary, Priority: r.Priority,
+			TaperFrom: dateOrEmpty(r.TaperFrom), RecoveryTo: dateOrEmpty(r.RecoveryTo)}
+		if r.DistanceKm > 0 {
+			km := r.DistanceKm
+			jr.DistanceKm = &km
+		}
+		out.Races = append(out.Races, jr)
+	}
 	return out
+}
+
+// dateOrEmpty writes d as YYYY-MM-DD, or "" for the zero date.
+func dateOrEmpty(d rules.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }
 
 func rfc3339(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }

@@ -52,6 +52,9 @@ type Request struct {
 	Settings    rules.Settings
 	Namespace   string
 	DryRun      bool
+	// Keep are destinations besides Sink whose sessions outside the window
+	// stay (the service's feed); the plan keeps clear of their slots.
+	Keep []Keeper
 	// Unchanged, when set, is asked with the fingerprint of the inputs
 	// before anything is parsed; true skips the plan (Result.Skipped).
 	Unchanged func(fingerprint string) bool
@@ -152,11 +155,20 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		in.Events = append(in.Events, evs...)
 	}
-	in.Hand = hand
+	kept, err := e.kept(ctx, req, winFrom, winTo)
+	if err != nil {
+		return nil, err
+	}
+	// A slot the hand reports (say, a past session the runner dragged into
+	// the window) is the hand's; to the planner the rest are sessions that
+	// stay where they are, like the hand's.
+	kept = notIn(kept, hand)
+	in.Hand = append(append([]rules.HandSession(nil), hand...), kept...)
 	plan, err := rules.Make(in)
 	if err != nil {
 		return nil, err
 	}
+	plan.Sessions = withoutKept(plan.Sessions, kept)
 	res := &Result{Plan: plan, Loc: loc, Fingerprint: fp}
 	if req.Sink != nil {
 		if res.Changes, err = req.Sink.Apply(ctx, plan.Sessions, winFrom, winTo, req.DryRun); err != nil {
@@ -202,6 +214,83 @@ func readEvents(c Calendar, from, to time.Time, loc *time.Location, limit, read 
 		return nil, tooMany
 	}
 	return evs, nil
+}
+
+// keptSpan is how far beyond each edge of the window the engine looks for
+// sessions that stay: enough for the ISO weeks the window cuts (H7, and the
+// slots, hence UIDs, already taken in them) and the days next to it (H4).
+const keptSpan = 7
+
+// kept gathers the sessions the destinations hold just outside the window
+// [winFrom, winTo), each slot once. They are not the fingerprint's concern:
+// they are what earlier syncs wrote, so they change only when a sync with
+// other inputs ran, and reading them costs a parse of the destination.
+func (e *Engine) kept(ctx context.Context, req Request, winFrom, winTo time.Time) ([]rules.HandSession, error) {
+	keepers := req.Keep
+	if req.Sink != nil {
+		keepers = append([]Keeper{req.Sink}, keepers...)
+	}
+	loc := winFrom.Location()
+	spans := [][2]time.Time{
+		{req.Start.AddDays(-keptSpan).In(loc), winFrom},
+		{winTo, req.Start.AddDays(7*req.Weeks + keptSpan).In(loc)},
+	}
+	var out []rules.HandSession
+	seen := map[string]bool{}
+	for _, k := range keepers {
+		for _, sp := range spans {
+			hs, err := k.Kept(ctx, sp[0], sp[1])
+			if err != nil {
+				if s, ok := k.(Sink); ok {
+					return nil, named(s.Name(), err)
+				}
+				return nil, err
+			}
+			for _, h := range hs {
+				if key := slotKey(h.Week, h.Ordinal); !seen[key] {
+					seen[key] = true
+					out = append(out, h)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func slotKey(week string, ordinal int) string { return fmt.Sprintf("%s/%d", week, ordinal) }
+
+// notIn returns the sessions of hs whose slot other does not hold.
+func notIn(hs, other []rules.HandSession) []rules.HandSession {
+	taken := map[string]bool{}
+	for _, o := range other {
+		taken[slotKey(o.Week, o.Ordinal)] = true
+	}
+	var out []rules.HandSession
+	for _, h := range hs {
+		if !taken[slotKey(h.Week, h.Ordinal)] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// withoutKept drops the placements the planner returned for kept sessions:
+// they are already written, and stay as they were.
+func withoutKept(sessions []rules.Session, kept []rules.HandSession) []rules.Session {
+	if len(kept) == 0 {
+		return sessions
+	}
+	drop := map[string]bool{}
+	for _, k := range kept {
+		drop[slotKey(k.Week, k.Ordinal)] = true
+	}
+	out := sessions[:0:0]
+	for _, s := range sessions {
+		if !(s.Hand && drop[slotKey(s.Week, s.Ordinal)]) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // loadAll loads the sources concurrently: a slow feed should not hold up the

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	stdsync "sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/oauth"
 	"github.com/strengthsync/strengthsync/rules"
 )
 
@@ -24,7 +26,13 @@ const (
 	StatusSyncing = "syncing"
 	StatusOK      = "ok"
 	StatusError   = "error"
+	// StatusNeedsReconnect is a plan whose Google access was revoked: it is
+	// not scheduled again until the runner connects Google again.
+	StatusNeedsReconnect = "needs_reconnect"
 )
+
+// Never is the NextSync of a plan the scheduler must leave alone.
+var Never = time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
 
 // GoogleLinker builds the Google source and sink of a plan connected to
 // Google. state keeps the plan's sync tokens and what was written.
@@ -69,6 +77,44 @@ type Service struct {
 	// [from Every, 15m, doubling up to 24h]. A permanent failure is not retried on
 	// schedule at all: an edit or a manual sync tries again.
 	Backoff Backoff
+	// FeedHistory is how far back a feed keeps the sessions before today,
+	// as they were written [8 weeks]; older ones are dropped.
+	FeedHistory time.Duration
+
+	mu         stdsync.Mutex
+	unrecorded map[string]Outcome
+}
+
+// Outcome is how a sync ended, as the plan record would say it.
+type Outcome struct {
+	Status    string
+	LastError string
+	LastSync  time.Time
+}
+
+// Unrecorded returns the outcome of the plan's last sync when the store
+// could not record it (a full disk, a read-only store), so the API can show
+// the failure the record does not hold. It is forgotten once a later
+// outcome is recorded.
+func (s *Service) Unrecorded(id string) (Outcome, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.unrecorded[id]
+	return o, ok
+}
+
+// remember keeps (ok) or forgets (!ok) an outcome the store did not take.
+func (s *Service) remember(id string, o Outcome, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !ok {
+		delete(s.unrecorded, id)
+		return
+	}
+	if s.unrecorded == nil {
+		s.unrecorded = map[string]Outcome{}
+	}
+	s.unrecorded[id] = o
 }
 
 // PlanState is the StateStore of one plan inside a Store.
@@ -148,6 +194,11 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	}
 	unlock, err := s.Store.Lock(ctx, "sync:"+id, ttl)
 	if err != nil {
+		if !errors.Is(err, ErrLocked) {
+			// A store that cannot take the lock (a full disk) cannot take
+			// the outcome either: keep it where the API can see it.
+			s.remember(id, Outcome{Status: StatusError, LastError: oneLine(err.Error()), LastSync: s.Now()}, true)
+		}
 		return SyncResult{}, err
 	}
 	defer unlock(context.WithoutCancel(ctx))
@@ -164,36 +215,57 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	// sync's own fields are ours to write. A plan deleted meanwhile stays
 	// deleted.
 	rctx := context.WithoutCancel(ctx)
+	now := s.Now()
+	out := Outcome{Status: StatusOK, LastSync: now}
+	if syncErr != nil {
+		out.Status, out.LastError = StatusError, oneLine(syncErr.Error())
+	}
+	// unstored keeps the outcome in memory when the record cannot take it:
+	// the record would go on saying how the sync before this one went.
+	unstored := func(err error) (SyncResult, error) {
+		out.Status = StatusError
+		out.LastError = oneLine(errors.Join(syncErr, fmt.Errorf("the outcome could not be stored: %w", err)).Error())
+		s.remember(id, out, true)
+		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+	}
 	fresh, err := s.Store.GetPlan(rctx, id)
 	if errors.Is(err, ErrNotFound) {
+		s.remember(id, out, false)
 		return res, syncErr
 	}
 	if err != nil {
-		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+		return unstored(err)
 	}
-	now := s.Now()
-	wasFailing := fresh.Status == StatusError
+	wasFailing := fresh.Status != StatusOK
 	fresh.LastSync, fresh.Updated = now, now
+	fresh.Status, fresh.LastError = out.Status, out.LastError
 	var se *SyncError
-	if syncErr != nil {
+	switch {
+	case errors.Is(syncErr, oauth.ErrRevoked):
+		// Only the runner can fix this: retrying would only ask Google
+		// again and again for a grant that is gone.
+		fresh.Status, fresh.NextSync = StatusNeedsReconnect, Never
+		se = &SyncError{Err: syncErr, Permanent: true}
+	case syncErr != nil:
 		se = s.failed(rctx, fresh, syncErr, now)
-		fresh.Status, fresh.LastError, fresh.NextSync = StatusError, oneLine(syncErr.Error()), se.Next
+		fresh.NextSync = se.Next
 		if se.Permanent {
 			fresh.LastError += " (not retried until the plan is changed or synced by hand)"
-			fresh.NextSync = parked()
+			fresh.NextSync = Never
 		}
-	} else {
-		fresh.Status, fresh.LastError, fresh.NextSync = StatusOK, "", now.Add(s.every())
+	default:
+		fresh.NextSync = now.Add(s.every())
 		if wasFailing {
 			if err := s.Store.DeleteState(rctx, id, failuresKey); err != nil {
-				return res, fmt.Errorf("record sync: %w", err)
+				return unstored(err)
 			}
 		}
 	}
 	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
 		// Not recorded: the queue may retry.
-		return res, errors.Join(syncErr, fmt.Errorf("record sync: %w", err))
+		return unstored(err)
 	}
+	s.remember(id, out, false)
 	if se != nil {
 		syncErr = se
 	}
@@ -324,6 +396,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if link != nil {
 		req.Sink = link.Sink()
 	}
+	req.Keep = []Keeper{feedKeeper{store: s.Store, planID: p.ID}}
 	last, _, err := state.Get(ctx, fingerprintKey)
 	if err != nil {
 		return SyncResult{}, err
@@ -353,8 +426,21 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
 }
 
-// publish stores the feed and the plan. An unchanged set of sessions keeps
-// the old bytes, so the ETag holds and subscribers get 304s.
+// DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.
+const DefaultFeedHistory = 8 * 7 * 24 * time.Hour
+
+func (s *Service) feedHistory() time.Duration {
+	if s.FeedHistory <= 0 {
+		return DefaultFeedHistory
+	}
+	return s.FeedHistory
+}
+
+// publish stores the feed and the plan. The sessions of the planned window
+// replace those the feed held there; the others stay as they were written,
+// the past back to FeedHistory (SPEC §6 "History is the runner's"). An
+// unchanged feed keeps its old bytes, so the ETag holds and subscribers get
+// 304s.
 func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result, maxBytes int) error {
 	planJSON, err := json.Marshal(NewPlanJSON(res.Plan, res.Loc))
 	if err != nil {
@@ -363,24 +449,19 @@ func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result, maxBy
 	if len(planJSON) > maxBytes {
 		return tooLarge("plan", len(planJSON), maxBytes)
 	}
-	var prev []ical.Written
-	old, err := s.Store.GetFeed(ctx, p.ID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		old = nil
-	case err != nil:
+	old, prev, err := storedFeed(ctx, s.Store, p.ID)
+	if err != nil {
 		return err
-	default:
-		if cal, err := ical.Parse("feed", old.ICS); err == nil {
-			prev = cal.Ours()
-		}
 	}
+	from := res.Plan.Start.In(res.Loc)
+	to := res.Plan.Start.AddDays(7 * res.Plan.Weeks).In(res.Loc)
+	h := splitHistory(prev, res.Plan.Sessions, from, to, from.Add(-s.feedHistory()))
 	feed := &Feed{PlanJSON: planJSON}
-	if old != nil && len(prev) == len(res.Plan.Sessions) && diffWritten(prev, res.Plan.Sessions).Empty() {
+	if old != nil && h.dropped == 0 && len(h.window) == len(h.planned) && diffWritten(h.window, h.planned).Empty() {
 		feed.ICS, feed.ETag, feed.Updated = old.ICS, old.ETag, old.Updated
 	} else {
 		var buf bytes.Buffer
-		err := ical.Write(&buf, res.Plan.Sessions, ical.WriteOptions{Loc: res.Loc, Now: s.Now().UTC(), Previous: prev})
+		err := ical.Write(&buf, h.planned, ical.WriteOptions{Loc: res.Loc, Now: s.Now().UTC(), Previous: prev, Keep: h.kept})
 		if err != nil {
 			return err
 		}
@@ -397,6 +478,38 @@ func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result, maxBy
 // answer it whole to every request.
 func tooLarge(what string, n, limit int) error {
 	return &LimitError{Msg: fmt.Sprintf("the %s is %d KiB, over the %d KiB a plan may store: use calendars that hold the training only", what, n>>10, limit>>10)}
+}
+
+// storedFeed returns a plan's published feed and our sessions in it; nil
+// before the first publish. A feed that no longer parses is replaced whole.
+func storedFeed(ctx context.Context, store Store, planID string) (*Feed, []ical.Written, error) {
+	old, err := store.GetFeed(ctx, planID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	cal, err := ical.Parse("feed", old.ICS)
+	if err != nil {
+		return old, nil, nil
+	}
+	return old, cal.Ours(), nil
+}
+
+// feedKeeper is a plan's published feed as a Keeper: its sessions outside
+// the window stay, so the plan keeps clear of their slots.
+type feedKeeper struct {
+	store  Store
+	planID string
+}
+
+func (k feedKeeper) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	_, prev, err := storedFeed(ctx, k.store, k.planID)
+	if err != nil {
+		return nil, fmt.Errorf("feed: %w", err)
+	}
+	return keptSlots(prev, from, to), nil
 }
 
 // oneLine keeps a stored error on one line.

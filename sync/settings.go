@@ -24,8 +24,12 @@ type SettingsJSON struct {
 	Window   *string  `json:"window,omitempty"`
 	Weekdays []string `json:"weekdays,omitempty"`
 	Taper    *int     `json:"taper,omitempty"`
-	Recovery *int     `json:"recovery,omitempty"`
-	Level    *string  `json:"level,omitempty"`
+	// Recovery, when given, is the days after every race without strength;
+	// absent means by each race's distance (2 to 21 days).
+	Recovery *int `json:"recovery,omitempty"`
+	// Fill treats dates no run calendar covers as rest days.
+	Fill  *bool   `json:"fill,omitempty"`
+	Level *string `json:"level,omitempty"`
 	// Started (YYYY-MM-DD) anchors a beginner's progression.
 	Started *string `json:"started,omitempty"`
 	// FiveRM and OneRM map lift names to kilograms.
@@ -104,7 +108,13 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 		s.Taper = *j.Taper
 	}
 	if j.Recovery != nil {
+		if *j.Recovery < 0 || *j.Recovery > 28 {
+			return s, bad("recovery", "%d days is out of range (0–28; leave it out for recovery by distance)", *j.Recovery)
+		}
 		s.Recovery = *j.Recovery
+	}
+	if j.Fill != nil {
+		s.Fill = *j.Fill
 	}
 	if j.Level != nil {
 		l, err := rules.ParseLevel(*j.Level)
@@ -152,13 +162,19 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 	return s, nil
 }
 
-// FromSettings is the inverse of Apply: the wire form of s, every field set.
+// FromSettings is the inverse of Apply: the wire form of s, every field set
+// but recovery, which is left out when it follows each race's distance
+// (rules.RecoveryByDistance), as Apply reads it.
 func FromSettings(s rules.Settings) SettingsJSON {
 	policy, at, dur, gap := s.Policy.String(), s.At.String(), fmtDuration(s.Duration), fmtDuration(s.Gap)
 	window, level := s.WindowStart.String()+"-"+s.WindowEnd.String(), s.Level.String()
-	per, taper, rec := s.PerWeek, s.Taper, s.Recovery
+	per, taper, fill := s.PerWeek, s.Taper, s.Fill
 	j := SettingsJSON{PerWeek: &per, Policy: &policy, At: &at, Duration: &dur, Gap: &gap, Window: &window,
-		Taper: &taper, Recovery: &rec, Level: &level, FiveRM: s.FiveRM, OneRM: s.OneRM}
+		Taper: &taper, Fill: &fill, Level: &level, FiveRM: s.FiveRM, OneRM: s.OneRM}
+	if s.Recovery != rules.RecoveryByDistance {
+		rec := s.Recovery
+		j.Recovery = &rec
+	}
 	if !s.Started.IsZero() {
 		started := s.Started.String()
 		j.Started = &started
@@ -272,6 +288,8 @@ func typeName(k reflect.Kind) string {
 		return "a number"
 	case reflect.String:
 		return "a string"
+	case reflect.Bool:
+		return "true or false"
 	case reflect.Slice:
 		return "a list"
 	case reflect.Map, reflect.Struct:

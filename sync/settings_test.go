@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,9 @@ func TestParseConfigErrorsNameLineAndField(t *testing.T) {
 		{"bad duration", `{"duration": "forty"}`, "c.json:1: duration: invalid duration \"forty\""},
 		{"duration too short", `{"duration": "5m"}`, "c.json:1: duration: 5m0s is out of range"},
 		{"negative max", `{"one_rm": {"deadlift": -5}}`, "c.json:1: one_rm: \"deadlift\": -5 kg is out of range"},
+		{"negative recovery", "{\n \"recovery\": -1}", "c.json:2: recovery: -1 days is out of range (0–28; leave it out for recovery by distance)"},
+		{"recovery too long", `{"recovery": 29}`, "c.json:1: recovery: 29 days is out of range"},
+		{"fill not a bool", "{\"taper\": 7,\n\"fill\": \"yes\"}", "c.json:2: fill: want true or false, got string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,5 +91,57 @@ func TestFromSettingsRoundTrips(t *testing.T) {
 	if got.PerWeek != 3 || got.Policy != s.Policy || got.Gap != s.Gap || got.Weekdays != s.Weekdays ||
 		got.Keywords[rules.KindLong][0] != "big day" || got.Duration != s.Duration || got.At != s.At {
 		t.Errorf("round trip = %+v\nwant %+v", got, s)
+	}
+}
+
+// TestSettingsRecoveryAndFill: recovery absent means by each race's
+// distance, a number overrides it for every race; fill is off unless given.
+// Both survive the round trip through the wire form that the service stores,
+// and a plan stored with the old default "recovery": 2 keeps it.
+func TestSettingsRecoveryAndFill(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		recovery int
+		fill     bool
+	}{
+		{"nothing given", `{}`, rules.RecoveryByDistance, false},
+		{"recovery given", `{"recovery": 3}`, 3, false},
+		{"recovery zero", `{"recovery": 0}`, 0, false},
+		{"recovery null", `{"recovery": null}`, rules.RecoveryByDistance, false},
+		{"an old stored plan", `{"per_week": 2, "taper": 7, "recovery": 2}`, 2, false},
+		{"fill", `{"fill": true}`, rules.RecoveryByDistance, true},
+		{"fill off", `{"fill": false, "recovery": 14}`, 14, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, err := ParseConfig("c.json", []byte(tc.in), rules.DefaultSettings())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Recovery != tc.recovery || s.Fill != tc.fill {
+				t.Fatalf("recovery %d fill %v, want %d %v", s.Recovery, s.Fill, tc.recovery, tc.fill)
+			}
+			// The service stores the wire form as JSON and applies it to
+			// the defaults when it syncs.
+			data, err := json.Marshal(FromSettings(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored SettingsJSON
+			if err := json.Unmarshal(data, &stored); err != nil {
+				t.Fatal(err)
+			}
+			back, err := stored.Apply(rules.DefaultSettings())
+			if err != nil {
+				t.Fatalf("%s: %v", data, err)
+			}
+			if back.Recovery != tc.recovery || back.Fill != tc.fill {
+				t.Errorf("round trip through %s: recovery %d fill %v, want %d %v", data, back.Recovery, back.Fill, tc.recovery, tc.fill)
+			}
+			if hasRecovery := strings.Contains(string(data), `"recovery"`); hasRecovery != (tc.recovery != rules.RecoveryByDistance) {
+				t.Errorf("wire form %s: recovery written = %v", data, hasRecovery)
+			}
+		})
 	}
 }

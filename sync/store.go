@@ -67,7 +67,18 @@ type Store interface {
 	// or returns ErrNotFound.
 	UpdatePlan(ctx context.Context, p *PlanRecord) error
 	// DeletePlan removes the plan, its tokens, its feed and its state.
+	// Tombstones are not the plan's: they outlive it.
 	DeletePlan(ctx context.Context, id string) error
+
+	// PutFeedTombstone keeps hash, the feed token hash of a plan being
+	// deleted, until until, so its feed can answer an empty calendar that
+	// clears subscribed apps (SPEC §6 "Leaving cleanly"). Only the hash and
+	// the instant are kept. Putting it again replaces until.
+	PutFeedTombstone(ctx context.Context, hash []byte, until time.Time) error
+	// FeedTombstone reports whether hash has a tombstone whose until is
+	// after now. A store may forget a tombstone once until has passed by
+	// its own clock.
+	FeedTombstone(ctx context.Context, hash []byte, now time.Time) (bool, error)
 	// DuePlans lists the IDs of plans whose NextSync is at or before t,
 	// earliest first, at most limit.
 	DuePlans(ctx context.Context, t time.Time, limit int) ([]string, error)

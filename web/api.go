@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -53,11 +54,11 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := planInput{Sources: req.Sources, Busy: req.Busy, TimeZone: req.TimeZone, Settings: req.Settings}
-	if err := s.validate(&in, false); err != nil {
+	if err := s.validate(&in, false, true); err != nil {
 		s.apiFail(w, r, err)
 		return
 	}
-	out, err := s.create(r, in)
+	out, err := s.createChecked(r, in, "")
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -148,6 +149,7 @@ func (s *Server) apiRotate(w http.ResponseWriter, r *http.Request) {
 
 // view builds the API's picture of a plan.
 func (s *Server) view(r *http.Request, p *sync.PlanRecord) (*planView, error) {
+	p = s.shown(p)
 	tok, err := s.openFeedToken(p)
 	if err != nil {
 		return nil, err
@@ -157,7 +159,7 @@ func (s *Server) view(r *http.Request, p *sync.PlanRecord) (*planView, error) {
 		settings = rules.DefaultSettings()
 	}
 	v := &planView{ID: p.ID, Status: p.Status, LastError: p.LastError, LastSync: optTime(p.LastSync),
-		NextSync: optTime(p.Scheduled()), TimeZone: p.TimeZone, Sources: nonNil(p.Sources), Busy: nonNil(p.Busy),
+		NextSync: optTime(p.NextSync), TimeZone: p.TimeZone, Sources: nonNil(p.Sources), Busy: nonNil(p.Busy),
 		Settings: sync.FromSettings(settings), Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, tok),
 		Sessions: []sync.SessionJSON{}, Days: []sync.DayJSON{}, ShortWeeks: []sync.ShortWeekJSON{}}
 	v.WebcalURL = webcalURL(v.FeedURL)
@@ -190,8 +192,19 @@ func nonNil(s []string) []string {
 }
 
 // decodeJSON reads one JSON object, refusing unknown fields, and names the
-// field a type error is in.
+// field a type error is in. A body that is not application/json is 415
+// before it is read: a browser sends text/plain or a form to another site
+// without asking first, never JSON, so this keeps the API out of reach of
+// cross-site requests.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		if r.Method == http.MethodPatch {
+			w.Header().Set("Accept-Patch", "application/json")
+		} else {
+			w.Header().Set("Accept-Post", "application/json")
+		}
+		return &apiError{Status: http.StatusUnsupportedMediaType, Msg: "send the body as Content-Type: application/json"}
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -243,17 +256,28 @@ func jsonType(kind string) string {
 }
 
 // apiFail answers an error: its own status and message for an apiError,
-// else 500 with a generic message, the cause logged once here.
+// 503 with Retry-After for a store that could not answer, else 500 with a
+// generic message; the cause of a 5xx is logged once, here.
 func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		if ae.Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="strengthsync"`)
 		}
-		if ae.Status == http.StatusServiceUnavailable {
+		if ae.RetryAfter > 0 {
+			w.Header().Set("Retry-After", retryAfter(ae.RetryAfter))
+		} else if ae.Status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", "5")
 		}
 		writeError(w, ae.Status, ae.Msg, ae.Field)
+		return
+	}
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		s.Log.LogAttrs(r.Context(), slog.LevelError, "store unavailable", slog.String("request_id", requestID(r.Context())),
+			slog.String("route", route(r)), slog.Any("error", err))
+		w.Header().Set("Retry-After", retryAfter(storeRetryAfter))
+		writeError(w, http.StatusServiceUnavailable, "the plan store is unavailable: try again shortly (request "+requestID(r.Context())+")", "")
 		return
 	}
 	s.Log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", requestID(r.Context())),

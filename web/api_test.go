@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +114,6 @@ func TestCreateBadInput(t *testing.T) {
 		{"too many busy calendars", with(func(m map[string]any) {
 			m["busy"] = []string{src, src, src, src, src, src}
 		}), 400, "busy", "at most 5"},
-		{"no timezone", with(func(m map[string]any) { delete(m, "timezone") }), 400, "timezone", "required"},
 		{"bad timezone", with(func(m map[string]any) { m["timezone"] = "Mars/Olympus" }), 400, "timezone", "unknown time zone"},
 		{"too large", `{"sources":["` + strings.Repeat("a", maxBody) + `"]}`, 413, "", "too large"},
 	}
@@ -142,46 +143,112 @@ func TestCreateBadInput(t *testing.T) {
 	}
 }
 
-// A first sync that fails for good still creates the plan (documented):
-// the answer says "error" and why, and the runner can fix the source.
-func TestCreateFirstSyncFails(t *testing.T) {
+// A calendar that can never be read is refused before anything is made:
+// 422 naming the calendar and what to do, and no plan stored.
+func TestCreateRefusesUnreadableSource(t *testing.T) {
 	tests := []struct {
 		name    string
 		setup   func(e *env)
-		src     func(e *env) string
+		field   string
 		errWord string
 	}{
-		{"404", func(e *env) { e.cal.set(nil, http.StatusNotFound) }, func(e *env) string { return e.cal.sourceURL() }, "404"},
-		{"not a calendar", func(e *env) { e.cal.set([]byte("<html>hello</html>"), http.StatusOK) },
-			func(e *env) string { return e.cal.sourceURL() }, "calendar"},
+		{"404", func(e *env) { e.cal.set(nil, http.StatusNotFound) }, "sources[0]", "404"},
+		{"401", func(e *env) { e.cal.set(nil, http.StatusUnauthorized) }, "sources[0]", "401"},
+		{"410", func(e *env) { e.cal.set(nil, http.StatusGone) }, "sources[0]", "410"},
+		{"not a calendar", func(e *env) { e.cal.set([]byte("<html>hello</html>"), http.StatusOK) }, "sources[0]", "not a calendar"},
 		{"private address refused", func(e *env) {
 			opts := fetch.DefaultOptions()
 			opts.Retries = -1
-			e.svc.Fetch = fetch.New(opts) // the service default: no private addresses
-		}, func(e *env) string { return e.cal.sourceURL() }, "permanent"},
+			e.srv.Fetcher = fetch.New(opts) // the service default: no private addresses
+		}, "sources[0]", "permanent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			tt.setup(e)
-			body := e.createBody()
-			body["sources"] = []string{tt.src(e)}
-			res := e.do(http.MethodPost, "/api/plans", "", body)
-			wantStatus(t, res, http.StatusCreated)
-			c := decode[created](t, res)
-			if c.Status != sync.StatusError || !strings.Contains(c.LastError, tt.errWord) {
-				t.Fatalf("status %q, last_error %q; want error mentioning %q", c.Status, c.LastError, tt.errWord)
+			e := newEnv(t, tt.setup)
+			res := e.do(http.MethodPost, "/api/plans", "", e.createBody())
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			got := decode[map[string]string](t, res)
+			if got["field"] != tt.field || !strings.HasPrefix(got["error"], tt.field+": ") || !strings.Contains(got["error"], tt.errWord) {
+				t.Errorf("422 body = %v, want field %s and %q", got, tt.field, tt.errWord)
 			}
-			if strings.Contains(c.LastError, "secret-c4l3nd4r-k3y") {
-				t.Errorf("last_error shows the source's secret path: %q", c.LastError)
+			if strings.Contains(got["error"], "secret-c4l3nd4r-k3y") {
+				t.Errorf("the error shows the source's secret path: %q", got["error"])
 			}
-			// The feed is the empty "syncing" calendar until a sync works.
-			res = e.do(http.MethodGet, path(t, c.FeedURL), "", nil)
-			wantStatus(t, res, http.StatusOK)
-			if b := readBody(t, res); !bytes.Contains(b, []byte("X-WR-CALNAME:"+SyncingName)) {
-				t.Errorf("feed before a good sync:\n%s", b)
+			if ids, err := e.store.DuePlans(t.Context(), monday.Add(time.Hour), 100); err != nil || len(ids) != 0 {
+				t.Errorf("a refused create stored plans: %v %v", ids, err)
 			}
 		})
+	}
+
+	// A busy calendar is checked too, and named as such.
+	e := newEnv(t)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(gone.Close)
+	body := e.createBody()
+	body["busy"] = []string{gone.URL + "/work.ics"}
+	res := e.do(http.MethodPost, "/api/plans", "", body)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if got := decode[map[string]string](t, res); got["field"] != "busy[0]" {
+		t.Errorf("busy 404: %v", got)
+	}
+
+	// The home form says the same on the form, keeping what was typed.
+	e.cal.set(nil, http.StatusNotFound)
+	res = e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if b := string(readBody(t, res)); !strings.Contains(b, "sources[0]") || !strings.Contains(b, "404") ||
+		!strings.Contains(b, `role="alert"`) || !strings.Contains(b, templateEscape(e.cal.sourceURL())) {
+		t.Errorf("form after a 404 source:\n%s", b)
+	}
+	if ids, _ := e.store.DuePlans(t.Context(), monday.Add(time.Hour), 100); len(ids) != 0 {
+		t.Errorf("the form stored a plan whose source is 404: %v", ids)
+	}
+}
+
+// A transient failure (the server is down just now) still makes the plan,
+// and the answer says so; the page does not call it ready.
+func TestCreateTransientSourceFailure(t *testing.T) {
+	e := newEnv(t)
+	e.cal.set(nil, http.StatusServiceUnavailable)
+	res := e.do(http.MethodPost, "/api/plans", "", e.createBody())
+	wantStatus(t, res, http.StatusCreated)
+	c := decode[created](t, res)
+	if c.Status != sync.StatusError || !strings.Contains(c.Warning, "sources[0]") || !strings.Contains(c.Warning, "transient") {
+		t.Fatalf("status %q, warning %q; want error and a warning naming sources[0]", c.Status, c.Warning)
+	}
+	if strings.Contains(c.Warning, "secret-c4l3nd4r-k3y") || strings.Contains(c.LastError, "secret-c4l3nd4r-k3y") {
+		t.Errorf("the answer shows the source's secret path")
+	}
+	// The feed is the empty "syncing" calendar until a sync works.
+	res = e.do(http.MethodGet, path(t, c.FeedURL), "", nil)
+	wantStatus(t, res, http.StatusOK)
+	if b := readBody(t, res); !bytes.Contains(b, []byte("X-WR-CALNAME:"+SyncingName)) {
+		t.Errorf("feed before a good sync:\n%s", b)
+	}
+	res = e.do(http.MethodGet, path(t, c.ManageURL)+"&done=created", "", nil)
+	b := string(readBody(t, res))
+	if strings.Contains(b, "Your plan is ready") || !strings.Contains(b, "could not be read yet") {
+		t.Errorf("the page of a plan whose calendar failed claims it is ready")
+	}
+}
+
+// The time zone is optional when the calendar names one (X-WR-TIMEZONE),
+// as in the CLI; without one the API asks for it.
+func TestCreateZoneFromCalendar(t *testing.T) {
+	e := newEnv(t)
+	body := e.createBody()
+	delete(body, "timezone")
+	res := e.do(http.MethodPost, "/api/plans", "", body)
+	wantStatus(t, res, http.StatusCreated)
+	c := decode[created](t, res)
+	if p, err := e.store.GetPlan(t.Context(), c.ID); err != nil || p.TimeZone != "Europe/London" {
+		t.Fatalf("zone of a plan made without one: %+v %v", p, err)
+	}
+	e.cal.set(bytes.Replace(runsICS(false), []byte("X-WR-TIMEZONE:Europe/London\r\n"), nil, 1), http.StatusOK)
+	res = e.do(http.MethodPost, "/api/plans", "", body)
+	wantStatus(t, res, http.StatusBadRequest)
+	if got := decode[map[string]string](t, res); got["field"] != "timezone" || !strings.Contains(got["error"], "X-WR-TIMEZONE") {
+		t.Errorf("no zone anywhere: %v", got)
 	}
 }
 
@@ -479,7 +546,8 @@ func TestDeletePlan(t *testing.T) {
 	if b := readBody(t, res); len(b) != 0 {
 		t.Errorf("204 with a body: %q", b)
 	}
-	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusNotFound)
+	// The feed clears subscribed calendars for a while (TestDeletedFeed).
+	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusOK)
 	wantStatus(t, e.do(http.MethodGet, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNotFound)
 	wantStatus(t, e.do(http.MethodDelete, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNotFound)
 	if _, err := e.store.GetFeed(t.Context(), c.ID); !errors.Is(err, sync.ErrNotFound) {
@@ -521,7 +589,7 @@ func TestDeleteGooglePlan(t *testing.T) {
 	if len(un.ids) != 2 || un.ids[1] != c.ID {
 		t.Errorf("unlinked %v", un.ids)
 	}
-	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusNotFound)
+	wantStatus(t, e.do(http.MethodGet, path(t, c.FeedURL), "", nil), http.StatusOK) // empty, then 404 (TestDeletedFeed)
 }
 
 func TestUnknownAPIRoute(t *testing.T) {

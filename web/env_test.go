@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -61,6 +62,8 @@ func runsICS(tuesdayEasy bool) []byte {
 			"RRULE:FREQ=WEEKLY;COUNT=12\r\nSUMMARY:" + summary + "\r\nEND:VEVENT\r\n"
 	}
 	return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//strengthsync tests//EN\r\nX-WR-TIMEZONE:Europe/London\r\n" +
+		// The plan starts on Monday: dates before its first entry are no plan.
+		ev("mon@test", "20260302T060000", "20260302T060500", "Rest day") +
 		ev("tue@test", "20260303T070000", "20260303T080000", tue) +
 		ev("wed@test", "20260304T070000", "20260304T074000", "Easy run 40 min") +
 		ev("thu@test", "20260305T070000", "20260305T080000", "Tempo 3 x 10 min") +
@@ -196,7 +199,9 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.srv = &Server{Store: store, Syncer: e.svc, Queue: e.queue, Sealer: sealer, Zone: ical.LoadLocation,
 		Now: e.clock.Now, Log: log, Metrics: NewMetrics(e.queue),
 		// Generous limits: only the rate limit test meets them.
-		FeedLimit: Limit{Rate: 1000, Burst: 1000}, APILimit: Limit{Rate: 1000, Burst: 1000}}
+		FeedLimit: Limit{Rate: 1000, Burst: 1000}, APILimit: Limit{Rate: 1000, Burst: 1000},
+		// New plans' calendars are read first with the service's client.
+		Fetcher: e.svc.Fetch}
 	e.transport = &http.Transport{DisableCompression: true}
 	t.Cleanup(e.transport.CloseIdleConnections)
 	for _, o := range opts {
@@ -262,6 +267,9 @@ func (e *env) do(method, path, token string, body any, hdr ...string) *http.Resp
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -273,14 +281,23 @@ func (e *env) do(method, path, token string, body any, hdr ...string) *http.Resp
 	return res
 }
 
-// form posts an HTML form.
-func (e *env) form(path string, vals url.Values) *http.Response {
+// form posts an HTML form, with the form token its page would carry
+// unless vals has one; hdr adds headers.
+func (e *env) form(path string, vals url.Values, hdr ...string) *http.Response {
 	e.t.Helper()
+	if !vals.Has(formTokenField) {
+		vals = maps.Clone(vals)
+		scope, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(path, "/plans"), "/"), "/")
+		vals.Set(formTokenField, e.srv.formToken(scope))
+	}
 	req, err := http.NewRequestWithContext(e.t.Context(), http.MethodPost, e.ts.URL+path, strings.NewReader(vals.Encode()))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
 	res, err := e.client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -19,6 +21,11 @@ import (
 
 // SyncingName is the calendar name a feed has before its first sync ends.
 const SyncingName = "Strength training (syncing…)"
+
+// deletedFeedFor is how long a deleted plan's feed answers an empty
+// calendar before it is 404: long enough for every subscribed app to fetch
+// it and clear the sessions (SPEC §6 "Leaving cleanly").
+const deletedFeedFor = 60 * 24 * time.Hour
 
 // feedCacheControl lets a browser or app reuse a feed for five minutes and
 // keeps shared caches out: the address is a secret.
@@ -60,9 +67,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, err := s.Store.PlanByFeedToken(ctx, seal.HashToken(token))
+	hash := seal.HashToken(token)
+	p, err := s.Store.PlanByFeedToken(ctx, hash)
 	if errors.Is(err, sync.ErrNotFound) {
-		http.Error(w, "not found", http.StatusNotFound)
+		s.goneFeed(w, r, hash)
 		return
 	}
 	if err != nil {
@@ -78,7 +86,34 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, "feed read", err)
 		return
 	}
+	s.writeFeed(w, r, f)
+}
 
+// goneFeed answers for a token that finds no plan: a deleted plan's feed
+// is a valid calendar with no events while its tombstone lasts, so
+// subscribed apps clear its sessions; anything else is 404.
+func (s *Server) goneFeed(w http.ResponseWriter, r *http.Request, hash []byte) {
+	buried, err := s.Store.FeedTombstone(r.Context(), hash, s.Now())
+	if err != nil {
+		s.unavailable(w, r, "feed tombstone", err)
+		return
+	}
+	if !buried {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	// No events, so no instant in it: the body, and its ETag, never change.
+	var buf bytes.Buffer
+	if err := ical.Write(&buf, nil, ical.WriteOptions{Now: s.Now().UTC()}); err != nil {
+		s.unavailable(w, r, "empty feed", err)
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	s.writeFeed(w, r, &sync.Feed{ICS: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`})
+}
+
+// writeFeed answers with a stored calendar: validators, gzip, HEAD.
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f *sync.Feed) {
 	h := w.Header()
 	h.Set("Cache-Control", feedCacheControl)
 	h.Set("Vary", "Accept-Encoding")

@@ -177,14 +177,28 @@ func TestFeedStoreDown(t *testing.T) {
 		t.Error("503 without Retry-After")
 	}
 	wantStatus(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable)
-	// The API answers 500 with the request ID and logs the cause once.
-	res = e.do(http.MethodGet, "/api/plans/"+c.ID, c.ManageToken, nil, "X-Request-ID", "req-store-down")
-	wantStatus(t, res, http.StatusInternalServerError)
-	if got := decode[map[string]string](t, res); got["error"] != "internal error (request req-store-down)" {
-		t.Errorf("500 body = %v", got)
+	// The API and the pages answer 503 with Retry-After (trying again is
+	// right), the API with the request ID, and the cause is logged once.
+	for _, tt := range []struct{ method, path, token string }{
+		{http.MethodGet, "/api/plans/" + c.ID, c.ManageToken},
+		{http.MethodPatch, "/api/plans/" + c.ID, c.ManageToken},
+		{http.MethodGet, path(t, c.ManageURL), ""},
+	} {
+		var body any
+		if tt.method == http.MethodPatch {
+			body = map[string]any{"settings": map[string]any{"per_week": 1}}
+		}
+		res = e.do(tt.method, tt.path, tt.token, body, "X-Request-ID", "req-store-down")
+		wantStatus(t, res, http.StatusServiceUnavailable)
+		if ra, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || ra < 1 {
+			t.Errorf("%s %s: Retry-After = %q", tt.method, tt.path, res.Header.Get("Retry-After"))
+		}
+		if b := string(readBody(t, res)); !strings.Contains(b, "req-store-down") {
+			t.Errorf("%s %s: 503 body lacks the request ID: %s", tt.method, tt.path, b)
+		}
 	}
-	if !strings.Contains(e.logs.String(), `"msg":"request failed","request_id":"req-store-down"`) {
-		t.Error("the failure was not logged with its request ID")
+	if n := strings.Count(e.logs.String(), `"msg":"store unavailable","request_id":"req-store-down"`); n != 3 {
+		t.Errorf("store failures logged %d times, want once per request (3)", n)
 	}
 	wantStatus(t, e.do(http.MethodGet, "/healthz", "", nil), http.StatusOK)
 }
@@ -235,4 +249,56 @@ func TestNotModified(t *testing.T) {
 			t.Errorf("If-None-Match %q If-Modified-Since %q: %v, want %v", tt.inm, tt.ims, got, tt.want)
 		}
 	}
+}
+
+// SPEC §6 "Leaving cleanly": a deleted plan's feed answers a valid
+// calendar with no events, under the same name and headers, so subscribed
+// apps clear its sessions; 60 days later it is 404. A feed address
+// rotated away is 404 at once, deleted or not.
+func TestDeletedFeed(t *testing.T) {
+	e := newEnv(t)
+	c := e.create()
+	feed := path(t, c.FeedURL)
+	res := e.do(http.MethodGet, feed, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	if !bytes.Contains(readBody(t, res), []byte("BEGIN:VEVENT")) {
+		t.Fatal("the live feed has no sessions; the test proves nothing")
+	}
+	res = e.do(http.MethodPost, "/api/plans/"+c.ID+"/feed-token", c.ManageToken, nil)
+	wantStatus(t, res, http.StatusOK)
+	rotated := feed
+	feed = path(t, decode[map[string]string](t, res)["feed_url"])
+	wantStatus(t, e.do(http.MethodDelete, "/api/plans/"+c.ID, c.ManageToken, nil), http.StatusNoContent)
+
+	res = e.do(http.MethodGet, feed, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	body := readBody(t, res)
+	cal, err := ical.Parse("deleted.ics", body)
+	if err != nil {
+		t.Fatalf("the deleted plan's feed is not a calendar: %v\n%s", err, body)
+	}
+	evs, err := cal.Events(monday.AddDate(-1, 0, 0), monday.AddDate(1, 0, 0), time.UTC)
+	if err != nil || len(evs) != 0 || len(cal.Ours()) != 0 || bytes.Contains(body, []byte("BEGIN:VEVENT")) {
+		t.Errorf("the deleted plan's feed holds events (%v):\n%s", err, body)
+	}
+	if !bytes.Contains(body, []byte("X-WR-CALNAME:Strength training\r\n")) {
+		t.Errorf("the deleted plan's feed has another name:\n%s", body)
+	}
+	for name, want := range map[string]string{
+		"Content-Type":  "text/calendar; charset=utf-8",
+		"Cache-Control": feedCacheControl,
+	} {
+		if got := res.Header.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	etag := res.Header.Get("ETag")
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil, "If-None-Match", etag), http.StatusNotModified)
+	wantStatus(t, e.do(http.MethodHead, feed, "", nil), http.StatusOK)
+	wantStatus(t, e.do(http.MethodGet, rotated, "", nil), http.StatusNotFound)
+
+	e.clock.Add(deletedFeedFor - time.Minute)
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusOK)
+	e.clock.Add(time.Minute)
+	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusNotFound)
 }

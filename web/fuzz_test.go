@@ -34,11 +34,12 @@ func FuzzCreateBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodPost, "/api/plans", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
 		var req createRequest
 		err := decodeJSON(rec, r, &req)
 		if err == nil {
 			in := planInput{Sources: req.Sources, Busy: req.Busy, TimeZone: req.TimeZone, Settings: req.Settings}
-			err = s.validate(&in, false)
+			err = s.validate(&in, false, false)
 			if err == nil {
 				if len(in.Sources) == 0 || in.TimeZone == "" {
 					t.Fatalf("accepted a plan without sources or zone: %q", body)
@@ -71,7 +72,7 @@ func FuzzSettingsForm(f *testing.F) {
 		if err == nil {
 			s := &Server{Zone: ical.LoadLocation}
 			in := planInput{Sources: []string{"https://x.example/"}, TimeZone: "UTC", Settings: j}
-			err = s.validate(&in, false)
+			err = s.validate(&in, false, false)
 			if err == nil {
 				return
 			}
@@ -130,6 +131,79 @@ func FuzzFeedToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		if plausibleToken(tok) && (len(tok) != 43 || strings.ContainsAny(tok, "/+=.")) {
 			t.Fatalf("accepted %q", tok)
+		}
+	})
+}
+
+// FuzzClientIP: any forwarding headers from a trusted peer give a short
+// key, never a panic, and one from an untrusted peer is ignored.
+func FuzzClientIP(f *testing.F) {
+	f.Add("10.0.0.1:1", "198.51.100.7, 10.0.0.2", "")
+	f.Add("10.0.0.1:1", "", `for="[2001:db8::1]:80";proto=https, for=unknown`)
+	f.Add("192.0.2.1:5", "6.6.6.6", "for=6.6.6.6")
+	f.Add("junk", ",,,", ";;=;")
+	trusted, _ := ParseTrustedProxies("10.0.0.0/8")
+	s := &Server{TrustedProxies: trusted}
+	f.Fuzz(func(t *testing.T, peer, xff, fwd string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = peer
+		r.Header.Set("X-Forwarded-For", xff)
+		r.Header.Set("Forwarded", fwd)
+		got := s.clientIP(r)
+		if p := peerAddr(peer); p.IsValid() && !s.trusted(p) && got != p.String() {
+			t.Fatalf("untrusted peer %q: key %q, want its own address", peer, got)
+		}
+		if len(got) > len(peer)+70 && len(got) > 70 {
+			t.Fatalf("key %q is longer than any address", got)
+		}
+	})
+}
+
+// FuzzTrustedProxies: a list parses or names the bad entry.
+func FuzzTrustedProxies(f *testing.F) {
+	f.Add("10.0.0.0/8,127.0.0.1")
+	f.Add("::1, fd00::/8,")
+	f.Add("10.0.0.0/99")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseTrustedProxies(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), `"`) {
+				t.Fatalf("error %q names no entry", err)
+			}
+			return
+		}
+		for _, p := range got {
+			if !p.IsValid() || p != p.Masked() {
+				t.Fatalf("%q gave prefix %v", s, p)
+			}
+		}
+	})
+}
+
+// FuzzFormToken: a token passes for one scope only, and a changed token
+// for none. (Each fuzz worker seals its own tokens, so the seeds' own
+// token may or may not open.)
+func FuzzFormToken(f *testing.F) {
+	sealer, _ := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	s := &Server{Sealer: sealer, Now: func() time.Time { return monday }}
+	f.Add(s.formToken("abc"), "abc", 3)
+	f.Add("AAAA", "", 0)
+	f.Fuzz(func(t *testing.T, tok, scope string, flip int) {
+		good := s.formToken(scope)
+		if !s.checkFormToken(scope, good) {
+			t.Fatalf("a fresh token for %q did not pass", scope)
+		}
+		if s.checkFormToken(scope+"x", good) {
+			t.Fatalf("a token for %q passed for %q", scope, scope+"x")
+		}
+		b := []byte(good)
+		i := (flip%len(b) + len(b)) % len(b)
+		b[i] ^= 1
+		if s.checkFormToken(scope, string(b)) {
+			t.Fatalf("a changed token passed: %q", b)
+		}
+		if s.checkFormToken(scope, tok) && s.checkFormToken(scope+"x", tok) {
+			t.Fatalf("token %q passed for two scopes", tok)
 		}
 	})
 }

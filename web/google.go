@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +50,10 @@ type oauthState struct {
 	Expires  time.Time         `json:"expires"`
 	TimeZone string            `json:"timezone"`
 	Settings sync.SettingsJSON `json:"settings"`
+	// PlanID and ManageToken are set when an existing plan connects
+	// again after its access was revoked.
+	PlanID      string `json:"plan_id,omitempty"`
+	ManageToken string `json:"manage_token,omitempty"`
 }
 
 // storedToken is the OAuth token as sealed into a plan: oauth2.Token's JSON
@@ -80,6 +86,16 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if id := q.Get("plan"); id != "" {
+		// Reconnect: the plan keeps its settings; only its grant changes.
+		p, err := s.authorize(r.Context(), id, q.Get("token"))
+		if err != nil {
+			s.pageFail(w, r, err)
+			return
+		}
+		s.consent(w, r, oauthState{TimeZone: p.TimeZone, PlanID: p.ID, ManageToken: q.Get("token")})
+		return
+	}
 	in := planInput{Sources: []string{"google:primary"}, TimeZone: q.Get("timezone")}
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
@@ -87,20 +103,26 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 	settings, err := settingsFromForm(q)
 	if err == nil {
 		in.Settings = settings
-		err = s.validate(&in, true)
+		err = s.validate(&in, true, false)
 	}
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
 			s.render(w, r, http.StatusBadRequest, "home", homeData{Title: "Strength training for runners", Google: true,
-				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy")})
+				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy"),
+				FormToken: s.formToken("")})
 			return
 		}
 		s.pageFail(w, r, err)
 		return
 	}
-	st := oauthState{State: seal.NewToken(), Verifier: oauth2.GenerateVerifier(), Expires: s.Now().Add(oauthCookieTTL),
-		TimeZone: in.TimeZone, Settings: in.Settings}
+	s.consent(w, r, oauthState{TimeZone: in.TimeZone, Settings: in.Settings})
+}
+
+// consent sends the runner to Google's consent page with a fresh state and
+// PKCE verifier, kept sealed in a cookie with what st says to do after.
+func (s *Server) consent(w http.ResponseWriter, r *http.Request, st oauthState) {
+	st.State, st.Verifier, st.Expires = seal.NewToken(), oauth2.GenerateVerifier(), s.Now().Add(oauthCookieTTL)
 	plain, err := json.Marshal(st)
 	if err != nil {
 		s.pageFail(w, r, err)
@@ -184,12 +206,38 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		s.pageFail(w, r, err)
 		return
 	}
-	out, err := s.create(r, planInput{Sources: []string{"google:primary"}, TimeZone: st.TimeZone, Settings: st.Settings, GoogleToken: plain})
+	if st.PlanID != "" {
+		s.reconnect(w, r, st, plain)
+		return
+	}
+	out, err := s.create(r, planInput{Sources: []string{"google:primary"}, TimeZone: st.TimeZone, Settings: st.Settings, GoogleToken: plain},
+		time.Now().Add(s.FirstSyncWait))
 	if err != nil {
 		s.pageFail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
+}
+
+// reconnect gives an existing plan its new grant and syncs it again.
+func (s *Server) reconnect(w http.ResponseWriter, r *http.Request, st oauthState, token []byte) {
+	ctx := r.Context()
+	err := s.mutate(ctx, st.PlanID, func(p *sync.PlanRecord) error {
+		sealed, err := s.Sealer.Seal(token, []byte(p.ID))
+		if err != nil {
+			return fmt.Errorf("seal google token: %w", err)
+		}
+		now := s.Now()
+		p.GoogleTokenSealed, p.Status, p.LastError, p.NextSync, p.Updated = sealed, sync.StatusNew, "", now, now
+		return s.Store.UpdatePlan(ctx, p)
+	})
+	if err != nil {
+		s.pageFail(w, r, err)
+		return
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "google reconnected", slog.String("plan_id", st.PlanID))
+	s.enqueue(ctx, st.PlanID)
+	http.Redirect(w, r, "/plans/"+st.PlanID+"?token="+url.QueryEscape(st.ManageToken)+"&done=reconnected", http.StatusSeeOther)
 }
 
 func (s *Server) readOAuthCookie(r *http.Request) (oauthState, bool) {

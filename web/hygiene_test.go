@@ -2,7 +2,9 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -98,26 +100,56 @@ func TestRateLimit(t *testing.T) {
 		wantStatus(t, e.do("GET", "/", "", nil), http.StatusOK)
 	}
 
-	// Another client is not limited by the first one's use: call the
-	// handler directly to pick the peer address.
+	// A feed is limited per token, whoever asks: calendar services fetch
+	// every user's feed from a few addresses.
 	for _, ip := range []string{"192.0.2.1:5555", "[2001:db8::1]:443"} {
-		req := httptest.NewRequest("GET", path(t, c.FeedURL), nil)
-		req.RemoteAddr = ip
-		rec := httptest.NewRecorder()
-		e.srv.Handler().ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Errorf("client %s: %d, want 200", ip, rec.Code)
+		if code := e.serveAs(ip, "GET", path(t, c.FeedURL), nil); code != http.StatusTooManyRequests {
+			t.Errorf("feed from client %s: %d, want 429 (the token's budget is spent)", ip, code)
 		}
 	}
-	// X-Forwarded-For is not trusted to pick a bucket.
-	req := httptest.NewRequest("GET", path(t, c.FeedURL), nil)
-	req.RemoteAddr = "127.0.0.1:1"
-	req.Header.Set("X-Forwarded-For", "198.51.100.7")
+	// Another plan's feed is not limited by the first one's use.
+	other := newEnvPlan(t, e)
+	if code := e.serveAs("127.0.0.1:1", "GET", path(t, other.FeedURL), nil); code != http.StatusOK {
+		t.Errorf("another feed from the same client: %d, want 200", code)
+	}
+	// X-Forwarded-For from an untrusted peer picks no bucket.
+	if code := e.serveAs("127.0.0.1:1", "GET", "/api/plans/"+c.ID, nil, "Authorization", "Bearer "+c.ManageToken,
+		"X-Forwarded-For", "198.51.100.7"); code != http.StatusTooManyRequests {
+		t.Errorf("X-Forwarded-For escaped the limit: %d", code)
+	}
+}
+
+// newEnvPlan makes one more plan in e, straight through the handler so no
+// rate limit of the test's own address is spent.
+func newEnvPlan(t *testing.T, e *env) created {
+	t.Helper()
+	body, _ := json.Marshal(e.createBody())
+	req := httptest.NewRequestWithContext(t.Context(), "POST", "/api/plans", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.RemoteAddr = "203.0.113.250:1"
 	rec := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rec, req)
-	if rec.Code != http.StatusTooManyRequests {
-		t.Errorf("X-Forwarded-For escaped the limit: %d", rec.Code)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
+	var c created
+	if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// serveAs sends a request as if from peer (ip:port), straight through the
+// handler, and returns the status; hdr are header pairs.
+func (e *env) serveAs(peer, method, target string, body io.Reader, hdr ...string) int {
+	req := httptest.NewRequestWithContext(e.t.Context(), method, target, body)
+	req.RemoteAddr = peer
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, req)
+	return rec.Code
 }
 
 func TestLimiterBounded(t *testing.T) {

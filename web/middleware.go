@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/strengthsync/strengthsync/sync/seal"
 )
 
 type ctxKey int
@@ -93,6 +94,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w}
+		// net/http removes a parsed multipart form's temporary files only
+		// from the request it made, not from this copy: should a handler
+		// ever parse one, nothing is left on disk.
+		defer func() {
+			if r.MultipartForm != nil {
+				r.MultipartForm.RemoveAll()
+			}
+		}()
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -133,35 +142,46 @@ func route(r *http.Request) string {
 	return "unmatched"
 }
 
-// clientIP is the peer's address. The service does not trust
-// X-Forwarded-For: behind a proxy every client would share the proxy's
-// limit, which is safe, where trusting the header would let anyone pick
-// their own bucket.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// limit refuses a client over its rate with 429 and Retry-After.
-func (s *Server) limit(l *limiter, next http.Handler) http.Handler {
+// limit refuses a client over its rate with 429 and Retry-After; key
+// names the client (its address, or the token it presents).
+func (s *Server) limit(l *limiter, key func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if wait := l.allow(clientIP(r), time.Now()); wait > 0 {
+		if wait := l.allow(key(r), time.Now()); wait > 0 {
 			if r.Pattern == "GET /feeds/{file}" {
 				s.Metrics.feedRequests.WithLabelValues(strconv.Itoa(http.StatusTooManyRequests)).Inc()
 			}
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			if isAPI(r) {
-				writeError(w, http.StatusTooManyRequests, "too many requests: slow down", "")
-			} else {
-				http.Error(w, "too many requests: slow down", http.StatusTooManyRequests)
-			}
+			s.tooMany(w, r, wait)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// tooMany answers 429 with the whole seconds until a request may pass.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	w.Header().Set("Retry-After", retryAfter(wait))
+	if isAPI(r) {
+		writeError(w, http.StatusTooManyRequests, "too many requests: slow down", "")
+	} else {
+		http.Error(w, "too many requests: slow down", http.StatusTooManyRequests)
+	}
+}
+
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+}
+
+// feedKey limits a feed by its token, whoever asks: calendar services
+// fetch all their users' feeds from a few addresses, so a limit by address
+// would let one busy feed starve everyone else's. The key is the token's
+// hash, so the limiter's table holds no secret.
+func feedKey(r *http.Request) string {
+	return "feed:" + string(seal.HashToken(r.PathValue("file")))
+}
+
+// tokenKey names a manage token in the per-token limiter by its hash.
+func tokenKey(hash []byte) string {
+	return "manage:" + string(hash)
 }
 
 // limiter keeps a token bucket per client, in a table bounded by max

@@ -18,8 +18,9 @@ import (
 )
 
 // The HTML pages work without JavaScript: every action is a form. Forms
-// that change a plan are POSTs carrying the manage token in a hidden field;
-// the token is their CSRF guard, since another site cannot know it.
+// that change a plan are POSTs carrying the manage token in a hidden field,
+// which another site cannot know; every form also carries a form token and
+// passes pageForm's cross-site check (forms.go).
 
 // pageCSP allows our own stylesheet and forms, and Google's consent page as
 // a form target (the "connect Google" form redirects there).
@@ -49,6 +50,8 @@ type homeData struct {
 	TimeZone string
 	PerWeek  string
 	Policy   string
+	// FormToken is the create form's token (formToken).
+	FormToken string
 }
 
 // planPage is the manage page of one plan.
@@ -61,6 +64,8 @@ type planPage struct {
 	NextSync  string
 	LastError string
 	Google    bool
+	// Reconnect offers Google's consent again: the plan's access was revoked.
+	Reconnect bool
 	FeedURL   string
 	// WebcalURL is trusted: html/template would blank a webcal: link, and
 	// this one is built from PublicURL and a token of ours.
@@ -72,6 +77,8 @@ type planPage struct {
 	Synced     bool
 	Form       settingsForm
 	Sources    []string // redacted, for display
+	// FormToken is the plan's forms' token (formToken, scoped to the plan).
+	FormToken string
 }
 
 // settingsForm holds the settings form's values as the runner sees them.
@@ -153,6 +160,9 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, tit
 func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
+		if ae.RetryAfter > 0 {
+			w.Header().Set("Retry-After", retryAfter(ae.RetryAfter))
+		}
 		switch ae.Status {
 		case http.StatusUnauthorized:
 			s.message(w, r, ae.Status, "Manage link needed", "Open this plan with the manage link you were given: it carries the plan's key.")
@@ -163,6 +173,15 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		return
 	}
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		s.Log.LogAttrs(r.Context(), slog.LevelError, "store unavailable", slog.String("request_id", requestID(r.Context())),
+			slog.String("route", route(r)), slog.Any("error", err))
+		w.Header().Set("Retry-After", retryAfter(storeRetryAfter))
+		s.message(w, r, http.StatusServiceUnavailable, "Try again shortly",
+			"The service cannot reach its plans just now. Please try again in a minute. (Request "+requestID(r.Context())+")")
+		return
+	}
 	s.Log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", requestID(r.Context())),
 		slog.String("route", route(r)), slog.Any("error", err))
 	s.message(w, r, http.StatusInternalServerError, "Something went wrong", "The service failed: please try again. (Request "+requestID(r.Context())+")")
@@ -170,37 +189,30 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", homeData{Title: "Strength training for runners", Google: s.Google != nil,
-		Zones: commonZones, TimeZone: "Europe/London", PerWeek: "2", Policy: "stack"})
+		Zones: commonZones, PerWeek: "2", Policy: "stack", FormToken: s.formToken("")})
 }
 
+// pageCreate makes a plan from the home form (pageForm has read it). The
+// time zone may be left empty: the calendar's own is used, else UTC.
 func (s *Server) pageCreate(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.message(w, r, http.StatusBadRequest, "Bad form", "The form could not be read.")
-		return
-	}
 	form := homeData{Title: "Strength training for runners", Google: s.Google != nil, Zones: commonZones,
-		Sources: r.PostFormValue("sources"), Busy: r.PostFormValue("busy"), TimeZone: r.PostFormValue("timezone"),
-		PerWeek: r.PostFormValue("per_week"), Policy: r.PostFormValue("policy")}
+		Sources: r.PostForm.Get("sources"), Busy: r.PostForm.Get("busy"), TimeZone: r.PostForm.Get("timezone"),
+		PerWeek: r.PostForm.Get("per_week"), Policy: r.PostForm.Get("policy"), FormToken: s.formToken("")}
 	in := planInput{Sources: lines(form.Sources), Busy: lines(form.Busy), TimeZone: form.TimeZone}
-	if in.TimeZone == "" {
-		in.TimeZone = "UTC"
-	}
 	var err error
+	var out *created
 	if in.Settings, err = settingsFromForm(r.PostForm); err == nil {
-		err = s.validate(&in, false)
+		if err = s.validate(&in, false, true); err == nil {
+			out, err = s.createChecked(r, in, "UTC")
+		}
 	}
 	if err != nil {
 		var ae *apiError
-		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) {
 			form.Error = ae.Msg
-			s.render(w, r, http.StatusBadRequest, "home", form)
+			s.render(w, r, ae.Status, "home", form)
 			return
 		}
-		s.pageFail(w, r, err)
-		return
-	}
-	out, err := s.create(r, in)
-	if err != nil {
 		s.pageFail(w, r, err)
 		return
 	}
@@ -256,7 +268,7 @@ func settingsFromForm(form url.Values) (sync.SettingsJSON, error) {
 func (s *Server) pageAuth(w http.ResponseWriter, r *http.Request) (*sync.PlanRecord, string, bool) {
 	token := r.URL.Query().Get("token")
 	if r.Method == http.MethodPost {
-		token = r.PostFormValue("token")
+		token = r.PostForm.Get("token")
 	}
 	p, err := s.authorize(r.Context(), r.PathValue("id"), token)
 	if err != nil {
@@ -267,10 +279,15 @@ func (s *Server) pageAuth(w http.ResponseWriter, r *http.Request) (*sync.PlanRec
 }
 
 var notices = map[string]string{
-	"created":  "Your plan is ready. Bookmark this page: its address is the only key to it.",
-	"settings": "Settings saved. The plan is being synced again.",
-	"sync":     "A sync was asked for. Reload in a moment to see it.",
-	"rotated":  "The feed has a new address. The old one no longer works: subscribe again with the new one.",
+	"created": "Your plan is ready. Bookmark this page: its address is the only key to it.",
+	// created while its calendar could not be read (a transient failure):
+	// "ready" would be a lie next to the error.
+	"created-error": "Your plan is saved, but its calendar could not be read yet (see Last error): it will keep trying. " +
+		"Bookmark this page: its address is the only key to it.",
+	"settings":    "Settings saved. The plan is being synced again.",
+	"sync":        "A sync was asked for. Reload in a moment to see it.",
+	"rotated":     "The feed has a new address. The old one no longer works: subscribe again with the new one.",
+	"reconnected": "Google is connected again. The plan is being synced.",
 }
 
 func (s *Server) pagePlan(w http.ResponseWriter, r *http.Request) {
@@ -283,11 +300,16 @@ func (s *Server) pagePlan(w http.ResponseWriter, r *http.Request) {
 		s.pageFail(w, r, err)
 		return
 	}
-	data.Notice = notices[r.URL.Query().Get("done")]
+	done := r.URL.Query().Get("done")
+	if done == "created" && p.Status == sync.StatusError {
+		done = "created-error"
+	}
+	data.Notice = notices[done]
 	s.render(w, r, http.StatusOK, "plan", data)
 }
 
 func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*planPage, error) {
+	p = s.shown(p)
 	feedTok, err := s.openFeedToken(p)
 	if err != nil {
 		return nil, err
@@ -297,7 +319,8 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 		loc = time.UTC
 	}
 	d := &planPage{Title: "Your strength plan", ID: p.ID, Token: token, Status: p.Status, LastError: p.LastError,
-		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok)}
+		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID)}
+	d.Reconnect = p.Status == sync.StatusNeedsReconnect && s.Google != nil
 	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
 	if d.Status == sync.StatusNew {
 		d.Status = sync.StatusSyncing
@@ -305,8 +328,8 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	if !p.LastSync.IsZero() {
 		d.LastSync = p.LastSync.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 	}
-	if next := p.Scheduled(); !next.IsZero() {
-		d.NextSync = next.In(loc).Format("Mon 2 Jan 15:04 MST")
+	if !p.NextSync.IsZero() {
+		d.NextSync = p.NextSync.In(loc).Format("Mon 2 Jan 15:04 MST")
 	}
 	for _, src := range p.Sources {
 		d.Sources = append(d.Sources, displaySource(src))
@@ -410,14 +433,14 @@ func (s *Server) pageSettings(w http.ResponseWriter, r *http.Request) {
 	settings, err := settingsFromForm(r.PostForm)
 	if err == nil {
 		patch.Settings = &settings
-		if tz := strings.TrimSpace(r.PostFormValue("timezone")); tz != "" {
+		if tz := strings.TrimSpace(r.PostForm.Get("timezone")); tz != "" {
 			patch.TimeZone = &tz
 		}
 		if _, ok := r.PostForm["sources"]; ok {
-			patch.Sources = append([]string{}, lines(r.PostFormValue("sources"))...)
+			patch.Sources = append([]string{}, lines(r.PostForm.Get("sources"))...)
 		}
 		if _, ok := r.PostForm["busy"]; ok {
-			patch.Busy = append([]string{}, lines(r.PostFormValue("busy"))...)
+			patch.Busy = append([]string{}, lines(r.PostForm.Get("busy"))...)
 		}
 		_, err = s.update(r.Context(), p.ID, patch)
 	}
@@ -468,7 +491,7 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if r.PostFormValue("confirm") != "yes" {
+	if r.PostForm.Get("confirm") != "yes" {
 		s.message(w, r, http.StatusBadRequest, "Not deleted", "Tick the box to confirm that the plan and its feed should be deleted.")
 		return
 	}
@@ -477,7 +500,7 @@ func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.LogAttrs(r.Context(), slog.LevelInfo, "plan deleted", slog.String("request_id", requestID(r.Context())), slog.String("plan_id", p.ID))
-	s.message(w, r, http.StatusOK, "Plan deleted", "The plan, its feed and its keys are gone. Calendar apps subscribed to the feed will stop receiving sessions.")
+	s.message(w, r, http.StatusOK, "Plan deleted", "The plan and its keys are gone. For 60 days its feed address answers a calendar with no sessions, so calendar apps subscribed to it clear them; then it stops working.")
 }
 
 // backToPlan answers a form with a redirect (POST, then GET): reloading

@@ -83,12 +83,16 @@ func TestPlanPage(t *testing.T) {
 		`kind-long`, `kind-easy`, `kind-hard`, // kinds
 		"Intervals 6x800m", "Long run 2h", // the runs
 		`name="token" value="` + token + `"`, // forms carry the token
+		`name="form_token" value="`,          // and a form token
 		`action="/plans/` + id + `/settings"`, `action="/plans/` + id + `/sync"`,
 		`action="/plans/` + id + `/feed-token"`, `action="/plans/` + id + `/delete"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("plan page lacks %q", want)
 		}
+	}
+	if n := strings.Count(body, `name="form_token"`); n != 4 {
+		t.Errorf("%d of the plan page's 4 forms carry a form token", n)
 	}
 	// Four weeks of seven days, Monday first, today marked.
 	if n := strings.Count(body, `<td class="day`); n != 28 {
@@ -240,7 +244,7 @@ func TestPageForms(t *testing.T) {
 	if b := string(readBody(t, res)); !strings.Contains(b, "Plan deleted") {
 		t.Errorf("delete page: %s", b)
 	}
-	wantStatus(t, e.do(http.MethodGet, "/feeds/"+nu+".ics", "", nil), http.StatusNotFound)
+	wantStatus(t, e.do(http.MethodGet, "/feeds/"+nu+".ics", "", nil), http.StatusOK) // empty, then 404 (TestDeletedFeed)
 	wantStatus(t, e.do(http.MethodGet, "/plans/"+id+"?token="+token, "", nil), http.StatusNotFound)
 }
 
@@ -271,11 +275,18 @@ func TestCreateFormErrors(t *testing.T) {
 			}
 		})
 	}
-	// The zone defaults to UTC when the field is left out.
+	// The zone is the calendar's own when the field is left out, else UTC.
 	res := e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}})
 	wantStatus(t, res, http.StatusSeeOther)
 	m := manageLink.FindStringSubmatch(res.Header.Get("Location"))
-	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "UTC" || p.Status != sync.StatusOK {
+	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "Europe/London" || p.Status != sync.StatusOK {
 		t.Errorf("plan from a form without zone: %+v %v", p, err)
+	}
+	e.cal.set([]byte(strings.Replace(string(runsICS(false)), "X-WR-TIMEZONE:Europe/London\r\n", "", 1)), http.StatusOK)
+	res = e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}})
+	wantStatus(t, res, http.StatusSeeOther)
+	m = manageLink.FindStringSubmatch(res.Header.Get("Location"))
+	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "UTC" {
+		t.Errorf("plan from a form without zone, calendar without one: %+v %v", p, err)
 	}
 }

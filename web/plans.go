@@ -29,6 +29,8 @@ type apiError struct {
 	Status int
 	Msg    string
 	Field  string
+	// RetryAfter, when set, is sent as Retry-After (429 and 503).
+	RetryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.Msg }
@@ -46,8 +48,36 @@ var (
 	// errNoPlan answers both an unknown plan and a wrong token, so a
 	// caller learns nothing about which plans exist.
 	errNoPlan = &apiError{Status: http.StatusNotFound, Msg: "not found"}
-	errBusy   = &apiError{Status: http.StatusServiceUnavailable, Msg: "a sync of this plan is running: try again in a few seconds"}
+	errBusy   = &apiError{Status: http.StatusServiceUnavailable, Msg: "a sync of this plan is running: try again in a few seconds",
+		RetryAfter: 5 * time.Second}
 )
+
+// unavailableError is a store that could not answer (down, unreachable,
+// timed out): the client sees 503 and Retry-After, since trying again is
+// the right move, and the cause is logged once at the edge.
+type unavailableError struct {
+	what string
+	err  error
+}
+
+func (e *unavailableError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() error { return e.err }
+
+// storeFailed wraps a store error that is not a plain "not found" or
+// "locked" answer; those keep their meaning.
+func storeFailed(what string, err error) error {
+	if err == nil || errors.Is(err, sync.ErrNotFound) || errors.Is(err, sync.ErrLocked) {
+		return err
+	}
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &unavailableError{what: what, err: err}
+}
+
+// storeRetryAfter is what a 503 for a store that is down asks clients to wait.
+const storeRetryAfter = 10 * time.Second
 
 // planInput is a plan as a runner describes it, before validation.
 type planInput struct {
@@ -59,8 +89,10 @@ type planInput struct {
 	GoogleToken []byte
 }
 
-// validate checks every field and names the first bad one.
-func (s *Server) validate(in *planInput, google bool) error {
+// validate checks every field and names the first bad one. With
+// zoneOptional an empty time zone passes: create then takes the
+// calendar's own (X-WR-TIMEZONE), as the CLI does.
+func (s *Server) validate(in *planInput, google, zoneOptional bool) error {
 	var fe *sync.FieldError
 	if lerr := s.Limits.CheckCalendars(in.Sources, in.Busy); errors.As(lerr, &fe) {
 		return badField(fe.Field, "%s", fe.Msg)
@@ -74,9 +106,10 @@ func (s *Server) validate(in *planInput, google bool) error {
 	}
 	in.TimeZone = strings.TrimSpace(in.TimeZone)
 	if in.TimeZone == "" {
-		return badField("timezone", "required (an IANA name such as Europe/London)")
-	}
-	if _, zerr := s.Zone(in.TimeZone); zerr != nil {
+		if !zoneOptional {
+			return badField("timezone", "required (an IANA name such as Europe/London)")
+		}
+	} else if _, zerr := s.Zone(in.TimeZone); zerr != nil {
 		return badField("timezone", "unknown time zone %q", in.TimeZone)
 	}
 	if _, serr := in.Settings.Apply(rules.DefaultSettings()); serr != nil {
@@ -135,15 +168,44 @@ type created struct {
 	ManageToken string `json:"manage_token"`
 	Status      string `json:"status"`
 	LastError   string `json:"last_error"`
+	// Warning says a calendar could not be read just now (a transient
+	// failure): the plan was made and its syncs keep trying.
+	Warning string `json:"warning,omitempty"`
 }
 
-// create stores a validated plan and queues its first sync, waiting at most
-// FirstSyncWait for it. The first sync runs in the worker pool like every
-// other, so creating plans cannot run more syncs at once than there are
-// workers. A first sync that fails still leaves the plan created, with
-// status "error" and the reason in last_error: the runner fixes the source
-// with PATCH (a transient failure is also retried on a backoff schedule).
-func (s *Server) create(r *http.Request, in planInput) (*created, error) {
+// createChecked makes a plan from validated input after reading its
+// calendars (firstContact), all within FirstSyncWait: a calendar that can
+// never be read is a 422 naming it and nothing is stored. An empty time
+// zone becomes the first calendar's own, else fallbackZone, else a 400.
+func (s *Server) createChecked(r *http.Request, in planInput, fallbackZone string) (*created, error) {
+	deadline := time.Now().Add(s.FirstSyncWait)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	warning, err := s.firstContact(ctx, &in)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if in.TimeZone == "" {
+		in.TimeZone = fallbackZone
+	}
+	if in.TimeZone == "" {
+		return nil, badField("timezone", "required: the calendar names no time zone (X-WR-TIMEZONE); give an IANA name such as Europe/London")
+	}
+	out, err := s.create(r, in, deadline)
+	if err != nil {
+		return nil, err
+	}
+	out.Warning = warning
+	return out, nil
+}
+
+// create stores a validated plan and queues its first sync, waiting for it
+// until deadline. The first sync runs in the worker pool like every other,
+// so creating plans cannot run more syncs at once than there are workers.
+// A first sync that fails still leaves the plan created, with status
+// "error" and the reason in last_error: the runner fixes the source with
+// PATCH (a transient failure is also retried on a backoff schedule).
+func (s *Server) create(r *http.Request, in planInput, deadline time.Time) (*created, error) {
 	ctx := r.Context()
 	id := newPlanID()
 	manage, feed := seal.NewToken(), seal.NewToken()
@@ -167,7 +229,7 @@ func (s *Server) create(r *http.Request, in planInput) (*created, error) {
 		}
 	}
 	if err := s.Store.CreatePlan(ctx, p); err != nil {
-		return nil, fmt.Errorf("create plan: %w", err)
+		return nil, storeFailed("create plan", err)
 	}
 	s.Log.LogAttrs(ctx, slog.LevelInfo, "plan created", slog.String("request_id", requestID(ctx)),
 		slog.String("plan_id", id), slog.Int("sources", len(p.Sources)), slog.Bool("google", p.GoogleTokenSealed != nil))
@@ -175,7 +237,7 @@ func (s *Server) create(r *http.Request, in planInput) (*created, error) {
 	// Should the queue refuse, the plan is due now and the scheduler
 	// queues it.
 	_ = s.enqueue(ctx, id)
-	status, lastError := s.awaitFirstSync(ctx, id)
+	status, lastError := s.awaitFirstSync(ctx, id, deadline)
 	out := &created{ID: id, FeedURL: s.feedURL(r, feed), ManageURL: s.manageURL(r, id, manage), ManageToken: manage,
 		Status: sync.StatusSyncing}
 	out.WebcalURL = webcalURL(out.FeedURL)
@@ -186,10 +248,10 @@ func (s *Server) create(r *http.Request, in planInput) (*created, error) {
 }
 
 // awaitFirstSync watches the store until the plan's first sync is recorded,
-// FirstSyncWait passes or the request ends, and returns the plan's status
-// and error then. The store is what a worker in another process writes to.
-func (s *Server) awaitFirstSync(ctx context.Context, id string) (status, lastError string) {
-	deadline := time.NewTimer(s.FirstSyncWait)
+// deadline passes or the request ends, and returns the plan's status and
+// error then. The store is what a worker in another process writes to.
+func (s *Server) awaitFirstSync(ctx context.Context, id string, until time.Time) (status, lastError string) {
+	deadline := time.NewTimer(max(0, time.Until(until)))
 	defer deadline.Stop()
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
 		p, err := s.Store.GetPlan(ctx, id)
@@ -210,29 +272,46 @@ func (s *Server) awaitFirstSync(ctx context.Context, id string) (status, lastErr
 }
 
 // authorize finds plan id and checks token against its manage token hash.
-// A missing token is 401 before anything is looked up; an unknown plan and
-// a wrong token are the same 404, and both compare a hash in constant time.
+// A missing token is 401 before anything is looked up. An unknown plan and
+// a wrong token are the same 404 after the same work: one lookup, one hash,
+// one constant-time comparison (against a dummy hash when there is no
+// plan), so neither the answer nor its time says whether the plan exists.
+// Each token has its own rate limit (TokenLimit).
 func (s *Server) authorize(ctx context.Context, id, token string) (*sync.PlanRecord, error) {
 	if token == "" {
 		return nil, errMissingToken
 	}
 	hash := seal.HashToken(token)
-	if !validPlanID(id) {
-		subtle.ConstantTimeCompare(hash, dummyHash)
-		return nil, errNoPlan
+	if wait := s.tokenLim.allow(tokenKey(hash), time.Now()); wait > 0 {
+		return nil, &apiError{Status: http.StatusTooManyRequests, Msg: "too many requests: slow down", RetryAfter: wait}
 	}
-	p, err := s.Store.GetPlan(ctx, id)
-	if errors.Is(err, sync.ErrNotFound) {
-		subtle.ConstantTimeCompare(hash, dummyHash)
-		return nil, errNoPlan
+	p, err := s.lookupPlan(ctx, id)
+	if err != nil && !errors.Is(err, sync.ErrNotFound) {
+		return nil, storeFailed("get plan", err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("get plan: %w", err)
-	}
-	if subtle.ConstantTimeCompare(hash, p.ManageTokenHash) != 1 {
+	if !tokenMatches(hash, p) {
 		return nil, errNoPlan
 	}
 	return p, nil
+}
+
+// lookupPlan reads plan id, keeping what cannot be an ID away from the
+// store (it cannot exist either).
+func (s *Server) lookupPlan(ctx context.Context, id string) (*sync.PlanRecord, error) {
+	if !validPlanID(id) {
+		return nil, sync.ErrNotFound
+	}
+	return s.Store.GetPlan(ctx, id)
+}
+
+// tokenMatches compares a token's hash with the plan's in constant time;
+// with no plan it compares with dummyHash, so both paths do the same work.
+func tokenMatches(hash []byte, p *sync.PlanRecord) bool {
+	want := dummyHash
+	if p != nil {
+		want = p.ManageTokenHash
+	}
+	return subtle.ConstantTimeCompare(hash, want) == 1 && p != nil
 }
 
 // dummyHash stands in for a plan that does not exist, so that path does
@@ -273,13 +352,13 @@ func (s *Server) update(ctx context.Context, id string, patch planPatch) (*sync.
 		if patch.Settings != nil {
 			in.Settings = mergeSettings(p.Settings, *patch.Settings)
 		}
-		if err := s.validate(&in, p.GoogleTokenSealed != nil); err != nil {
+		if err := s.validate(&in, p.GoogleTokenSealed != nil, false); err != nil {
 			return err
 		}
 		p.Sources, p.Busy, p.TimeZone, p.Settings = in.Sources, in.Busy, in.TimeZone, in.Settings
 		p.NextSync, p.Updated = s.Now(), s.Now()
 		if err := s.Store.UpdatePlan(ctx, p); err != nil {
-			return err
+			return storeFailed("update plan", err)
 		}
 		out = p
 		return nil
@@ -313,13 +392,15 @@ func (s *Server) rotate(ctx context.Context, id string) (string, error) {
 			return fmt.Errorf("seal feed token: %w", err)
 		}
 		p.FeedTokenHash, p.FeedTokenSealed, p.Updated = seal.HashToken(feed), sealed, s.Now()
-		return s.Store.UpdatePlan(ctx, p)
+		return storeFailed("update plan", s.Store.UpdatePlan(ctx, p))
 	})
 	return feed, err
 }
 
 // remove deletes the plan, its tokens, its feed and its state and, for a
-// Google-connected plan, our calendar in the runner's account. When Google
+// Google-connected plan, our calendar in the runner's account. Only the
+// feed token's hash stays, as a tombstone, so the feed clears subscribed
+// calendars for deletedFeedFor before it is 404. When Google
 // cannot be reached the plan stays, so deleting again finishes the job.
 func (s *Server) remove(ctx context.Context, id string) error {
 	return s.mutate(ctx, id, func(p *sync.PlanRecord) error {
@@ -332,7 +413,12 @@ func (s *Server) remove(ctx context.Context, id string) error {
 				return &apiError{Status: http.StatusBadGateway, Msg: "could not delete the Google calendar: try again later"}
 			}
 		}
-		return s.Store.DeletePlan(ctx, id)
+		// The tombstone goes first: should the delete fail, the plan and
+		// its feed are still there, and deleting again finishes the job.
+		if err := s.Store.PutFeedTombstone(ctx, p.FeedTokenHash, s.Now().Add(deletedFeedFor)); err != nil {
+			return storeFailed("feed tombstone", err)
+		}
+		return storeFailed("delete plan", s.Store.DeletePlan(ctx, id))
 	})
 }
 
@@ -351,7 +437,7 @@ func (s *Server) mutate(ctx context.Context, id string, f func(p *sync.PlanRecor
 		return errNoPlan
 	}
 	if err != nil {
-		return fmt.Errorf("get plan: %w", err)
+		return storeFailed("get plan", err)
 	}
 	if err := f(p); errors.Is(err, sync.ErrNotFound) {
 		return errNoPlan
@@ -371,7 +457,7 @@ func (s *Server) lockPlan(ctx context.Context, id string) (func(context.Context)
 			return unlock, nil
 		}
 		if !errors.Is(err, sync.ErrLocked) {
-			return nil, fmt.Errorf("lock plan: %w", err)
+			return nil, storeFailed("lock plan", err)
 		}
 		if time.Now().Add(delay).After(deadline) {
 			return nil, errBusy
@@ -409,7 +495,7 @@ func (s *Server) planJSON(ctx context.Context, id string) (*sync.PlanJSON, error
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get feed: %w", err)
+		return nil, storeFailed("get feed", err)
 	}
 	if len(f.PlanJSON) == 0 {
 		return nil, nil

@@ -12,10 +12,12 @@ package web
 import (
 	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	stdsync "sync"
@@ -44,6 +46,12 @@ type Queue interface {
 // is not an error.
 type GoogleUnlinker interface {
 	Unlink(ctx context.Context, p *sync.PlanRecord) error
+}
+
+// OutcomeMemory holds sync outcomes the store could not record;
+// *sync.Service is one.
+type OutcomeMemory interface {
+	Unrecorded(planID string) (sync.Outcome, bool)
 }
 
 // Limit is a per-client rate limit: Rate requests a second on average,
@@ -78,29 +86,57 @@ type Server struct {
 	// FirstSyncWait bounds how long creating a plan waits for its first
 	// sync before answering "syncing" [10s]. The sync goes on regardless.
 	FirstSyncWait time.Duration
-	// FeedLimit and APILimit are per client IP: feeds are polled by calendar
-	// apps [5/s, burst 60]; API calls and pages cost more [2/s, burst 20].
-	FeedLimit, APILimit Limit
-	// MaxClients bounds each rate limiter's table of client IPs [10000];
-	// the least recently seen client is forgotten first.
+	// FeedLimit is per feed token, never per client address: Google's and
+	// Apple's fetchers poll every user's feed from a few addresses [5/s,
+	// burst 60]. APILimit is per client address for API calls and pages
+	// [2/s, burst 20]. TokenLimit is per manage token, on top of APILimit,
+	// for the routes that carry one [APILimit].
+	FeedLimit, APILimit, TokenLimit Limit
+	// MaxClients bounds each rate limiter's table of clients [10000]; the
+	// least recently seen client is forgotten first.
 	MaxClients int
+	// TrustedProxies are the peers (a reverse proxy, a load balancer) whose
+	// X-Forwarded-For and Forwarded headers name the client. Empty: the
+	// headers are ignored and every client behind a proxy shares its limit.
+	TrustedProxies []netip.Prefix
+	// Fetcher reads a new plan's calendars before the plan is made, so a
+	// source that can never work is refused (422) instead of stored. Nil
+	// skips the check.
+	Fetcher SourceFetcher
+	// SeparateMetrics leaves /metrics off the main handler: it is served on
+	// its own listener (Metrics.Handler), out of the public's reach.
+	SeparateMetrics bool
 	// Limits bound each plan (sync.DefaultLimits); give the Service's, so
 	// what the API accepts is what a sync takes.
 	Limits sync.Limits
 	// LockWait is how long a change to a plan waits for a sync of it in
 	// flight before answering 503 [15s].
 	LockWait time.Duration
+	// Outcomes, when set, supplies the outcome of a sync the store could
+	// not record, shown in place of the record's.
+	Outcomes OutcomeMemory
+	// ReadyNotes are warnings /readyz adds to its body without failing
+	// ("Redis has no persistence: …").
+	ReadyNotes []string
+	// WriteProbeEvery is how often /readyz tries a small write to the
+	// store; answers in between reuse the last result [10s].
+	WriteProbeEvery time.Duration
 
 	once     stdsync.Once
 	handler  http.Handler
 	pages    *template.Template
 	feedLim  *limiter
 	apiLim   *limiter
-	gz       *gzipCache
-	mux      *http.ServeMux
-	bg       stdsync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	tokenLim *limiter
+	// crossOrigin refuses cross-site form posts; the public URL's origin
+	// and the request's own host are same-origin.
+	crossOrigin *http.CrossOriginProtection
+	gz          *gzipCache
+	probe       writeProbe
+	mux         *http.ServeMux
+	bg          stdsync.WaitGroup
+	bgCtx       context.Context
+	bgCancel    context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -135,22 +171,36 @@ func (s *Server) init() {
 	if s.APILimit.Rate == 0 {
 		s.APILimit = Limit{Rate: 2, Burst: 20}
 	}
+	if s.TokenLimit.Rate == 0 {
+		s.TokenLimit = s.APILimit
+	}
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
 	}
 	if s.LockWait <= 0 {
 		s.LockWait = 15 * time.Second
 	}
+	if s.WriteProbeEvery <= 0 {
+		s.WriteProbeEvery = 10 * time.Second
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
+	s.tokenLim = newLimiter(s.TokenLimit, s.MaxClients)
+	s.crossOrigin = http.NewCrossOriginProtection()
+	if s.PublicURL != "" {
+		if err := s.crossOrigin.AddTrustedOrigin(s.PublicURL); err != nil {
+			s.Log.Warn("public URL is not an origin: forms are checked against the request's host only", slog.Any("error", err))
+		}
+	}
 	s.gz = newGzipCache(64)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
 	mux := http.NewServeMux()
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.apiLim, h)) }
-	feed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.feedLim, h)) }
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.apiLim, s.clientIP, h)) }
+	feed := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.limit(s.feedLim, feedKey, h)) }
+	form := func(pattern string, h http.HandlerFunc) { api(pattern, s.pageForm(h)) }
 
 	api("POST /api/plans", s.apiCreate)
 	api("GET /api/plans/{id}", s.apiGet)
@@ -161,12 +211,12 @@ func (s *Server) init() {
 	feed("GET /feeds/{file}", s.serveFeed)
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
-	api("POST /plans", s.pageCreate)
+	form("POST /plans", s.pageCreate)
 	api("GET /plans/{id}", s.pagePlan)
-	api("POST /plans/{id}/settings", s.pageSettings)
-	api("POST /plans/{id}/sync", s.pageSync)
-	api("POST /plans/{id}/feed-token", s.pageRotate)
-	api("POST /plans/{id}/delete", s.pageDelete)
+	form("POST /plans/{id}/settings", s.pageSettings)
+	form("POST /plans/{id}/sync", s.pageSync)
+	form("POST /plans/{id}/feed-token", s.pageRotate)
+	form("POST /plans/{id}/delete", s.pageDelete)
 	api("GET /auth/google/start", s.googleStart)
 	api("GET /auth/google/callback", s.googleCallback)
 
@@ -174,7 +224,9 @@ func (s *Server) init() {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.Metrics.Handler())
+	if !s.SeparateMetrics {
+		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
 
@@ -207,14 +259,70 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	notes := strings.Join(s.ReadyNotes, "\n")
+	if notes != "" {
+		notes = "\n" + notes + "\n"
+	}
 	if err := s.Store.Ping(ctx); err != nil {
 		s.Log.LogAttrs(ctx, slog.LevelWarn, "store not reachable", slog.Any("error", err))
 		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte("store not reachable\n"))
+		w.Write([]byte("store not reachable\n" + notes))
 		return
 	}
-	w.Write([]byte("ok\n"))
+	// A store that reads but cannot write (a full disk) fails every sync
+	// while serving old feeds: not ready.
+	if err := s.probe.check(ctx, s.Store, s.Now(), s.WriteProbeEvery); err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "store not writable", slog.Any("error", err))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("store not writable: " + oneLine(err.Error()) + "\n" + notes))
+		return
+	}
+	w.Write([]byte("ok\n" + notes))
 }
+
+// writeProbe takes and releases a short lock, which is a write in every
+// store, at most once per interval; the result is kept in between.
+type writeProbe struct {
+	mu   stdsync.Mutex
+	at   time.Time
+	last error
+}
+
+func (p *writeProbe) check(ctx context.Context, st sync.Store, now time.Time, every time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && now.Sub(p.at) < every && now.Sub(p.at) >= 0 {
+		return p.last
+	}
+	p.at = now
+	unlock, err := st.Lock(ctx, "readyz-write-probe", 5*time.Second)
+	if errors.Is(err, sync.ErrLocked) {
+		err = nil // another process's probe wrote: the store takes writes
+	} else if err == nil {
+		err = unlock(ctx)
+	}
+	p.last = err
+	return err
+}
+
+// shown is p as the API and pages show it: with the outcome of a sync the
+// store could not record, and no next sync for a plan that waits for the
+// runner.
+func (s *Server) shown(p *sync.PlanRecord) *sync.PlanRecord {
+	cp := *p
+	if s.Outcomes != nil {
+		if o, ok := s.Outcomes.Unrecorded(p.ID); ok {
+			cp.Status, cp.LastError, cp.LastSync = o.Status, o.LastError, o.LastSync
+		}
+	}
+	if cp.NextSync.Equal(sync.Never) {
+		cp.NextSync = time.Time{}
+	}
+	return &cp
+}
+
+// oneLine keeps an error on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // notFound answers what no route took. The catch-all route hides the
 // mux's own 405s, so it asks the mux whether another method would match.

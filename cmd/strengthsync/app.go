@@ -8,14 +8,63 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is the module version Go stamped into the binary
+// ("v1.2.0", or a pseudo-version such as "v0.0.0-20261205…-abc1234…"),
+// "devel" when it stamped none: one token, fit for a User-Agent.
+var version = moduleVersion(debug.ReadBuildInfo())
+
+func moduleVersion(info *debug.BuildInfo, ok bool) string {
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "devel"
+	}
+	return info.Main.Version
+}
+
+// versionLine is what --version prints after the name: the module version
+// and the commit it was built from, "+dirty" when the work tree had
+// changes, and the commit's date: `v0.0.0-… (abc1234, 2026-12-05)`.
+func versionLine(info *debug.BuildInfo, ok bool) string {
+	v := moduleVersion(info, ok)
+	if !ok {
+		return v
+	}
+	var rev, when string
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	var extra []string
+	if rev != "" {
+		if len(rev) > 7 {
+			rev = rev[:7]
+		}
+		if dirty {
+			rev += "+dirty"
+		}
+		extra = append(extra, rev)
+	}
+	if t, err := time.Parse(time.RFC3339, when); err == nil {
+		extra = append(extra, t.UTC().Format("2006-01-02"))
+	}
+	if len(extra) > 0 {
+		v += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return v
+}
 
 // Env is the process's view of the world, injected so tests control it.
 type Env struct {
@@ -104,14 +153,19 @@ func (a *App) rootCmd() *cobra.Command {
 		Long: `strengthsync reads a runner's plan from a calendar, works out which days are hard,
 easy, long, race or rest, and places strength sessions where they help the running:
 on the hard days, never the day before a long run or race, never in a taper.`,
-		Version:       version,
+		Version:       versionLine(debug.ReadBuildInfo()),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	// Declared here so cobra does not add its -v shorthand: -v means
+	// --verbose in every command that has it.
+	root.Flags().Bool("version", false, "print the version and the commit it was built from")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(a.planCmd(), a.syncCmd())
 	root.AddCommand(a.googleCmds()...)
 	root.AddCommand(a.serviceCmds()...)
+	registerCompletions(root)
 	return root
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +61,10 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 		{"bad start", []string{"--from", "../../examples/runna-weekly.ics", "--start", "2026-02-30"}, []string{"--start", "2026-02-30"}},
 		{"bad zone", []string{"--from", "../../examples/runna-weekly.ics", "--tz", "Mars/Olympus"}, []string{"--tz", "Mars/Olympus"}},
 		{"bad policy", []string{"--from", "../../examples/runna-weekly.ics", "--policy", "both"}, []string{"--policy"}},
+		{"unknown lift in --5rm", []string{"--from", "../../examples/runna-weekly.ics", "--5rm", "bench pres=60"},
+			[]string{"--5rm", `unknown lift "bench pres"`, "known lifts: back squat, bench press,", "trap-bar deadlift"}},
+		{"unknown lift in --1rm", []string{"--from", "../../examples/runna-weekly.ics", "--1rm", "Trap-Bar  Deadlift=130", "--1rm", "squat=100"},
+			[]string{"--1rm", `unknown lift "squat"`, "back squat"}},
 		{"unknown flag", []string{"--from", "../../examples/runna-weekly.ics", "--bogus"}, []string{"bogus"}},
 		{"no source", []string{}, []string{"--from"}},
 	}
@@ -103,5 +109,64 @@ func TestBadInputKeepsWhatWasWritten(t *testing.T) {
 	after, _ := os.ReadFile(dest)
 	if string(before) != string(after) || len(after) == 0 {
 		t.Error("a failed sync changed the calendar already written")
+	}
+}
+
+// A bad --redis URL (or REDIS_URL) is named, but its password never
+// printed, however broken the URL is (url.Parse quotes it whole).
+func TestRedisURLErrorHidesPassword(t *testing.T) {
+	for _, tt := range []struct {
+		url, secret string
+	}{
+		{"redis://:hunter2@localhost:6379/abc", "hunter2"},
+		{"redis://:hunt%zzer2@localhost/0", "hunt%zzer2"},
+		{"redis://user:hunter2@local host/0", "hunter2"},
+		{"redis://u:hun%20ter2@[::1/0", "hun%20ter2"},
+		{"redis://hunter2@local host/0", "hunter2"},
+		{"redis://u:p\"w\\d@[::1/0", `p\"w\\d`},
+	} {
+		for _, cmd := range []string{"serve", "worker"} {
+			t.Run(cmd+" "+tt.url, func(t *testing.T) {
+				_, errs, code := run(t, cmd, "--redis", tt.url, "--data", t.TempDir())
+				if code != 2 || !strings.Contains(errs, "--redis") {
+					t.Errorf("exit %d, %q; want 2 naming --redis", code, errs)
+				}
+				if strings.Contains(errs, tt.secret) || strings.Contains(errs, "hunter2") {
+					t.Errorf("the password is in %q", errs)
+				}
+			})
+		}
+	}
+}
+
+// --to into a folder that is not there is bad usage that names the
+// folder, not a runtime failure on a temporary file.
+func TestSyncToMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	os.WriteFile(file, nil, 0o644)
+	for _, tt := range []struct{ to, want string }{
+		{filepath.Join(dir, "nope", "strength.ics"), "the folder " + filepath.Join(dir, "nope") + " does not exist"},
+		{filepath.Join(file, "strength.ics"), file + " is not a folder"},
+	} {
+		_, errs, code := run(t, "sync", "--from", "../../examples/runna-weekly.ics", "--to", tt.to, "--start", "2026-12-14")
+		if code != 2 || !strings.Contains(errs, "--to") || !strings.Contains(errs, tt.want) || strings.Contains(errs, ".tmp") {
+			t.Errorf("--to %s: exit %d, %q; want 2 and %q", tt.to, code, errs, tt.want)
+		}
+	}
+}
+
+// webcal:// to a server that speaks only plain HTTP says what happened and
+// what to type instead, as bad input.
+func TestWebcalToPlainHTTPServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, "../../examples/runna-weekly.ics")
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	_, errs, code := run(t, "plan", "--from", "webcal://"+host+"/runna.ics", "--allow-private-sources")
+	if code != 2 || !strings.Contains(errs, "answered plain HTTP on the https port (webcal:// means https://)") ||
+		!strings.Contains(errs, "use http://"+host+"/runna.ics if it has no https") || strings.Contains(errs, "check your connection") {
+		t.Errorf("exit %d, %q", code, errs)
 	}
 }

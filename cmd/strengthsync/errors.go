@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
@@ -23,4 +26,40 @@ func isBadInput(err error) bool {
 		return xe.Kind() == fetch.Permanent && xe.Status == 0
 	}
 	return false
+}
+
+// redactPassword hides the password of rawURL's userinfo wherever msg
+// holds it: errors from url.Parse and from client libraries quote the
+// URL whole, and it must not reach a terminal or a log. It works on URLs
+// too broken to parse, which are the ones that produce such errors. With
+// no colon in the userinfo the lone name may be a password
+// ("redis://secret@host"), so it is hidden too.
+func redactPassword(msg, rawURL string) string {
+	rest := rawURL
+	if _, after, ok := strings.Cut(rawURL, "://"); ok {
+		rest = after
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return msg
+	}
+	userinfo := rest[:at]
+	secret := userinfo
+	if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+		secret = pw
+	}
+	if secret == "" {
+		return msg
+	}
+	forms := []string{secret}
+	if u, err := url.PathUnescape(secret); err == nil && u != secret {
+		forms = append(forms, u)
+	}
+	if q := strconv.Quote(secret); q[1:len(q)-1] != secret {
+		forms = append(forms, q[1:len(q)-1]) // as %q writes it
+	}
+	for _, f := range forms {
+		msg = strings.ReplaceAll(msg, f, "xxxxx")
+	}
+	return msg
 }

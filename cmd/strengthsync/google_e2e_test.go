@@ -459,3 +459,26 @@ func TestGoogleConnectRefused(t *testing.T) {
 		t.Errorf("with a client file: exit %d, %q %q", code, out, errs)
 	}
 }
+
+// TestGoogleRevokedBeforeExpiry: the runner removes strengthsync in their
+// Google account while the saved access token has not expired. The API
+// answers 401; the command refreshes once, Google refuses the grant, and
+// the runner reads one line that tells them to connect again (exit 1), not
+// "googleapi: Error 401: Invalid Credentials".
+func TestGoogleRevokedBeforeExpiry(t *testing.T) {
+	w := newGoogleWorld(t)
+	w.connect()
+	w.sync()
+	w.srv.RevokeAll()
+	w.srv.ResetCounts()
+	_, errs, code := w.cli(nil, "sync", "--from", "google:primary", "--to", "google:new", "--start", "2026-03-02", "--weeks", "4")
+	if code != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("revoked: exit %d, %q", code, errs)
+	}
+	if !strings.Contains(errs, "strengthsync connect google") || strings.Contains(errs, "401") {
+		t.Errorf("revoked: %q", errs)
+	}
+	if n := w.srv.Count("oauth.token"); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+}

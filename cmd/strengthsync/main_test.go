@@ -1,17 +1,22 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/sync"
 )
@@ -89,6 +94,33 @@ var goldenCases = []struct {
 	{"trainingpeaks", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2027-01-25", "--weeks", "14"}},
 	{"higdon", []string{"--from", "../../examples/higdon-novice-half.ics", "--start", "2027-01-04", "--weeks", "12", "--level", "beginner"}},
 	{"separate", []string{"--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2026-11-30", "--weeks", "6", "--policy", "separate", "--5rm", "back squat=80", "--1rm", "trap-bar deadlift=130"}},
+	// A coach's 48-week plan with "run + gym" days and the runner's life in
+	// the same calendar: its start, then its B half marathon.
+	{"coach", []string{"--from", "../../examples/coach-48-week-run-gym.ics", "--start", "2026-12-28", "--weeks", "10"}},
+	{"coach-race", []string{"--from", "../../examples/coach-48-week-run-gym.ics", "--start", "2027-09-13", "--weeks", "6"}},
+	// Pfitzinger-style marathon plan with three tune-up races.
+	{"pfitzinger", []string{"--from", "../../examples/pfitzinger-18-55-marathon.ics", "--start", "2027-02-15", "--weeks", "12"}},
+	// A plan that starts 6 weeks before a half marathon.
+	{"half", []string{"--from", "../../examples/intervals-icu-6-weeks-to-half.ics", "--start", "2027-03-01", "--weeks", "8"}},
+}
+
+// TestSyncGoldenCalendars writes the new examples' sessions as .ics files
+// (validated by ical.js and python-icalendar in the ical package's tests).
+func TestSyncGoldenCalendars(t *testing.T) {
+	for _, tc := range goldenCases {
+		switch tc.name {
+		case "coach", "pfitzinger", "half":
+		default:
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "strength.ics")
+			if _, errs, code := run(t, append([]string{"sync", "--to", dest}, tc.args...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			golden(t, tc.name+".golden.ics", mustRead(t, dest))
+		})
+	}
 }
 
 func TestPlanGolden(t *testing.T) {
@@ -125,6 +157,7 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		}
 		Sessions []struct {
 			UID, Date, Start, End, Title, Phase, Reason string
+			Variant, Letter                             string
 			Exercises                                   []struct {
 				Name       string
 				Sets       *int
@@ -136,11 +169,17 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 			Wanted, Placed *int
 			Reason         string
 		} `json:"short_weeks"`
+		Races []struct {
+			Date, Title, Priority string
+			DistanceKm            *float64 `json:"distance_km"`
+			TaperFrom             string   `json:"taper_from"`
+			RecoveryTo            string   `json:"recovery_to"`
+		}
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Timezone == "" || p.Days == nil || p.Sessions == nil || p.ShortWeeks == nil {
+	if p.Timezone == "" || p.Days == nil || p.Sessions == nil || p.ShortWeeks == nil || p.Races == nil {
 		t.Fatalf("missing top-level fields in %s", data[:min(200, len(data))])
 	}
 	start, weeks := "", 8
@@ -177,6 +216,9 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		if s.UID == "" || s.Title == "" || s.Phase == "" || s.Reason == "" || len(s.Exercises) == 0 {
 			t.Errorf("incomplete session %+v", s)
 		}
+		if (s.Letter != "A" && s.Letter != "B") || s.Letter != s.Variant {
+			t.Errorf("session %s: letter %q, variant %q", s.Date, s.Letter, s.Variant)
+		}
 		for _, e := range s.Exercises {
 			if e.Name == "" || e.Sets == nil || e.Reps == "" {
 				t.Errorf("incomplete exercise %+v", e)
@@ -186,6 +228,16 @@ func checkJSONContract(t *testing.T, data []byte, args []string) {
 		en, err2 := time.Parse(time.RFC3339, s.End)
 		if err1 != nil || err2 != nil || !en.After(st) || st.Format("2006-01-02") != s.Date {
 			t.Errorf("session times %s–%s on %s", s.Start, s.End, s.Date)
+		}
+	}
+	for _, r := range p.Races {
+		for _, d := range []string{r.Date, r.TaperFrom, r.RecoveryTo} {
+			if _, err := time.Parse("2006-01-02", d); err != nil && d != "" {
+				t.Errorf("race %+v: date %q is not YYYY-MM-DD", r, d)
+			}
+		}
+		if r.Date == "" || r.Title == "" || (r.DistanceKm != nil && *r.DistanceKm <= 0) {
+			t.Errorf("incomplete race %+v", r)
 		}
 	}
 	for _, w := range p.ShortWeeks {
@@ -359,7 +411,8 @@ func TestDryRunListsChangesAndWritesNothing(t *testing.T) {
 		t.Fatal(errs)
 	}
 	before, _ := os.ReadFile(dest)
-	out, errs, code := run(t, append(base, "--start", "2027-02-08", "--dry-run")...)
+	// One session a week instead of two: sessions come, move and go.
+	out, errs, code := run(t, append(base, "--start", "2027-02-01", "--per-week", "1", "--dry-run")...)
 	if code != 0 {
 		t.Fatal(errs)
 	}
@@ -370,4 +423,241 @@ func TestDryRunListsChangesAndWritesNothing(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("--dry-run wrote the file")
 	}
+}
+
+func TestVersionLine(t *testing.T) {
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	tests := []struct {
+		info *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{nil, false, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "devel"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T10:11:12Z", "vcs.modified", "false")},
+			true, "v1.2.0 (abc1234, 2026-12-05)"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261205101112-abc1234def56+dirty"}, Settings: settings("vcs.revision", "abc1234def5678", "vcs.time", "2026-12-05T23:11:12-02:00", "vcs.modified", "true")},
+			true, "v0.0.0-20261205101112-abc1234def56+dirty (abc1234+dirty, 2026-12-06)"},
+	}
+	for _, tt := range tests {
+		if got := versionLine(tt.info, tt.ok); got != tt.want {
+			t.Errorf("versionLine = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// --version prints the version; -v is never the version (it is --verbose
+// wherever it exists).
+func TestVersionFlag(t *testing.T) {
+	out, errs, code := run(t, "--version")
+	if code != 0 || out != "strengthsync "+versionLine(debug.ReadBuildInfo())+"\n" || strings.Contains(out, " dev\n") {
+		t.Errorf("--version: exit %d, %q %q", code, out, errs)
+	}
+	out, errs, code = run(t, "-v")
+	if code != 2 || strings.Contains(out, "strengthsync ") || !strings.Contains(errs, "-v") {
+		t.Errorf("-v at the top: exit %d, %q %q; want a usage error", code, out, errs)
+	}
+}
+
+// Shell completion offers the values of --policy, --level and --tz.
+func TestCompletionOffersValues(t *testing.T) {
+	complete := func(args ...string) []string {
+		out, errs, code := run(t, append([]string{cobra.ShellCompRequestCmd}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[:len(lines)-1] // the last line is the directive
+	}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"plan", "--policy", ""}, []string{"stack", "separate"}},
+		{[]string{"sync", "--policy", "se"}, []string{"separate"}},
+		{[]string{"plan", "--level", ""}, []string{"beginner", "intermediate", "advanced"}},
+		{[]string{"sync", "--level", "Adv"}, []string{"advanced"}},
+	} {
+		if got := complete(tt.args...); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%v: offered %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	if len(zoneNames()) == 0 {
+		t.Skip("no zone database on this machine to list --tz names from")
+	}
+	got := complete("plan", "--tz", "europe/l")
+	if !slices.Contains(got, "Europe/London") || !slices.Contains(got, "Europe/Lisbon") ||
+		slices.ContainsFunc(got, func(s string) bool { return !strings.HasPrefix(s, "Europe/L") }) {
+		t.Errorf("--tz europe/l offered %q", got)
+	}
+	for _, z := range complete("plan", "--tz", "") {
+		if strings.HasPrefix(z, "posix") || strings.HasPrefix(z, "right/") || strings.Contains(z, ".") {
+			t.Errorf("--tz offers %q, not a zone name", z)
+		}
+	}
+}
+
+// zoneNames reads a zip named by $ZONEINFO, as Go does, and keeps only
+// zone names.
+func TestZoneNamesFromZip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zoneinfo.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, name := range []string{"Europe/London", "zone.tab", "posix/Europe/London", "America/Argentina/Buenos_Aires", "UTC", "tzdata.zi"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("TZif"))
+	}
+	zw.Close()
+	f.Close()
+	t.Setenv("ZONEINFO", path)
+	want := []string{"America/Argentina/Buenos_Aires", "Europe/London", "UTC"}
+	if got := zoneNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("zoneNames = %q, want %q", got, want)
+	}
+}
+
+// SPEC §6 "History is the runner's": a sync whose window starts later
+// leaves the sessions before it exactly as they were written (content,
+// SEQUENCE, LAST-MODIFIED), plans around them in the week it cuts, and
+// resyncing the same window changes no byte.
+func TestSyncKeepsThePast(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "strength.ics")
+	base := []string{"sync", "--to", dest, "--from", "../../examples/trainingpeaks-marathon.ics", "--weeks", "4"}
+	if _, errs, code := run(t, append(base, "--start", "2027-01-25")...); code != 0 {
+		t.Fatal(errs)
+	}
+	first, _ := os.ReadFile(dest)
+	// A Wednesday: the week 2027-W05 is cut, its Tuesday session is past.
+	later := append(base, "--start", "2027-02-03")
+	out, errs, code := run(t, later...)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if strings.Contains(out, "  - ") {
+		t.Errorf("the later sync removed sessions:\n%s", out)
+	}
+	second, _ := os.ReadFile(dest)
+	cutoff := time.Date(2027, 2, 3, 0, 0, 0, 0, mustLoadZone(t, "Europe/London"))
+	past := 0
+	after := events(t, second)
+	for uid, w := range events(t, first) {
+		if !w.Start.Before(cutoff) {
+			continue
+		}
+		past++
+		got, ok := after[uid]
+		if !ok {
+			t.Errorf("past session %s (%s) disappeared", uid, w.Start)
+			continue
+		}
+		if !got.Start.Equal(w.Start) || !got.End.Equal(w.End) || !got.LastModified.Equal(w.LastModified) ||
+			got.Summary != w.Summary || got.Description != w.Description || got.Sequence != w.Sequence ||
+			got.Hash != w.Hash || got.Slot != w.Slot {
+			t.Errorf("past session %s changed:\n got %+v\nwant %+v", uid, got, w)
+		}
+		if !bytes.Contains(second, veventText(t, first, uid)) {
+			t.Errorf("past session %s was rewritten differently", uid)
+		}
+	}
+	if past < 3 {
+		t.Fatalf("only %d sessions before the cut; the fixture no longer tests anything", past)
+	}
+	// The cut week keeps at most two sessions (H7) and no UID twice.
+	weeks := map[string]int{}
+	for _, w := range after {
+		week, _, _ := w.WeekOrdinal()
+		weeks[week]++
+	}
+	for week, n := range weeks {
+		if n > 2 {
+			t.Errorf("week %s holds %d sessions", week, n)
+		}
+	}
+	if n := strings.Count(string(second), "BEGIN:VEVENT"); n != len(after) {
+		t.Errorf("%d events for %d UIDs", n, len(after))
+	}
+
+	if _, errs, code := run(t, later...); code != 0 {
+		t.Fatal(errs)
+	}
+	third, _ := os.ReadFile(dest)
+	if !bytes.Equal(third, second) {
+		t.Error("an unchanged resync rewrote the file")
+	}
+}
+
+func mustLoadZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// events reads our sessions in a written calendar, by UID.
+func events(t *testing.T, data []byte) map[string]ical.Written {
+	t.Helper()
+	cal, err := ical.Parse("strength.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]ical.Written{}
+	for _, w := range cal.Ours() {
+		m[w.UID] = w
+	}
+	return m
+}
+
+// veventText is the text of the VEVENT holding uid, from its UID line on.
+func veventText(t *testing.T, data []byte, uid string) []byte {
+	t.Helper()
+	i := bytes.Index(data, []byte("UID:"+uid+"\r\n"))
+	if i < 0 {
+		t.Fatalf("no event %s", uid)
+	}
+	j := bytes.Index(data[i:], []byte("END:VEVENT"))
+	return data[i : i+j]
+}
+
+// The same rule after the window's end: a shorter sync leaves the weeks
+// it no longer plans as they were.
+func TestSyncKeepsSessionsAfterItsWindow(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "strength.ics")
+	base := []string{"sync", "--to", dest, "--from", "../../examples/trainingpeaks-marathon.ics", "--start", "2027-01-25"}
+	if _, errs, code := run(t, append(base, "--weeks", "6")...); code != 0 {
+		t.Fatal(errs)
+	}
+	first := events(t, mustRead(t, dest))
+	out, errs, code := run(t, append(base, "--weeks", "2")...)
+	if code != 0 || strings.Contains(out, "  - ") {
+		t.Fatalf("exit %d, %s\n%s", code, errs, out)
+	}
+	second := events(t, mustRead(t, dest))
+	if len(second) != len(first) {
+		t.Errorf("%d sessions before, %d after the shorter sync", len(first), len(second))
+	}
+	for uid, w := range first {
+		if g, ok := second[uid]; !ok || g.Hash != w.Hash || g.Sequence != w.Sequence || !g.Start.Equal(w.Start) {
+			t.Errorf("session %s of %s left or changed", uid, w.Start.Format("Mon 2 Jan"))
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

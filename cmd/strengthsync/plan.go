@@ -28,6 +28,7 @@ type planFlags struct {
 
 	// settings, applied over the config file only when given.
 	perWeek, taper, recovery         int
+	fill                             bool
 	policy, at, duration, gap        string
 	window, level, weekdays, started string
 	fiveRM, oneRM                    []string
@@ -57,8 +58,10 @@ func (f *planFlags) register(cmd *cobra.Command, withTo bool) {
 	fl.StringVar(&f.gap, "gap", "3h", "minimum time from the end of a run to the session")
 	fl.StringVar(&f.window, "window", "06:00-21:00", "allowed time of day")
 	fl.StringVar(&f.weekdays, "weekdays", "mon,tue,wed,thu,fri,sat,sun", "allowed weekdays")
-	fl.IntVar(&f.taper, "taper", 7, "days before a race without strength")
-	fl.IntVar(&f.recovery, "recovery", 2, "days after a race without strength")
+	fl.IntVar(&f.taper, "taper", 7, "days before an A race without strength (B races 3, C races 1)")
+	fl.IntVar(&f.recovery, "recovery", rules.RecoveryByDistance, "days after every race without strength, instead of by each race's distance (2 to 21 days)")
+	fl.Lookup("recovery").DefValue = "by distance"
+	fl.BoolVar(&f.fill, "fill", false, "treat dates no run calendar covers as rest days")
 	fl.StringVar(&f.level, "level", "intermediate", "beginner, intermediate or advanced")
 	fl.StringVar(&f.started, "started", "", "when you began strength training with this plan, YYYY-MM-DD (beginner stages count from it)")
 	fl.StringArrayVar(&f.fiveRM, "5rm", nil, `a 5-rep max, "back squat=80" (kg; repeatable)`)
@@ -111,6 +114,9 @@ func (f *planFlags) settings(cmd *cobra.Command) (rules.Settings, string, error)
 	if changed("recovery") {
 		j.Recovery = &f.recovery
 	}
+	if changed("fill") {
+		j.Fill = &f.fill
+	}
 	if changed("level") {
 		j.Level = &f.level
 	}
@@ -158,6 +164,9 @@ func parseMaxes(flag string, vals []string) (map[string]float64, error) {
 		var x float64
 		if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kg), "kg"), &x); !ok || err != nil || strings.TrimSpace(name) == "" {
 			return nil, usageErr(fmt.Errorf("--%s: %q is not lift=kg", flag, v))
+		}
+		if err := checkLift(flag, v, name); err != nil {
+			return nil, err
 		}
 		m[strings.TrimSpace(name)] = x
 	}

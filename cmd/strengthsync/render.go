@@ -26,6 +26,9 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 	bw := &errWriter{w: w}
 	end := p.Start.AddDays(7*p.Weeks - 1)
 	bw.printf("Strength plan %s – %s (%s), %d session(s)\n", p.Start.Short(), end.Short(), p.Timezone, len(p.Sessions))
+	for _, warn := range p.Warnings {
+		bw.printf("warning: %s\n", warn)
+	}
 	byDate := map[rules.Date][]rules.Session{}
 	for _, s := range p.Sessions {
 		byDate[s.Date] = append(byDate[s.Date], s)
@@ -67,6 +70,9 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 		}
 		if verbose && d.Kind != rules.KindRest {
 			bw.printf("  %s  %-5s  (%s)\n", strings.Repeat(" ", 10), "", d.Reason)
+		}
+		if verbose && len(byDate[d.Date]) == 0 && d.Note != "" {
+			bw.printf("  %s  %-5s  note: %s\n", strings.Repeat(" ", 10), "", d.Note)
 		}
 		lastOfWeek := i == len(p.Days)-1 || p.Days[i+1].Date.Week() != week
 		if sw, ok := short[week]; ok && lastOfWeek {
@@ -157,7 +163,10 @@ func writeChanges(w io.Writer, res *sync.Result, dest string, dryRun bool) error
 		bw.printf("  - %s  %s\n", when(ch.From), ch.Title)
 	}
 	for _, sw := range res.Plan.ShortWeeks {
-		bw.printf("  short week %s, %s\n", sw.Week, sw.Reason)
+		bw.printf("  short week: %s\n", sw.Reason)
+	}
+	for _, warn := range res.Plan.Warnings {
+		bw.printf("  warning: %s\n", warn)
 	}
 	return bw.err
 }

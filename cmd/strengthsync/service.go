@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,7 +52,12 @@ type serviceFlags struct {
 	claimIdle    time.Duration
 	metricsAddr  string
 	credentials  string
-	limits       sync.Limits
+	// requireDurable refuses a Redis that would lose plans on restart.
+	requireDurable bool
+	// trustedProxies is --trusted-proxies (or STRENGTHSYNC_TRUSTED_PROXIES).
+	trustedProxies string
+	proxies        []netip.Prefix
+	limits         sync.Limits
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -72,8 +78,12 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 	fl.IntVar(&f.limits.Events, "max-events", d.Events, "events read for one plan in its weeks, all calendars together, recurrences expanded")
 	fl.IntVar(&f.limits.SourceBytes, "max-source-bytes", d.SourceBytes, "bytes of all calendars of one plan together, as fetched")
 	fl.IntVar(&f.limits.PlanBytes, "max-plan-bytes", d.PlanBytes, "bytes a plan may store of its plan JSON and of its feed, each")
+	fl.BoolVar(&f.requireDurable, "require-durable-redis", false,
+		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", "",
+		"serve /metrics (and /healthz) on this address instead of the main one; a worker serves none when empty")
 }
 
 func (a *App) serveCmd() *cobra.Command {
@@ -93,6 +103,9 @@ SIGTERM stops accepting, finishes the requests and syncs in flight, and exits 0.
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	cmd.Flags().StringVar(&f.publicURL, "public-url", "",
 		"where runners reach the service (https://strength.example), for feed links and Google's redirect; default http://localhost:PORT")
+	cmd.Flags().StringVar(&f.trustedProxies, "trusted-proxies", "",
+		"CIDRs or addresses of reverse proxies whose X-Forwarded-For / Forwarded name the client (10.0.0.0/8,127.0.0.1); "+
+			"default $STRENGTHSYNC_TRUSTED_PROXIES, else none")
 	return cmd
 }
 
@@ -112,7 +125,6 @@ SIGTERM finishes the syncs in flight and exits 0.`,
 	a.commonServiceFlags(cmd, f)
 	cmd.Flags().DurationVar(&f.claimIdle, "claim-idle", time.Minute,
 		"how long a job held by a silent (dead) worker waits before another worker takes it")
-	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics and /healthz of this worker here (off when empty)")
 	return cmd
 }
 
@@ -123,7 +135,7 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	}
 	if f.redisURL != "" {
 		if _, err := redis.ParseURL(f.redisURL); err != nil {
-			return usageErr(fmt.Errorf("--redis: %v", err))
+			return usageErr(fmt.Errorf("--redis: %s", redactPassword(err.Error(), f.redisURL)))
 		}
 	}
 	if f.every < time.Second {
@@ -153,6 +165,17 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.data == "" {
 		return usageErr(errors.New("--data: no data directory"))
 	}
+	if f.requireDurable && f.redisURL == "" {
+		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
+	}
+	if f.trustedProxies == "" {
+		f.trustedProxies = getenv("STRENGTHSYNC_TRUSTED_PROXIES")
+	}
+	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
+	if err != nil {
+		return usageErr(fmt.Errorf("--trusted-proxies: %v", err))
+	}
+	f.proxies = proxies
 	return nil
 }
 
@@ -165,6 +188,8 @@ type parts struct {
 	metrics *web.Metrics
 	svc     *sync.Service
 	google  *googleSetup // nil when no OAuth client is configured
+	// notes are standing warnings for /readyz ("Redis has no persistence").
+	notes []string
 }
 
 func (p *parts) close() {
@@ -203,6 +228,15 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 		if err := p.store.Ping(pctx); err != nil {
 			p.close()
 			return nil, fmt.Errorf("redis %s: %w", opts.Addr, err)
+		}
+		d := redisstore.CheckDurability(pctx, p.rdb)
+		if f.requireDurable && !d.Durable() {
+			p.close()
+			return nil, usageErr(fmt.Errorf("--require-durable-redis: %s", d.Warning()))
+		}
+		if w := d.Warning(); w != "" {
+			p.log.Warn(w, slog.String("redis", opts.Addr))
+			p.notes = append(p.notes, "warning: "+w)
 		}
 	} else {
 		path := filepath.Join(f.data, "strengthsync.db")
@@ -243,6 +277,9 @@ func handler(p *parts) queue.Handler {
 		if errors.Is(err, sync.ErrNotFound) {
 			return nil // deleted since it was queued
 		}
+		if errors.Is(err, oauth.ErrRevoked) {
+			return nil // recorded as needs_reconnect: only the runner can fix it
+		}
 		return err
 	})
 }
@@ -277,7 +314,15 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 	}
 	p.metrics = web.NewMetrics(q)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation, Limits: p.svc.Limits,
-		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics}
+		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
+		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
+	if f.metricsAddr != "" {
+		ms, err := metricsServer(f.metricsAddr, p)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+	}
 	if p.google != nil {
 		p.google.metrics = p.metrics
 		srv.Google = &web.GoogleAuth{Config: oauth.Config(p.google.cred, p.google.ends, public+"/auth/google/callback"),
@@ -375,7 +420,7 @@ func (a *App) worker(ctx context.Context, f *serviceFlags) error {
 	return nil
 }
 
-// metricsServer serves a worker's /metrics and /healthz.
+// metricsServer serves /metrics and /healthz on a listener of their own.
 func metricsServer(addr string, p *parts) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -442,12 +487,24 @@ func (g *googleSetup) httpClient() *http.Client {
 const tokenKey = "service/google-token"
 
 func (g *googleSetup) token(ctx context.Context, p *sync.PlanRecord, state sync.StateStore) (*oauth2.Token, error) {
-	sealed := p.GoogleTokenSealed
-	if b, ok, err := state.Get(ctx, tokenKey); err != nil {
+	tok, err := g.open(p, p.GoogleTokenSealed)
+	if err != nil {
 		return nil, err
-	} else if ok {
-		sealed = b
 	}
+	b, ok, err := state.Get(ctx, tokenKey)
+	if err != nil || !ok {
+		return tok, err
+	}
+	refreshed, err := g.open(p, b)
+	// A refreshed token belongs to the grant it was refreshed from: after a
+	// reconnect the record holds a new grant, and the old one is dead.
+	if err != nil || refreshed.RefreshToken != tok.RefreshToken {
+		return tok, nil
+	}
+	return refreshed, nil
+}
+
+func (g *googleSetup) open(p *sync.PlanRecord, sealed []byte) (*oauth2.Token, error) {
 	plain, err := g.sealer.Open(sealed, []byte(p.ID))
 	if err != nil {
 		return nil, fmt.Errorf("google token: %w", err)
@@ -468,20 +525,19 @@ func (g *googleSetup) client(ctx context.Context, p *sync.PlanRecord, state sync
 	base := g.httpClient()
 	// Refreshes outlive the call that made the client: a context of their own.
 	rctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
-	src := &savingSource{src: oauth.Config(g.cred, g.ends, "").TokenSource(rctx, tok), last: tok.AccessToken,
-		save: func(t *oauth2.Token) {
-			b, err := json.Marshal(t)
-			if err == nil {
-				b, err = g.sealer.Seal(b, []byte(p.ID))
-			}
-			if err == nil {
-				err = state.Put(context.Background(), tokenKey, b)
-			}
-			if err != nil {
-				g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
-			}
-		}}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
+	src := oauth.NewSource(rctx, oauth.Config(g.cred, g.ends, ""), tok, func(t *oauth2.Token) {
+		b, err := json.Marshal(t)
+		if err == nil {
+			b, err = g.sealer.Seal(b, []byte(p.ID))
+		}
+		if err == nil {
+			err = state.Put(context.Background(), tokenKey, b)
+		}
+		if err != nil {
+			g.log.Warn("refreshed google token not saved", slog.String("plan_id", p.ID), slog.Any("error", err))
+		}
+	})
+	hc := &http.Client{Transport: &oauth.Transport{Source: src, Base: base.Transport}, Timeout: time.Minute}
 	c, err := google.New(ctx, google.Options{HTTPClient: hc, APIURL: g.ends.APIURL, State: state, Backoff: g.backoff, Log: g.log})
 	if err != nil {
 		return nil, nil, err
@@ -563,32 +619,4 @@ func deleteCalendar(ctx context.Context, hc *http.Client, apiURL, id string) err
 		return nil
 	}
 	return err
-}
-
-// savingSource saves each new token it hands out and turns Google's
-// invalid_grant into oauth.ErrRevoked, the message the runner sees.
-type savingSource struct {
-	src  oauth2.TokenSource
-	save func(*oauth2.Token)
-	mu   stdsync.Mutex
-	last string
-}
-
-func (s *savingSource) Token() (*oauth2.Token, error) {
-	t, err := s.src.Token()
-	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
-			return nil, oauth.ErrRevoked
-		}
-		return nil, err
-	}
-	s.mu.Lock()
-	changed := t.AccessToken != s.last
-	s.last = t.AccessToken
-	s.mu.Unlock()
-	if changed {
-		s.save(t)
-	}
-	return t, nil
 }

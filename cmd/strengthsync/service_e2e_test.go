@@ -191,6 +191,9 @@ func svcDo(t *testing.T, method, u, token string, body any, hdr ...string) (*htt
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json") // the API takes nothing else
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -487,11 +490,12 @@ func (s *svcServe) exercise(t *testing.T, cal *svcCal) {
 	if res, _ := s.feed(t, p); res.StatusCode != http.StatusOK {
 		t.Errorf("new feed: %d, want 200", res.StatusCode)
 	}
-	// 4d. Deletion: the feed is 404 and the plan is gone.
+	// 4d. Deletion: the plan is gone; its feed is an empty calendar that
+	// clears subscribed apps (for 60 days, then 404).
 	r, b = svcDo(t, http.MethodDelete, s.base+"/api/plans/"+p.ID, p.ManageToken, nil)
 	svcWant(t, r, b, http.StatusNoContent)
-	if res, _ := s.feed(t, p); res.StatusCode != http.StatusNotFound {
-		t.Errorf("deleted plan's feed: %d, want 404", res.StatusCode)
+	if res, ours := s.feed(t, p); res.StatusCode != http.StatusOK || len(ours) != 0 {
+		t.Errorf("deleted plan's feed: %d with %d sessions, want 200 with none", res.StatusCode, len(ours))
 	}
 	if r, _ := svcDo(t, http.MethodGet, s.base+"/api/plans/"+p.ID, p.ManageToken, nil); r.StatusCode != http.StatusNotFound {
 		t.Errorf("deleted plan: %d, want 404", r.StatusCode)
@@ -535,7 +539,22 @@ func newSvcGoogle(t *testing.T) *svcGoogle {
 // connect walks the web consent flow: start, Google's page, callback.
 func (g *svcGoogle) connect(t *testing.T, s *svcServe) svcPlan {
 	t.Helper()
-	res, body := svcDo(t, http.MethodGet, s.base+"/auth/google/start?timezone=Europe/London&per_week=2&policy=stack", "", nil)
+	loc := g.consent(t, s, "/auth/google/start?timezone=Europe/London&per_week=2&policy=stack")
+	m := regexp.MustCompile(`^/plans/([a-v0-9]+)\?token=([A-Za-z0-9_-]{43})&done=created$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("callback went to %q", loc)
+	}
+	p := svcPlan{ID: m[1], ManageToken: m[2]}
+	v := s.view(t, p)
+	p.FeedURL, p.Status, p.LastError = v.FeedURL, v.Status, v.LastError
+	return p
+}
+
+// consent follows start (a path on serve) to Google's consent page and
+// back to the callback, and returns where the callback sends the runner.
+func (g *svcGoogle) consent(t *testing.T, s *svcServe, start string) string {
+	t.Helper()
+	res, body := svcDo(t, http.MethodGet, s.base+start, "", nil)
 	svcWant(t, res, body, http.StatusFound)
 	cookies := res.Cookies()
 	res, body = svcDo(t, http.MethodGet, res.Header.Get("Location"), "", nil)
@@ -552,14 +571,7 @@ func (g *svcGoogle) connect(t *testing.T, s *svcServe) svcPlan {
 	b, _ := io.ReadAll(cb.Body)
 	cb.Body.Close()
 	svcWant(t, cb, b, http.StatusSeeOther)
-	m := regexp.MustCompile(`^/plans/([a-v0-9]+)\?token=([A-Za-z0-9_-]{43})&done=created$`).FindStringSubmatch(cb.Header.Get("Location"))
-	if m == nil {
-		t.Fatalf("callback went to %q", cb.Header.Get("Location"))
-	}
-	p := svcPlan{ID: m[1], ManageToken: m[2]}
-	v := s.view(t, p)
-	p.FeedURL, p.Status, p.LastError = v.FeedURL, v.Status, v.LastError
-	return p
+	return cb.Header.Get("Location")
 }
 
 // strength returns the calendar the service created and its events.
@@ -596,9 +608,16 @@ func (g *svcGoogle) check(t *testing.T, s *svcServe, p svcPlan) []*calendar.Even
 }
 
 // coachEasesTuesdays turns every Tuesday interval session easy.
-func (g *svcGoogle) coachEasesTuesdays(t *testing.T) {
+func (g *svcGoogle) coachEasesTuesdays(t *testing.T) { g.coachSetsTuesdays(t, true) }
+
+// coachSetsTuesdays makes every Tuesday session easy, or intervals again.
+func (g *svcGoogle) coachSetsTuesdays(t *testing.T, easy bool) {
+	summary := "Intervals 6x800m"
+	if easy {
+		summary = "Easy run 40 min"
+	}
 	for _, id := range g.tue {
-		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = "Easy run 40 min" }); err != nil {
+		if err := g.fake.EditEvent("primary", id, func(e *calendar.Event) { e.Summary = summary }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -62,6 +65,21 @@ func (a *App) sink(ctx context.Context, spec string) (sync.Sink, error) {
 		return nil, usageErr(fmt.Errorf("--to: %q: write to a file or a Google calendar; to publish a feed, run strengthsync serve", spec))
 	case !strings.HasSuffix(strings.ToLower(spec), ".ics"):
 		return nil, usageErr(fmt.Errorf("--to: %q: the file name must end in .ics", spec))
+	}
+	// Check the folder now: the write happens last, after fetching, and
+	// would fail on a temporary file's name the runner never chose.
+	dir := filepath.Dir(spec)
+	switch st, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usageErr(fmt.Errorf("--to: %q: the folder %s does not exist", spec, dir))
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is in the message already
+		}
+		return nil, usageErr(fmt.Errorf("--to: %q: cannot use the folder %s: %w", spec, dir, err))
+	case !st.IsDir():
+		return nil, usageErr(fmt.Errorf("--to: %q: %s is not a folder", spec, dir))
 	}
 	return sync.FileSink{Path: spec, Now: a.Now}, nil
 }

@@ -174,6 +174,12 @@ func transportError(ctx context.Context, red string, timeout, connectTimeout tim
 		return permanent(red, "no such host in "+red, "check the address for typos", err)
 	case errors.As(err, &dnsErr):
 		return transient(red, "cannot look up the host of "+red, "check your connection and try again", err)
+	case errors.Is(err, http.ErrSchemeMismatch):
+		// A TLS handshake answered with "HTTP/": the server speaks only
+		// plain HTTP where webcal:// and https:// expect TLS.
+		_, rest, _ := strings.Cut(red, "://")
+		return permanent(red, red+": the server answered plain HTTP on the https port (webcal:// means https://)",
+			"use http://"+rest+" if it has no https", err)
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostnameErr), errors.As(err, &invalidCert):
 		return permanent(red, red+" has an invalid TLS certificate", "check the address with the feed's provider", err)
 	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout():

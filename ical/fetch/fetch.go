@@ -410,7 +410,7 @@ func (c *Client) readBody(ctx context.Context, red, ctype string, resp *http.Res
 		return nil, c.readError(ctx, red, resp, overLimit, err)
 	}
 	if !endsCalendar(body) {
-		return nil, transient(red, red+" sent a calendar that is cut off (no END:VCALENDAR)",
+		return nil, transient(red, red+" sent a calendar that is cut off (no "+endMarker(body)+")",
 			"it arrived incomplete; try again later", errCutOff)
 	}
 	return body, nil
@@ -436,11 +436,10 @@ func (c *Client) readError(ctx context.Context, red string, resp *http.Response,
 // decides nothing; a login page or a JSON error, whatever its label, must
 // read as "not a calendar" rather than as a parse error on line 1.
 func checkCalendarStart(red, ctype string, head []byte) *Error {
-	h := bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	h = bytes.TrimLeft(h, " \t\r\n")
-	if len(h) >= len("BEGIN:VCALENDAR") && bytes.EqualFold(h[:len("BEGIN:VCALENDAR")], []byte("BEGIN:VCALENDAR")) {
+	if calendarStart(head) != "" {
 		return nil
 	}
+	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	got := ctype
 	if got == "" {
 		got = "no Content-Type"
@@ -460,12 +459,43 @@ func checkCalendarStart(red, ctype string, head []byte) *Error {
 	return permanent(red, what, hint, ErrNotCalendar)
 }
 
+// calendarStart returns the component an iCalendar body begins with, in
+// any case: VCALENDAR, or VEVENT or VTIMEZONE for a feed of bare
+// components (which ical.js and Python's icalendar read, and so does
+// ical.Parse); "" when the body does not begin like iCalendar.
+func calendarStart(head []byte) string {
+	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	for _, name := range []string{"VCALENDAR", "VEVENT", "VTIMEZONE"} {
+		begin := "BEGIN:" + name
+		if len(h) >= len(begin) && bytes.EqualFold(h[:len(begin)], []byte(begin)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// endMarker is the line a whole body must hold near its end: END:VCALENDAR,
+// or END:VEVENT for bare components.
+func endMarker(body []byte) string {
+	if calendarStart(body) == "VCALENDAR" {
+		return "END:VCALENDAR"
+	}
+	return "END:VEVENT"
+}
+
 // endsCalendar reports whether a body ends its calendar, allowing for the
 // trailing blank lines and junk real feeds have, so that a truncated body is
 // never planned from as if it were whole.
 func endsCalendar(body []byte) bool {
 	tail := body[max(0, len(body)-1024):]
-	return bytes.Contains(bytes.ToUpper(tail), []byte("END:VCALENDAR"))
+	if calendarStart(body) != "VCALENDAR" {
+		// Bare components have no one closing line to look for: the last
+		// line must close one, or the body stopped inside an event.
+		lines := bytes.Split(bytes.TrimRight(tail, " \t\r\n"), []byte("\n"))
+		last := bytes.ToUpper(bytes.TrimSpace(lines[len(lines)-1]))
+		return bytes.HasPrefix(last, []byte("END:V"))
+	}
+	return bytes.Contains(bytes.ToUpper(tail), []byte(endMarker(body)))
 }
 
 // capReader fails with ErrTooLarge once more than left bytes have come

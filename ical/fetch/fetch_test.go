@@ -641,6 +641,54 @@ func TestWebcal(t *testing.T) {
 	}
 }
 
+// TestWebcalToPlainHTTP: a webcal:// or https:// address whose server
+// speaks only plain HTTP says so, and what to use instead, at once.
+func TestWebcalToPlainHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(planICS(t)) }))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, scheme := range []string{"webcal", "https"} {
+		c, _, _ := testClient(t, nil)
+		_, err := c.Fetch(context.Background(), scheme+"://"+host+"/ical/feed.ics", Validators{})
+		want := "fetch: " + scheme + "://" + host + "/ical/…: the server answered plain HTTP on the https port " +
+			"(webcal:// means https://) (permanent): use http://" + host + "/ical/… if it has no https"
+		var fe *Error
+		if err == nil || err.Error() != want || !errors.As(err, &fe) || fe.Kind() != Permanent || fe.Attempts != 1 {
+			t.Errorf("err = %v\nwant %s, permanent, one attempt", err, want)
+		}
+	}
+}
+
+// TestBareComponentsFeed: a feed of VEVENTs with no VCALENDAR around them
+// is read (ical.js and Python's icalendar read it), and is still checked
+// for being cut off.
+func TestBareComponentsFeed(t *testing.T) {
+	bare := "begin:vevent\r\nUID:a\r\nDTSTART:20260302T070000Z\r\nSUMMARY:Run\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20260303T070000Z\r\nSUMMARY:Easy\r\nEND:VEVENT\r\n"
+	for _, tt := range []struct {
+		name, body, wantErr string
+	}{
+		{"whole", bare, ""},
+		{"cut off", bare[:len(bare)-len("END:VEVENT\r\n")], "sent a calendar that is cut off (no END:VEVENT)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/calendar")
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			c, _, _ := testClient(t, nil)
+			res, err := c.Fetch(context.Background(), srv.URL+"/feed.ics", Validators{})
+			switch {
+			case tt.wantErr == "" && (err != nil || string(res.Body) != tt.body):
+				t.Errorf("err = %v; want the body", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, errCutOff)):
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
 // TestBadAddresses: what is not an http(s) or webcal URL is refused before
 // any request, without quoting it.
 func TestBadAddresses(t *testing.T) {

@@ -95,13 +95,16 @@ func FuzzParseRetryAfter(f *testing.F) {
 // FuzzCheckCalendarStart: the sniffer accepts exactly the bodies that start
 // (after a BOM and blank space) with BEGIN:VCALENDAR.
 func FuzzCheckCalendarStart(f *testing.F) {
-	for _, s := range []string{"BEGIN:VCALENDAR\r\n", "\xef\xbb\xbf\r\nbegin:vcalendar", "<html>", `{"a":1}`, "", "BEGIN:VCAL"} {
+	for _, s := range []string{"BEGIN:VCALENDAR\r\n", "\xef\xbb\xbf\r\nbegin:vcalendar", "<html>", `{"a":1}`, "", "BEGIN:VCAL", "begin:vevent\r\n", "BEGIN:VEV"} {
 		f.Add("text/calendar", []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, ctype string, head []byte) {
 		err := checkCalendarStart("https://example.com/…", mediaType(ctype), head)
 		trimmed := strings.TrimLeft(strings.TrimPrefix(string(head), "\xef\xbb\xbf"), " \t\r\n")
-		isCal := len(trimmed) >= 15 && strings.EqualFold(trimmed[:15], "BEGIN:VCALENDAR")
+		isCal := false
+		for _, begin := range []string{"BEGIN:VCALENDAR", "BEGIN:VEVENT", "BEGIN:VTIMEZONE"} {
+			isCal = isCal || len(trimmed) >= len(begin) && strings.EqualFold(trimmed[:len(begin)], begin)
+		}
 		if (err == nil) != isCal {
 			t.Fatalf("checkCalendarStart(%q) = %v", head, err)
 		}

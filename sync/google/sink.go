@@ -273,24 +273,48 @@ func parseSlot(s string) (string, int) {
 // Hand reports the sessions in [from, to) the runner moved, renamed or
 // deleted in Google since we wrote them.
 func (s *Sink) Hand(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	return s.slots(ctx, from, func(r *record) bool {
+		return r.Written != nil && (in(r.Written.Start, from, to) || r.Remote != nil && in(r.Remote.Start, from, to)) &&
+			(r.runnerDeleted() || r.hand())
+	})
+}
+
+// Kept reports the sessions of ours whose events were written to start in
+// [from, to): where they are now, or Deleted when the runner deleted them.
+func (s *Sink) Kept(ctx context.Context, from, to time.Time) ([]rules.HandSession, error) {
+	return s.slots(ctx, from, func(r *record) bool {
+		return r.Written != nil && !r.Deleting && r.Week != "" && r.Ordinal > 0 && in(r.Written.Start, from, to)
+	})
+}
+
+// slots lists, in date order, the sessions of the records pick takes, as
+// the planner sees them: deleted, where the runner put them, or where we
+// wrote them; times in from's zone.
+func (s *Sink) slots(ctx context.Context, from time.Time, pick func(*record) bool) ([]rules.HandSession, error) {
 	st, err := s.refresh(ctx, from)
 	if err != nil {
 		return nil, err
 	}
+	loc := from.Location()
 	var out []rules.HandSession
 	for _, id := range sortedIDs(st) {
 		r := st.Records[id]
-		if r.Written == nil || (!in(r.Written.Start, from, to) && (r.Remote == nil || !in(r.Remote.Start, from, to))) {
+		if !pick(r) {
 			continue
+		}
+		h := rules.HandSession{Week: r.Week, Ordinal: r.Ordinal}
+		if r.Written != nil {
+			h.Variant = rules.VariantOf(r.Written.Summary)
 		}
 		switch {
 		case r.runnerDeleted():
-			out = append(out, rules.HandSession{Week: r.Week, Ordinal: r.Ordinal, Deleted: true})
+			h.Deleted = true
 		case r.hand():
-			loc := from.Location()
-			out = append(out, rules.HandSession{Week: r.Week, Ordinal: r.Ordinal,
-				Start: r.Remote.Start.In(loc), End: r.Remote.End.In(loc)})
+			h.Start, h.End = r.Remote.Start.In(loc), r.Remote.End.In(loc)
+		default:
+			h.Start, h.End = r.Written.Start.In(loc), r.Written.End.In(loc)
 		}
+		out = append(out, h)
 	}
 	return out, nil
 }
@@ -318,7 +342,8 @@ var errSkipped = errors.New("left as the runner put it")
 
 // Apply makes the calendar hold sessions in [from, to): it inserts new
 // ones, patches changed ones, deletes stale ones, and leaves alone the
-// sessions the runner moved or deleted and every event that is not ours.
+// sessions the runner moved or deleted, our events outside the window
+// (the past is the runner's, SPEC §6) and every event that is not ours.
 func (s *Sink) Apply(ctx context.Context, sessions []rules.Session, from, to time.Time, dryRun bool) (sync.Changes, error) {
 	var ch sync.Changes
 	st, err := s.refresh(ctx, from)
@@ -341,6 +366,15 @@ func (s *Sink) Apply(ctx context.Context, sessions []rules.Session, from, to tim
 		planned[id] = true
 		r := st.Records[id]
 		if sess.Hand || (r != nil && (r.hand() || r.runnerDeleted())) {
+			ch.Unchanged++
+			continue
+		}
+		if r != nil && r.Written != nil && !r.Deleting && !in(r.Written.Start, from, to) {
+			// The slot's event lies outside the window, most likely in
+			// the past: it stays as written. The engine plans around such
+			// slots, so a plan that still lands here came from elsewhere.
+			s.c.log.Warn("google: a planned session's event lies outside the window; leaving it",
+				slog.String("event", id), slog.String("uid", r.UID))
 			ch.Unchanged++
 			continue
 		}

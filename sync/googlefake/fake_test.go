@@ -485,4 +485,24 @@ func TestOAuth(t *testing.T) {
 	} else if code, _ := apiCode(err); code != 401 {
 		t.Errorf("revoked access token: %v, want 401", err)
 	}
+
+	// The runner removes the app at myaccount.google.com/permissions: an
+	// access token that has not expired answers 401, its refresh
+	// invalid_grant.
+	q = consent(v)
+	tok2, err := cfg.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.RevokeAll()
+	svc, _ = calendar.NewService(ctx, option.WithEndpoint(s.APIURL()), option.WithHTTPClient(oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok2))))
+	if _, err := svc.Events.List("primary").Do(); err == nil {
+		t.Error("an access token of a removed app still works")
+	} else if code, _ := apiCode(err); code != 401 {
+		t.Errorf("access token of a removed app: %v, want 401", err)
+	}
+	_, err = cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok2.RefreshToken}).Token()
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+		t.Errorf("refresh after the app was removed: %v, want invalid_grant", err)
+	}
 }

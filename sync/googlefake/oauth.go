@@ -61,7 +61,10 @@ func (s *Server) RefuseConsent(refuse bool) {
 
 // RevokeAll revokes every grant, as the user removing the app at
 // myaccount.google.com/permissions would: refreshes answer invalid_grant
-// and access tokens stop working.
+// ("Token has been expired or revoked.") and access tokens stop working at
+// once, long before their expiry, answering 401 (the identity guide's
+// "Refresh token expiration": the user has revoked your app's access,
+// https://developers.google.com/identity/protocols/oauth2#expiration).
 func (s *Server) RevokeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -7,6 +7,7 @@
 //	{plan:<id>}:feed            hash: ics, etag, updated_ms, plan_json
 //	{plan:<id>}:state           hash: state key → value
 //	{feedtoken:<hex sha256>}    plan ID: the feed token index
+//	{feedtomb:<hex sha256>}     a deleted plan's feed token: until (Unix ms), expiring then
 //	{managetoken:<hex sha256>}  plan ID: keeps manage token hashes unique
 //	{due}                       sorted set: plan ID scored by NextSync (Unix ms)
 //	{lock:<name>}               a lease: random owner token with a PX expiry
@@ -48,6 +49,7 @@ func planKey(id string) string        { return prefix + "{plan:" + id + "}" }
 func feedKey(id string) string        { return planKey(id) + ":feed" }
 func stateKey(id string) string       { return planKey(id) + ":state" }
 func feedTokenKey(hash []byte) string { return prefix + "{feedtoken:" + hex.EncodeToString(hash) + "}" }
+func feedTombKey(hash []byte) string  { return prefix + "{feedtomb:" + hex.EncodeToString(hash) + "}" }
 func manageTokenKey(h []byte) string  { return prefix + "{managetoken:" + hex.EncodeToString(h) + "}" }
 func lockKey(name string) string      { return prefix + "{lock:" + name + "}" }
 
@@ -465,6 +467,34 @@ func (s *Store) deletePlan(ctx context.Context, id string) error {
 		s.release(ctx, feedTokenKey(old.FeedTokenHash), id),
 		s.release(ctx, manageTokenKey(old.ManageTokenHash), id),
 	)
+}
+
+// PutFeedTombstone keeps hash until until; Redis drops the key then (PXAT,
+// by the server's clock).
+func (s *Store) PutFeedTombstone(ctx context.Context, hash []byte, until time.Time) error {
+	if len(hash) == 0 {
+		return fmt.Errorf("redisstore: put feed tombstone: empty hash")
+	}
+	// SET … PXAT directly: go-redis's SetArgs.ExpireAt sends whole seconds
+	// for some instants.
+	ms := toMillis(until)
+	err := s.c.Do(ctx, "SET", feedTombKey(hash), ms, "PXAT", ms).Err()
+	if err != nil {
+		return fmt.Errorf("redisstore: put feed tombstone: %w", err)
+	}
+	return nil
+}
+
+// FeedTombstone reports whether hash has a tombstone lasting past now.
+func (s *Store) FeedTombstone(ctx context.Context, hash []byte, now time.Time) (bool, error) {
+	v, err := s.c.Get(ctx, feedTombKey(hash)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("redisstore: feed tombstone: %w", err)
+	}
+	return v > toMillis(now), nil
 }
 
 // DuePlans lists plans whose NextSync is at or before t (compared in whole

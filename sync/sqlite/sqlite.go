@@ -173,6 +173,12 @@ var migrations = []string{
 		owner      BLOB NOT NULL,
 		expires_ms INTEGER NOT NULL
 	) STRICT;`,
+	// A deleted plan's feed token hash, kept so its feed answers an empty
+	// calendar until until_ms.
+	`CREATE TABLE feed_tombstones (
+		hash     BLOB PRIMARY KEY,
+		until_ms INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -424,6 +430,41 @@ func (s *Store) DeletePlan(ctx context.Context, id string) error {
 		return fmt.Errorf("sqlite: delete plan %s: %w", id, err)
 	}
 	return nil
+}
+
+// PutFeedTombstone keeps hash until until, and forgets the tombstones that
+// have run out by the store's clock.
+func (s *Store) PutFeedTombstone(ctx context.Context, hash []byte, until time.Time) error {
+	if len(hash) == 0 {
+		return fmt.Errorf("sqlite: put feed tombstone: empty hash")
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: put feed tombstone: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM feed_tombstones WHERE until_ms <= ?`, toMillis(s.now())); err != nil {
+		return fmt.Errorf("sqlite: put feed tombstone: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO feed_tombstones (hash, until_ms) VALUES (?, ?)
+		ON CONFLICT (hash) DO UPDATE SET until_ms = excluded.until_ms`, hash, toMillis(until)); err != nil {
+		return fmt.Errorf("sqlite: put feed tombstone: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: put feed tombstone: %w", err)
+	}
+	return nil
+}
+
+// FeedTombstone reports whether hash has a tombstone lasting past now.
+func (s *Store) FeedTombstone(ctx context.Context, hash []byte, now time.Time) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_tombstones WHERE hash = ? AND until_ms > ?`,
+		hash, toMillis(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: feed tombstone: %w", err)
+	}
+	return n > 0, nil
 }
 
 // DuePlans lists plans whose NextSync is at or before t (compared in whole

@@ -26,6 +26,10 @@ type RedisOptions struct {
 	// a cross-slot command fails with CROSSSLOT exactly as on a real
 	// cluster.
 	Cluster bool
+	// Args are more server options, after the harness's own, so they win
+	// ("--rename-command", "CONFIG", "" makes it a managed Redis that
+	// refuses CONFIG).
+	Args []string
 }
 
 // RedisServer is a real redis-server on a free 127.0.0.1 port, stopped when
@@ -114,7 +118,7 @@ func (r *RedisServer) args() []string {
 			"--cluster-config-file", "nodes.conf",
 			"--cluster-announce-ip", "127.0.0.1")
 	}
-	return a
+	return append(a, r.Opts.Args...)
 }
 
 func (r *RedisServer) start() error {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/seal"
@@ -99,6 +100,11 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 	if err := s.PutState(ctx, id, "google.sync_token", []byte(stateCanary)); err != nil {
 		t.Fatal(err)
 	}
+	// A deleted plan leaves a tombstone of its feed token: the hash only.
+	deletedFeedToken := seal.NewToken()
+	if err := s.PutFeedTombstone(ctx, seal.HashToken(deletedFeedToken), time.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 
 	// The service can still use what it stored.
 	got, err = sealed.PlanByFeedToken(ctx, seal.HashToken(feedToken))
@@ -125,6 +131,7 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 		"manage token":         []byte(manageToken),
 		"feed token":           []byte(feedToken),
 		"rotated feed token":   []byte(oldFeedToken),
+		"deleted feed token":   []byte(deletedFeedToken),
 		"OAuth access token":   []byte(accessToken),
 		"OAuth refresh token":  []byte(refreshToken),
 		"OAuth token JSON":     []byte(oauthJSON),
@@ -133,7 +140,7 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 		"source's key":         []byte(sourceKey),
 		"busy secret path":     []byte(busyPath),
 	}
-	for _, tok := range []string{manageToken, feedToken, oldFeedToken} {
+	for _, tok := range []string{manageToken, feedToken, oldFeedToken, deletedFeedToken} {
 		raw, _ := base64.RawURLEncoding.DecodeString(tok)
 		secrets["raw bytes of token "+tok[:4]+"…"] = raw
 	}

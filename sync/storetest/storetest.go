@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) sync.Store) {
 		{"UpdateDuplicateRefused", testUpdateDuplicateRefused},
 		{"FeedTokenRotation", testFeedTokenRotation},
 		{"DeleteRemovesEverything", testDeleteRemovesEverything},
+		{"FeedTombstones", testFeedTombstones},
 		{"DuePlans", testDuePlans},
 		{"DuePlansFollowUpdates", testDuePlansFollowUpdates},
 		{"Feed", testFeed},
@@ -554,6 +555,69 @@ func testDeleteRemovesEverything(t *testing.T, s sync.Store) {
 	}
 	if got, err := s.PlanByFeedToken(ctx, p.FeedTokenHash); err != nil || got.ID != "del" {
 		t.Errorf("PlanByFeedToken after re-create = %v, %v", got, err)
+	}
+}
+
+// SPEC §6 "Leaving cleanly": a deleted plan's feed token hash is kept
+// until an instant, judged by the caller's clock. The clock starts at the
+// real time, because a store may let its own clock forget tombstones that
+// have run out.
+func testFeedTombstones(t *testing.T, s sync.Store) {
+	ctx := ctxOf(t)
+	now := time.Now().Truncate(time.Millisecond)
+	until := now.Add(60 * 24 * time.Hour)
+	p := NewPlan("gone")
+	mustCreate(t, s, p)
+	if err := s.PutFeedTombstone(ctx, p.FeedTokenHash, until); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePlan(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	other := seal.HashToken(seal.NewToken())
+	for _, tt := range []struct {
+		name string
+		hash []byte
+		at   time.Time
+		want bool
+	}{
+		{"at once", p.FeedTokenHash, now, true},
+		{"a day later", p.FeedTokenHash, now.Add(24 * time.Hour), true},
+		{"the last millisecond", p.FeedTokenHash, until.Add(-time.Millisecond), true},
+		{"at until", p.FeedTokenHash, until, false},
+		{"61 days later", p.FeedTokenHash, now.Add(61 * 24 * time.Hour), false},
+		{"another hash", other, now, false},
+		{"no hash", nil, now, false},
+	} {
+		got, err := s.FeedTombstone(ctx, tt.hash, tt.at)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: FeedTombstone = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+	// A tombstone is not a plan: the token finds no plan.
+	if _, err := s.PlanByFeedToken(ctx, p.FeedTokenHash); !errors.Is(err, sync.ErrNotFound) {
+		t.Errorf("PlanByFeedToken of a tombstone = %v, want ErrNotFound", err)
+	}
+	// Putting it again moves until.
+	if err := s.PutFeedTombstone(ctx, p.FeedTokenHash, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FeedTombstone(ctx, p.FeedTokenHash, now.Add(2*time.Hour)); err != nil || got {
+		t.Errorf("after a shorter put: FeedTombstone = %v, %v; want false", got, err)
+	}
+	// Rotation makes none: a rotated-away token is simply unknown.
+	q := NewPlan("rotating")
+	mustCreate(t, s, q)
+	old := q.FeedTokenHash
+	q.FeedTokenHash = seal.HashToken(seal.NewToken())
+	if err := s.UpdatePlan(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FeedTombstone(ctx, old, now); err != nil || got {
+		t.Errorf("rotated-away hash: FeedTombstone = %v, %v; want false", got, err)
+	}
+	if err := s.PutFeedTombstone(ctx, nil, until); err == nil {
+		t.Error("PutFeedTombstone accepted an empty hash")
 	}
 }
 
