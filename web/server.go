@@ -133,10 +133,14 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	gz          *gzipCache
 	probe       writeProbe
-	mux         *http.ServeMux
-	bg          stdsync.WaitGroup
-	bgCtx       context.Context
-	bgCancel    context.CancelFunc
+	// contacts bounds the first contacts (calendars read before a plan is
+	// made) running at once, so creates cannot hold more bodies in memory
+	// than the workers would.
+	contacts chan struct{}
+	mux      *http.ServeMux
+	bg       stdsync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -194,6 +198,7 @@ func (s *Server) init() {
 		}
 	}
 	s.gz = newGzipCache(64)
+	s.contacts = make(chan struct{}, firstContacts)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 
