@@ -9,6 +9,10 @@ import (
 // ErrNotFound is returned by a Store for a plan, feed or token it does not hold.
 var ErrNotFound = errors.New("not found")
 
+// ErrNoFeed is returned by Store.FeedByToken for a plan that has not
+// published a feed yet.
+var ErrNoFeed = errors.New("no feed yet")
+
 // ErrLocked is returned by Store.Lock when another holder has the lock.
 var ErrLocked = errors.New("locked")
 
@@ -86,6 +90,13 @@ type Store interface {
 	// PutFeed and GetFeed keep a plan's published calendar.
 	PutFeed(ctx context.Context, planID string, f *Feed) error
 	GetFeed(ctx context.Context, planID string) (*Feed, error)
+	// FeedByToken returns the published calendar of the plan whose current
+	// feed token hashes to hash: its ETag and Updated, and its ICS only
+	// when withICS, since a conditional request that matches needs no
+	// body. PlanJSON is never read: this is the feed requests' one read.
+	// It returns ErrNotFound when no plan has the token (a rotated-away
+	// token included) and ErrNoFeed when the plan has not published yet.
+	FeedByToken(ctx context.Context, hash []byte, withICS bool) (*Feed, error)
 
 	// GetState, PutState and DeleteState keep small per-plan blobs: source
 	// validators, Google sync tokens, what was last written.

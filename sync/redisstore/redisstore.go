@@ -29,6 +29,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -102,6 +103,20 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(ARGV))
 return 1`)
+	// feedIfToken answers a feed request from the plan's slot: status 0
+	// when the plan KEYS[1] is gone or its feed token no longer matches
+	// (ARGV[1] is the token hash as it appears in the plan's JSON), 1
+	// before its first publish, else 2 with the feed's fields ARGV[2:].
+	// The plan record is looked at on the server; only the fields asked
+	// for cross the network.
+	feedIfToken = redis.NewScript(`
+local doc = redis.call('GET', KEYS[1])
+if not doc or not string.find(doc, ARGV[1], 1, true) then return {0} end
+local fields = {}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+local vals = redis.call('HMGET', KEYS[2], unpack(fields))
+if not vals[1] then return {1} end
+return {2, unpack(vals)}`)
 	// delIfEquals deletes KEYS[1] if it holds ARGV[1]: releasing a lease or
 	// an index entry only while it is still ours.
 	delIfEquals = redis.NewScript(`
@@ -652,6 +667,55 @@ func (s *Store) GetFeed(ctx context.Context, planID string) (*sync.Feed, error) 
 		return nil, fmt.Errorf("redisstore: get feed %s: updated_ms: %w", planID, err)
 	}
 	return &sync.Feed{ICS: []byte(ics), ETag: etag, Updated: fromMillis(ms), PlanJSON: []byte(planJSON)}, nil
+}
+
+// FeedByToken returns the feed of the plan whose current feed token hashes
+// to hash, its calendar only when withICS; sync.ErrNotFound without such a
+// plan (a stale index entry included), sync.ErrNoFeed before its first
+// publish. The plan record is checked on the server and never sent.
+func (s *Store) FeedByToken(ctx context.Context, hash []byte, withICS bool) (*sync.Feed, error) {
+	if len(hash) == 0 {
+		return nil, fmt.Errorf("redisstore: feed by token: %w", sync.ErrNotFound)
+	}
+	id, err := s.c.Get(ctx, feedTokenKey(hash)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisstore: feed by token: %w", sync.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: feed by token: %w", err)
+	}
+	// encoding/json writes []byte as standard base64, which it never
+	// escapes: this is the field exactly as the plan's JSON holds it.
+	field := `"feed_token_hash":"` + base64.StdEncoding.EncodeToString(hash) + `"`
+	args := []any{field, "etag", "updated_ms"}
+	if withICS {
+		args = append(args, "ics")
+	}
+	vals, err := feedIfToken.Run(ctx, s.c, []string{planKey(id), feedKey(id)}, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: feed by token: %w", err)
+	}
+	status, _ := vals[0].(int64)
+	switch {
+	case status == 0:
+		return nil, fmt.Errorf("redisstore: feed by token: %w", sync.ErrNotFound)
+	case status == 1:
+		return nil, fmt.Errorf("redisstore: feed by token: plan %s: %w", id, sync.ErrNoFeed)
+	case len(vals) < len(args):
+		return nil, fmt.Errorf("redisstore: feed by token: plan %s: short answer", id)
+	}
+	etag, _ := vals[1].(string)
+	updated, _ := vals[2].(string)
+	ms, err := strconv.ParseInt(updated, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: feed by token: plan %s: updated_ms: %w", id, err)
+	}
+	f := &sync.Feed{ETag: etag, Updated: fromMillis(ms)}
+	if withICS {
+		ics, _ := vals[3].(string)
+		f.ICS = []byte(ics)
+	}
+	return f, nil
 }
 
 // GetState returns the value under key and whether it was there; a missing

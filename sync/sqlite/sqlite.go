@@ -42,7 +42,7 @@ type Store struct {
 
 	// Prepared once for the reads behind every feed request; database/sql
 	// re-prepares them on each pooled connection as needed.
-	getPlan, planByFeedToken, getFeed *sql.Stmt
+	getPlan, planByFeedToken, getFeed, feedHead, feedWhole *sql.Stmt
 }
 
 var _ sync.Store = (*Store)(nil)
@@ -102,6 +102,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		{&s.getPlan, `SELECT ` + planColumns + ` FROM plans WHERE id = ?`},
 		{&s.planByFeedToken, `SELECT ` + planColumns + ` FROM plans WHERE feed_token_hash = ?`},
 		{&s.getFeed, `SELECT ics, etag, updated_ms, plan_json FROM feeds WHERE plan_id = ?`},
+		// A feed request reads the small head row; the calendar, whose
+		// overflow pages lie before the plan in the feeds row, only when
+		// it sends it.
+		{&s.feedHead, `SELECT p.id, h.etag, h.updated_ms FROM plans p
+			LEFT JOIN feed_heads h ON h.plan_id = p.id WHERE p.feed_token_hash = ?`},
+		{&s.feedWhole, `SELECT p.id, f.etag, f.updated_ms, f.ics FROM plans p
+			LEFT JOIN feeds f ON f.plan_id = p.id WHERE p.feed_token_hash = ?`},
 	} {
 		if *p.stmt, err = r.PrepareContext(ctx, p.sql); err != nil {
 			s.Close()
@@ -179,6 +186,14 @@ var migrations = []string{
 		hash     BLOB PRIMARY KEY,
 		until_ms INTEGER NOT NULL
 	) STRICT, WITHOUT ROWID;`,
+	// A feed's validators beside its row: a conditional feed request reads
+	// a few bytes here, not the calendar and plan of the feeds row.
+	`CREATE TABLE feed_heads (
+		plan_id    TEXT PRIMARY KEY REFERENCES plans (id) ON DELETE CASCADE,
+		etag       TEXT NOT NULL,
+		updated_ms INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;
+	INSERT INTO feed_heads (plan_id, etag, updated_ms) SELECT plan_id, etag, updated_ms FROM feeds;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -414,7 +429,7 @@ func (s *Store) DeletePlan(ctx context.Context, id string) error {
 	defer tx.Rollback()
 	// The foreign keys cascade too; deleting explicitly keeps the promise
 	// even on a connection where someone turned them off.
-	for _, q := range []string{`DELETE FROM state WHERE plan_id = ?`, `DELETE FROM feeds WHERE plan_id = ?`} {
+	for _, q := range []string{`DELETE FROM state WHERE plan_id = ?`, `DELETE FROM feeds WHERE plan_id = ?`, `DELETE FROM feed_heads WHERE plan_id = ?`} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("sqlite: delete plan %s: %w", id, err)
 		}
@@ -496,9 +511,14 @@ func (s *Store) DuePlans(ctx context.Context, t time.Time, limit int) ([]string,
 // PutFeed stores the plan's published calendar, or returns
 // sync.ErrNotFound when the plan does not exist.
 func (s *Store) PutFeed(ctx context.Context, planID string, f *sync.Feed) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: put feed %s: %w", planID, err)
+	}
+	defer tx.Rollback()
 	// INSERT … SELECT … WHERE EXISTS writes nothing for a missing plan, so
 	// a worker finishing after a delete cannot bring the feed back.
-	res, err := s.w.ExecContext(ctx, `INSERT INTO feeds (plan_id, ics, etag, updated_ms, plan_json)
+	res, err := tx.ExecContext(ctx, `INSERT INTO feeds (plan_id, ics, etag, updated_ms, plan_json)
 		SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM plans WHERE id = ?1)
 		ON CONFLICT (plan_id) DO UPDATE SET ics = excluded.ics, etag = excluded.etag,
 			updated_ms = excluded.updated_ms, plan_json = excluded.plan_json`,
@@ -506,7 +526,55 @@ func (s *Store) PutFeed(ctx context.Context, planID string, f *sync.Feed) error 
 	if err != nil {
 		return fmt.Errorf("sqlite: put feed %s: %w", planID, err)
 	}
-	return notFoundIfNone(res, "sqlite: put feed "+planID)
+	if err := notFoundIfNone(res, "sqlite: put feed "+planID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO feed_heads (plan_id, etag, updated_ms) VALUES (?1, ?2, ?3)
+		ON CONFLICT (plan_id) DO UPDATE SET etag = excluded.etag, updated_ms = excluded.updated_ms`,
+		planID, f.ETag, toMillis(f.Updated))
+	if err != nil {
+		return fmt.Errorf("sqlite: put feed %s: %w", planID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: put feed %s: %w", planID, err)
+	}
+	return nil
+}
+
+// FeedByToken returns the feed of the plan whose current feed token hashes
+// to hash, its calendar only when withICS; sync.ErrNotFound without such a
+// plan, sync.ErrNoFeed before its first publish.
+func (s *Store) FeedByToken(ctx context.Context, hash []byte, withICS bool) (*sync.Feed, error) {
+	if len(hash) == 0 {
+		return nil, fmt.Errorf("sqlite: feed by token: %w", sync.ErrNotFound)
+	}
+	var (
+		id   string
+		etag sql.NullString
+		ms   sql.NullInt64
+		f    sync.Feed
+		err  error
+	)
+	// Never put the hash in a message: it finds the plan like the token.
+	if withICS {
+		err = s.feedWhole.QueryRowContext(ctx, hash).Scan(&id, &etag, &ms, &f.ICS)
+	} else {
+		err = s.feedHead.QueryRowContext(ctx, hash).Scan(&id, &etag, &ms)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: feed by token: %w", sync.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: feed by token: %w", err)
+	}
+	if !etag.Valid {
+		return nil, fmt.Errorf("sqlite: feed by token: plan %s: %w", id, sync.ErrNoFeed)
+	}
+	f.ETag, f.Updated = etag.String, fromMillis(ms.Int64)
+	if withICS {
+		f.ICS = nonNil(f.ICS)
+	}
+	return &f, nil
 }
 
 // GetFeed returns the plan's published calendar, or sync.ErrNotFound.
@@ -618,7 +686,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // database file when the last connection closes.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.getPlan, s.planByFeedToken, s.getFeed} {
+	for _, st := range []*sql.Stmt{s.getPlan, s.planByFeedToken, s.getFeed, s.feedHead, s.feedWhole} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

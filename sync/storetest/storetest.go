@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) sync.Store) {
 		{"DuePlans", testDuePlans},
 		{"DuePlansFollowUpdates", testDuePlansFollowUpdates},
 		{"Feed", testFeed},
+		{"FeedByToken", testFeedByToken},
 		{"State", testState},
 		{"Lock", testLock},
 		{"LockExpiry", testLockExpiry},
@@ -528,6 +529,9 @@ func testDeleteRemovesEverything(t *testing.T, s sync.Store) {
 	}
 	if _, err := s.PlanByFeedToken(ctx, p.FeedTokenHash); !errors.Is(err, sync.ErrNotFound) {
 		t.Errorf("PlanByFeedToken = %v, want ErrNotFound", err)
+	}
+	if f, err := s.FeedByToken(ctx, p.FeedTokenHash, true); !errors.Is(err, sync.ErrNotFound) {
+		t.Errorf("FeedByToken = %v, %v; want ErrNotFound", f, err)
 	}
 	if ids, err := s.DuePlans(ctx, base.Add(24*time.Hour), 10); err != nil || !slices.Equal(ids, []string{"keep"}) {
 		t.Errorf("DuePlans = %v, %v; want [keep]", ids, err)
@@ -1084,5 +1088,49 @@ func testConcurrentPlans(t *testing.T, s sync.Store) {
 func testPing(t *testing.T, s sync.Store) {
 	if err := s.Ping(ctxOf(t)); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// testFeedByToken: a feed request's one read gives the validators, the
+// calendar only when asked, and follows publishes and token rotation.
+func testFeedByToken(t *testing.T, s sync.Store) {
+	ctx := ctxOf(t)
+	p := NewPlan("fbt")
+	mustCreate(t, s, p)
+	if f, err := s.FeedByToken(ctx, p.FeedTokenHash, false); !errors.Is(err, sync.ErrNoFeed) {
+		t.Errorf("before a publish: FeedByToken = %v, %v; want ErrNoFeed", f, err)
+	}
+	for _, h := range [][]byte{nil, seal.HashToken(seal.NewToken())} {
+		if f, err := s.FeedByToken(ctx, h, true); !errors.Is(err, sync.ErrNotFound) {
+			t.Errorf("unknown hash %x: FeedByToken = %v, %v; want ErrNotFound", h, f, err)
+		}
+	}
+	for i, want := range []sync.Feed{
+		{ICS: []byte("BEGIN:VCALENDAR one"), ETag: `"one"`, Updated: base, PlanJSON: []byte(`{"days":[]}`)},
+		{ICS: []byte("BEGIN:VCALENDAR two, longer"), ETag: `"two"`, Updated: base.Add(time.Hour)},
+	} {
+		if err := s.PutFeed(ctx, "fbt", &want); err != nil {
+			t.Fatal(err)
+		}
+		head, err := s.FeedByToken(ctx, p.FeedTokenHash, false)
+		if err != nil || head.ETag != want.ETag || !sameTime(head.Updated, want.Updated) || head.ICS != nil || head.PlanJSON != nil {
+			t.Errorf("publish %d: head = %+v, %v; want ETag %s, Updated %v and no body", i, head, err, want.ETag, want.Updated)
+		}
+		whole, err := s.FeedByToken(ctx, p.FeedTokenHash, true)
+		if err != nil || whole.ETag != want.ETag || !sameTime(whole.Updated, want.Updated) ||
+			string(whole.ICS) != string(want.ICS) || whole.PlanJSON != nil {
+			t.Errorf("publish %d: whole = %+v, %v; want %+v without the plan", i, whole, err, want)
+		}
+	}
+	old := p.FeedTokenHash
+	p.FeedTokenHash = seal.HashToken(seal.NewToken())
+	if err := s.UpdatePlan(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.FeedByToken(ctx, old, false); !errors.Is(err, sync.ErrNotFound) {
+		t.Errorf("rotated-away token: FeedByToken = %v, %v; want ErrNotFound", f, err)
+	}
+	if f, err := s.FeedByToken(ctx, p.FeedTokenHash, false); err != nil || f.ETag != `"two"` {
+		t.Errorf("new token: FeedByToken = %v, %v; want the feed", f, err)
 	}
 }
