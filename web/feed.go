@@ -68,25 +68,23 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	hash := seal.HashToken(token)
-	p, err := s.Store.PlanByFeedToken(ctx, hash)
-	if errors.Is(err, sync.ErrNotFound) {
+	// A conditional request mostly matches, and a gzipped body mostly
+	// sits in the cache: both need only the validators. The calendar is
+	// read when it is sent (HEAD sends its length).
+	lazy := r.Method == http.MethodGet && (acceptsGzip(r) || r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "")
+	f, err := s.Store.FeedByToken(ctx, hash, !lazy)
+	switch {
+	case errors.Is(err, sync.ErrNotFound):
 		s.goneFeed(w, r, hash)
 		return
-	}
-	if err != nil {
-		s.unavailable(w, r, "feed lookup", err)
-		return
-	}
-	f, err := s.Store.GetFeed(ctx, p.ID)
-	if errors.Is(err, sync.ErrNotFound) {
+	case errors.Is(err, sync.ErrNoFeed):
 		s.syncingFeed(w, r)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.unavailable(w, r, "feed read", err)
 		return
 	}
-	s.writeFeed(w, r, f)
+	s.writeFeed(w, r, f, func() (*sync.Feed, error) { return s.Store.FeedByToken(ctx, hash, true) })
 }
 
 // goneFeed answers for a token that finds no plan: a deleted plan's feed
@@ -109,16 +107,59 @@ func (s *Server) goneFeed(w http.ResponseWriter, r *http.Request, hash []byte) {
 		return
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	s.writeFeed(w, r, &sync.Feed{ICS: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`})
+	s.writeFeed(w, r, &sync.Feed{ICS: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}, nil)
 }
 
-// writeFeed answers with a stored calendar: validators, gzip, HEAD.
-func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f *sync.Feed) {
+// writeFeed answers with a stored calendar: validators, gzip, HEAD. f may
+// hold the validators only (ICS nil); whole then reads the calendar, whose
+// validators win, since a publish may have come in between.
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f *sync.Feed, whole func() (*sync.Feed, error)) {
 	h := w.Header()
 	h.Set("Cache-Control", feedCacheControl)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Robots-Tag", "noindex")
 	gz := acceptsGzip(r)
+	if notModified(r, f) {
+		setValidators(h, f, gz)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	var body []byte
+	switch cached, ok := s.gz.lookup(f.ETag); {
+	case gz && ok:
+		body = cached
+	case f.ICS == nil && whole != nil:
+		full, err := whole()
+		if err != nil {
+			// Gone or unpublished since the first read: rare, and the
+			// next fetch answers as it should.
+			s.unavailable(w, r, "feed read", err)
+			return
+		}
+		f = full
+		fallthrough
+	default:
+		body = f.ICS
+		if gz {
+			body = s.gz.get(f.ETag, f.ICS)
+		}
+	}
+	setValidators(h, f, gz)
+	if gz {
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", `inline; filename="strength-training.ics"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// setValidators sets ETag (the gzipped body's own when gz) and
+// Last-Modified.
+func setValidators(h http.Header, f *sync.Feed, gz bool) {
 	etag := f.ETag
 	if gz && etag != "" {
 		etag = gzipETag(etag)
@@ -128,22 +169,6 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f *sync.Feed)
 	}
 	if !f.Updated.IsZero() {
 		h.Set("Last-Modified", f.Updated.UTC().Format(http.TimeFormat))
-	}
-	if notModified(r, f) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	body := f.ICS
-	if gz {
-		body = s.gz.get(f.ETag, f.ICS)
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("Content-Type", "text/calendar; charset=utf-8")
-	h.Set("Content-Disposition", `inline; filename="strength-training.ics"`)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
 	}
 }
 
@@ -259,16 +284,24 @@ func newGzipCache(max int) *gzipCache {
 	return &gzipCache{max: max, order: list.New(), byTag: map[string]*list.Element{}}
 }
 
+// lookup returns the gzipped body kept for etag, if any.
+func (c *gzipCache) lookup(etag string) ([]byte, bool) {
+	if etag == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byTag[etag]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*gzipEntry).body, true
+}
+
 func (c *gzipCache) get(etag string, plain []byte) []byte {
-	if etag != "" {
-		c.mu.Lock()
-		if el, ok := c.byTag[etag]; ok {
-			c.order.MoveToFront(el)
-			body := el.Value.(*gzipEntry).body
-			c.mu.Unlock()
-			return body
-		}
-		c.mu.Unlock()
+	if body, ok := c.lookup(etag); ok {
+		return body
 	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)

@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -301,4 +303,85 @@ func TestDeletedFeed(t *testing.T) {
 	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusOK)
 	e.clock.Add(time.Minute)
 	wantStatus(t, e.do(http.MethodGet, feed, "", nil), http.StatusNotFound)
+}
+
+// readCounter counts the store reads a feed request could make: a 304
+// reads the validators only, never the plan record or the calendar.
+type readCounter struct {
+	sync.Store
+	mu                              stdsync.Mutex
+	plans, feeds, heads, wholeFeeds int
+}
+
+func (c *readCounter) count(n *int) { c.mu.Lock(); *n++; c.mu.Unlock() }
+
+func (c *readCounter) GetPlan(ctx context.Context, id string) (*sync.PlanRecord, error) {
+	c.count(&c.plans)
+	return c.Store.GetPlan(ctx, id)
+}
+
+func (c *readCounter) PlanByFeedToken(ctx context.Context, hash []byte) (*sync.PlanRecord, error) {
+	c.count(&c.plans)
+	return c.Store.PlanByFeedToken(ctx, hash)
+}
+
+func (c *readCounter) GetFeed(ctx context.Context, id string) (*sync.Feed, error) {
+	c.count(&c.feeds)
+	return c.Store.GetFeed(ctx, id)
+}
+
+func (c *readCounter) FeedByToken(ctx context.Context, hash []byte, withICS bool) (*sync.Feed, error) {
+	if withICS {
+		c.count(&c.wholeFeeds)
+	} else {
+		c.count(&c.heads)
+	}
+	return c.Store.FeedByToken(ctx, hash, withICS)
+}
+
+func (c *readCounter) reset() (plans, feeds, heads, wholeFeeds int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	plans, feeds, heads, wholeFeeds = c.plans, c.feeds, c.heads, c.wholeFeeds
+	c.plans, c.feeds, c.heads, c.wholeFeeds = 0, 0, 0, 0
+	return
+}
+
+// A feed request reads what it sends: a 304 the validators, a full GET
+// the calendar, a gzipped GET of a body already compressed nothing more;
+// never the plan record or the plan JSON.
+func TestFeedReadsOnlyWhatItSends(t *testing.T) {
+	counter := &readCounter{}
+	e := newEnv(t, func(e *env) { counter.Store = e.srv.Store; e.srv.Store = counter })
+	c := e.create()
+	p := path(t, c.FeedURL)
+	res := e.do(http.MethodGet, p, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	etag := res.Header.Get("ETag")
+	readBody(t, res)
+	wantStatus(t, e.do(http.MethodGet, p, "", nil, "Accept-Encoding", "gzip"), http.StatusOK)
+	counter.reset()
+
+	for _, tt := range []struct {
+		name                            string
+		hdr                             []string
+		status                          int
+		plans, feeds, heads, wholeFeeds int
+	}{
+		{"304 by ETag", []string{"If-None-Match", etag}, http.StatusNotModified, 0, 0, 1, 0},
+		{"304 by gzip ETag", []string{"If-None-Match", gzipETag(etag), "Accept-Encoding", "gzip"}, http.StatusNotModified, 0, 0, 1, 0},
+		{"304 by date", []string{"If-Modified-Since", monday.Add(time.Hour).UTC().Format(http.TimeFormat)}, http.StatusNotModified, 0, 0, 1, 0},
+		{"full GET", nil, http.StatusOK, 0, 0, 0, 1},
+		{"gzipped GET, compressed before", []string{"Accept-Encoding", "gzip"}, http.StatusOK, 0, 0, 1, 0},
+		{"stale ETag", []string{"If-None-Match", `"old"`}, http.StatusOK, 0, 0, 1, 1},
+	} {
+		res := e.do(http.MethodGet, p, "", nil, tt.hdr...)
+		wantStatus(t, res, tt.status)
+		readBody(t, res)
+		plans, feeds, heads, whole := counter.reset()
+		if plans != tt.plans || feeds != tt.feeds || heads != tt.heads || whole != tt.wholeFeeds {
+			t.Errorf("%s: plan reads %d, GetFeed %d, validator reads %d, calendar reads %d; want %d, %d, %d, %d",
+				tt.name, plans, feeds, heads, whole, tt.plans, tt.feeds, tt.heads, tt.wholeFeeds)
+		}
+	}
 }
