@@ -138,43 +138,6 @@ func (s PlanState) Delete(ctx context.Context, key string) error {
 	return s.Store.DeleteState(ctx, s.PlanID, key)
 }
 
-// stateCache keeps fetch validators and bodies in a plan's state. Keys are
-// hashes: feed URLs are secrets. room is what the plan's sources may still
-// store in this sync (Limits.SourceBytes): a plan over it fails, and its
-// copies must not fill the store meanwhile.
-type stateCache struct {
-	state StateStore
-	room  *atomic.Int64
-}
-
-func (c stateCache) key(url string) string {
-	sum := sha256.Sum256([]byte(url))
-	return "source:" + hex.EncodeToString(sum[:16])
-}
-
-func (c stateCache) Get(ctx context.Context, url string) (fetch.Entry, bool, error) {
-	b, ok, err := c.state.Get(ctx, c.key(url))
-	if err != nil || !ok {
-		return fetch.Entry{}, false, err
-	}
-	var e fetch.Entry
-	if err := json.Unmarshal(b, &e); err != nil {
-		return fetch.Entry{}, false, nil // a damaged entry costs one full fetch
-	}
-	return e, true, nil
-}
-
-func (c stateCache) Put(ctx context.Context, url string, e fetch.Entry) error {
-	if c.room.Add(-int64(len(e.Body))) < 0 {
-		return &LimitError{Msg: "the plan's calendars are over its size limit: not kept"}
-	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	return c.state.Put(ctx, c.key(url), b)
-}
-
 const fingerprintKey = "fingerprint"
 
 // SyncResult says what a SyncPlan did.
@@ -350,8 +313,8 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			return SyncResult{}, err
 		}
 	}
-	cache := stateCache{state: state, room: new(atomic.Int64)}
-	cache.room.Store(int64(limits.SourceBytes))
+	room := new(atomic.Int64)
+	room.Store(int64(limits.SourceBytes))
 	source := func(spec string, busy bool) (Source, error) {
 		if id, ok := strings.CutPrefix(spec, "google:"); ok {
 			if link == nil {
@@ -362,7 +325,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			}
 			return link.Source(id), nil
 		}
-		return URLSource{URL: spec, Client: s.Fetch, Cache: cache}, nil
+		return storedSource{url: spec, client: s.Fetch, state: state, room: room, log: s.Log}, nil
 	}
 	weeks := s.Weeks
 	if weeks <= 0 {
@@ -405,7 +368,9 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		if fp != string(last) {
 			return false
 		}
-		_, err := s.Store.GetFeed(ctx, p.ID)
+		// The feed's validators say it is there; its calendar and plan
+		// are not read. A token rotated meanwhile costs one re-plan.
+		_, err := s.Store.FeedByToken(ctx, p.FeedTokenHash, false)
 		return err == nil
 	}
 	res, err := s.Engine.Run(ctx, req)
