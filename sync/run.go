@@ -58,6 +58,12 @@ type Request struct {
 	// Unchanged, when set, is asked with the fingerprint of the inputs
 	// before anything is parsed; true skips the plan (Result.Skipped).
 	Unchanged func(fingerprint string) bool
+	// StillStart, when set, is an earlier Start whose plan may stand a
+	// while longer: Unchanged is asked with its fingerprint too, and a plan
+	// made from it with the same inputs is kept. The service uses it to
+	// spread the daily move of the window over the early hours instead of
+	// planning every plan again at midnight.
+	StillStart rules.Date
 	// MaxEvents, when positive, caps the events read in the window from
 	// all calendars together; the source that goes over fails the run with
 	// a *LimitError, before the rest is read.
@@ -135,6 +141,13 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	fp := fingerprint(cals, req, hand)
 	if fp != "" && req.Unchanged != nil && req.Unchanged(fp) {
 		return &Result{Fingerprint: fp, Skipped: true}, nil
+	}
+	if fp != "" && req.Unchanged != nil && !req.StillStart.IsZero() && req.StillStart != req.Start {
+		still := req
+		still.Start = req.StillStart
+		if fp := fingerprint(cals, still, hand); req.Unchanged(fp) {
+			return &Result{Fingerprint: fp, Skipped: true}, nil
+		}
 	}
 
 	in := rules.Input{Start: req.Start, Weeks: req.Weeks, Loc: loc, Settings: req.Settings, Namespace: req.Namespace,

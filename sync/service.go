@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	stdsync "sync"
@@ -80,6 +81,12 @@ type Service struct {
 	// FeedHistory is how far back a feed keeps the sessions before today,
 	// as they were written [8 weeks]; older ones are dropped.
 	FeedHistory time.Duration
+	// ReplanSpread spreads the one re-plan a day that the moving window
+	// needs: a plan whose inputs have not changed keeps yesterday's window
+	// until a point in the first ReplanSpread of its local day, fixed per
+	// plan, so a zone's plans are not all planned again at midnight [4h].
+	// A changed input re-plans at once, from today.
+	ReplanSpread time.Duration
 
 	mu         stdsync.Mutex
 	unrecorded map[string]Outcome
@@ -340,7 +347,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		// from each sync's today.
 		settings.Started = rules.DateOf(p.Created.In(loc))
 	}
-	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
+	req := Request{Start: rules.DateOf(s.Now().In(loc)), StillStart: s.stillStart(p.ID, s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
 		Settings: settings, Namespace: p.ID, MaxEvents: limits.Events, MaxBytes: limits.SourceBytes}
 	for _, spec := range p.Sources {
 		src, err := source(spec, false)
@@ -389,6 +396,24 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		}
 	}
 	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
+}
+
+// stillStart is yesterday while the plan's local time of day is before
+// its own point in the ReplanSpread, else zero: until then an unchanged
+// plan keeps yesterday's window.
+func (s *Service) stillStart(planID string, local time.Time) rules.Date {
+	spread := s.ReplanSpread
+	if spread <= 0 {
+		spread = 4 * time.Hour
+	}
+	h := fnv.New64a()
+	h.Write([]byte(planID))
+	at := time.Duration(h.Sum64() % uint64(spread))
+	y, m, d := local.Date()
+	if local.Sub(time.Date(y, m, d, 0, 0, 0, 0, local.Location())) >= at {
+		return rules.Date{}
+	}
+	return rules.DateOf(local).AddDays(-1)
 }
 
 // DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.

@@ -241,3 +241,66 @@ func filterPrefixed(list []string, prefix string) []string {
 	}
 	return out
 }
+
+// The window moves once a day; unchanged plans move it at their own point
+// in the first ReplanSpread of the day, not all at midnight, and each
+// exactly once.
+func TestDailyReplanIsSpread(t *testing.T) {
+	body, err := os.ReadFile("../examples/runna-weekly.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC) // London is on UTC in December
+	c := &clock{t: day.Add(8 * time.Hour)}
+	svc, st := limitService(t, c, nil)
+	svc.ReplanSpread = 4 * time.Hour
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Write(body)
+	}))
+	defer srv.Close()
+	const plans = 24
+	ids := make([]string, plans)
+	for i := range ids {
+		ids[i] = "plan-" + strings.Repeat("x", i%3) + string(rune('a'+i))
+		newPlan(t, st, ids[i], c.Now(), []string{srv.URL + "/runs.ics"}, nil)
+		if _, err := svc.SyncPlan(ctx, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replanned := map[string]time.Duration{}
+	steps := map[time.Duration]int{}
+	for at := time.Duration(0); at <= 5*time.Hour; at += 30 * time.Minute {
+		c.t = day.Add(24*time.Hour + at)
+		for _, id := range ids {
+			res, err := svc.SyncPlan(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Skipped {
+				continue
+			}
+			if prev, ok := replanned[id]; ok {
+				t.Errorf("%s planned again at %v, after %v", id, at, prev)
+			}
+			replanned[id] = at
+			steps[at]++
+		}
+	}
+	if len(replanned) != plans {
+		t.Fatalf("%d of %d plans moved their window by 05:00", len(replanned), plans)
+	}
+	for id, at := range replanned {
+		if at > 4*time.Hour {
+			t.Errorf("%s moved its window at %v, after the 4h spread", id, at)
+		}
+	}
+	if steps[0] == plans || len(steps) < 4 {
+		t.Errorf("re-plans by half hour: %v; want them spread over the four hours", steps)
+	}
+}
