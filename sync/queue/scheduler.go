@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	stdsync "sync"
 	"time"
 
@@ -24,7 +25,11 @@ type Scheduler struct {
 	Now func() time.Time
 	// Log receives errors from the store or the queue [discarded].
 	Log *slog.Logger
-	// Batch bounds the plans enqueued per tick, earliest due first [1000].
+	// Batch is how many due plans one read of the store asks for [1000];
+	// a pass reads on, with a doubled size, until it has them all. There
+	// is no cap per tick: a cap would put a ceiling on how many plans the
+	// service can keep on schedule (1,000 per 15 s tick is 60,000 per
+	// quarter hour), and a plan left out only waits, still due.
 	Batch int
 	// Grace stops the scheduler from asking again for a plan it asked for
 	// less than Grace ago. A plan stays due until its sync records the next
@@ -59,9 +64,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// EnqueueDue makes one pass: it enqueues the plans due at Now (earliest
-// first, at most Batch) except those enqueued within Grace, and returns how
-// many it enqueued. It stops at the first error, since the queue is then
+// EnqueueDue makes one pass: it enqueues every plan due at Now, earliest
+// first, except those enqueued within Grace, and returns how many it
+// enqueued. It stops at the first error, since the queue is then
 // most likely down.
 func (s *Scheduler) EnqueueDue(ctx context.Context) (int, error) {
 	now := time.Now
@@ -77,9 +82,18 @@ func (s *Scheduler) EnqueueDue(ctx context.Context) (int, error) {
 		grace = time.Minute
 	}
 	t := now()
-	ids, err := s.Store.DuePlans(ctx, t, batch)
-	if err != nil {
-		return 0, fmt.Errorf("queue: due plans: %w", err)
+	// Plans enqueued within Grace stay due until their syncs end, so they
+	// come first in every read: read until a read comes back short.
+	// Doubling keeps the rows read under twice the due plans.
+	var ids []string
+	for limit := batch; ; limit *= 2 {
+		var err error
+		if ids, err = s.Store.DuePlans(ctx, t, limit); err != nil {
+			return 0, fmt.Errorf("queue: due plans: %w", err)
+		}
+		if len(ids) < limit || limit > math.MaxInt32/2 {
+			break
+		}
 	}
 
 	s.mu.Lock()

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	stdsync "sync"
 	"sync/atomic"
@@ -117,20 +118,21 @@ func TestSchedulerEnqueuesDuePlansAtTheirTime(t *testing.T) {
 	}
 }
 
-func TestSchedulerGraceAndBatch(t *testing.T) {
+func TestSchedulerGraceAndPages(t *testing.T) {
 	store := openStore(t)
 	createPlans(t, store, map[string]time.Duration{"a": -2 * time.Minute, "b": -time.Minute, "c": time.Hour})
 	c := newClock(t0)
 	q := &asked{}
+	// Pages of one plan: a pass still reads on until it has every due plan.
 	s := &Scheduler{Store: store, Queue: q, Now: c.Now, Grace: time.Minute, Batch: 1}
 	steps := []struct {
 		at   time.Duration
 		want []string
 	}{
-		{0, []string{"a"}},               // Batch 1: earliest first
-		{time.Second, nil},               // a is in its grace and fills the batch
-		{time.Minute, []string{"a"}},     // never synced: asked again after Grace
-		{time.Minute + time.Second, nil}, // and again in grace
+		{0, []string{"a", "b"}},           // earliest first
+		{time.Second, nil},                // both in their grace
+		{time.Minute, []string{"a", "b"}}, // never synced: asked again after Grace
+		{time.Minute + time.Second, nil},  // and again in grace
 	}
 	for _, st := range steps {
 		c.set(t0.Add(st.at))
@@ -141,13 +143,40 @@ func TestSchedulerGraceAndBatch(t *testing.T) {
 			t.Errorf("at t0+%v: enqueued %q, want %q", st.at, got, st.want)
 		}
 	}
-	s.Batch = 10
-	c.set(t0.Add(90 * time.Second))
-	if _, err := s.EnqueueDue(t.Context()); err != nil {
+}
+
+// No cap per pass: a pass enqueues every due plan, however many pages of
+// Batch they fill, the ones in their grace (first in every page) included.
+func TestSchedulerHasNoCapPerPass(t *testing.T) {
+	store := openStore(t)
+	const n = 2500
+	next := make(map[string]time.Duration, n)
+	for i := range n {
+		next[fmt.Sprintf("p%04d", i)] = -time.Duration(n-i) * time.Second
+	}
+	createPlans(t, store, next)
+	c := newClock(t0)
+	q := &asked{}
+	s := &Scheduler{Store: store, Queue: q, Now: c.Now, Batch: 1000}
+	if got, err := s.EnqueueDue(t.Context()); err != nil || got != n {
+		t.Fatalf("first pass enqueued %d, %v; want all %d", got, err, n)
+	}
+	ids := q.take()
+	if len(ids) != n || ids[0] != "p0000" || ids[n-1] != fmt.Sprintf("p%04d", n-1) {
+		t.Errorf("enqueued %d plans from %q; want %d, earliest first", len(ids), ids[:1], n)
+	}
+	// One more plan falls due while all the others are in their grace.
+	p := storetest.NewPlan("late")
+	p.NextSync = t0
+	if err := store.CreatePlan(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
-	if got := q.take(); !slices.Equal(got, []string{"b"}) {
-		t.Errorf("with a larger batch: enqueued %q, want [b] (a still in grace)", got)
+	c.add(time.Second)
+	if got, err := s.EnqueueDue(t.Context()); err != nil || got != 1 {
+		t.Fatalf("second pass enqueued %d, %v; want the one new plan", got, err)
+	}
+	if got := q.take(); !slices.Equal(got, []string{"late"}) {
+		t.Errorf("second pass enqueued %q, want [late]", got)
 	}
 }
 

@@ -535,7 +535,9 @@ func (s *Store) duePlans(ctx context.Context, tms int64, limit int) ([]string, e
 		found  []due
 		seen   = map[string]bool{}
 		offset int64
-		batch  = int64(max(limit, 16))
+		// Pages of at most 1,000: each reads its plans' records in one
+		// pipeline, and a caller may ask for every due plan at once.
+		batch = int64(min(max(limit, 16), 1000))
 	)
 	for {
 		zs, err := s.c.ZRangeByScoreWithScores(ctx, dueKey, &redis.ZRangeBy{
