@@ -109,7 +109,7 @@ func (s storedSource) keep(ctx context.Context, body []byte, v fetch.Validators)
 		// Run refuses the plan for its size; nothing of it is kept.
 		return
 	}
-	if err := s.state.Put(ctx, bodyKey, body); err != nil {
+	if err := s.state.Put(ctx, bodyKey, Pack(body)); err != nil {
 		s.warn(ctx, "source cache not written", err)
 		return
 	}
@@ -154,11 +154,13 @@ func (c *storedCalendar) Size() int { return c.rec.Size }
 func (c *storedCalendar) load() (Calendar, error) {
 	c.once.Do(func() {
 		_, bodyKey := c.src.keys()
-		body, ok, err := c.src.state.Get(c.ctx, bodyKey)
+		packed, ok, err := c.src.state.Get(c.ctx, bodyKey)
 		if err != nil {
 			c.err = fmt.Errorf("source cache: %w", err)
 			return
 		}
+		// A damaged body fails the hash below and is fetched again.
+		body, _ := Unpack(packed)
 		sum := sha256.Sum256(body)
 		if ok && "sha256:"+hex.EncodeToString(sum[:]) == c.rec.Hash {
 			c.cal, c.err = parsed(c.src.Name(), body)

@@ -641,7 +641,7 @@ func (s *Store) dropDangling(ctx context.Context, id string, score float64) (boo
 // sync.ErrNotFound when the plan does not exist.
 func (s *Store) PutFeed(ctx context.Context, planID string, f *sync.Feed) error {
 	n, err := replaceFeed.Run(ctx, s.c, []string{planKey(planID), feedKey(planID)},
-		"ics", f.ICS, "etag", f.ETag, "updated_ms", toMillis(f.Updated), "plan_json", f.PlanJSON).Int()
+		"ics", f.ICS, "etag", f.ETag, "updated_ms", toMillis(f.Updated), "plan_json", packJSON(f.PlanJSON)).Int()
 	if err != nil {
 		return fmt.Errorf("redisstore: put feed %s: %w", planID, err)
 	}
@@ -668,7 +668,20 @@ func (s *Store) GetFeed(ctx context.Context, planID string) (*sync.Feed, error) 
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: get feed %s: updated_ms: %w", planID, err)
 	}
-	return &sync.Feed{ICS: []byte(ics), ETag: etag, Updated: fromMillis(ms), PlanJSON: []byte(planJSON)}, nil
+	pj, err := sync.Unpack([]byte(planJSON))
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: get feed %s: plan: %w", planID, err)
+	}
+	return &sync.Feed{ICS: []byte(ics), ETag: etag, Updated: fromMillis(ms), PlanJSON: pj}, nil
+}
+
+// packJSON keeps a plan's JSON packed (sync.Pack); an empty one stays
+// empty.
+func packJSON(b []byte) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	return sync.Pack(b)
 }
 
 // FeedByToken returns the feed of the plan whose current feed token hashes

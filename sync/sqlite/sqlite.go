@@ -522,7 +522,7 @@ func (s *Store) PutFeed(ctx context.Context, planID string, f *sync.Feed) error 
 		SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM plans WHERE id = ?1)
 		ON CONFLICT (plan_id) DO UPDATE SET ics = excluded.ics, etag = excluded.etag,
 			updated_ms = excluded.updated_ms, plan_json = excluded.plan_json`,
-		planID, nonNil(f.ICS), f.ETag, toMillis(f.Updated), f.PlanJSON)
+		planID, nonNil(f.ICS), f.ETag, toMillis(f.Updated), packJSON(f.PlanJSON))
 	if err != nil {
 		return fmt.Errorf("sqlite: put feed %s: %w", planID, err)
 	}
@@ -592,7 +592,18 @@ func (s *Store) GetFeed(ctx context.Context, planID string) (*sync.Feed, error) 
 		return nil, fmt.Errorf("sqlite: get feed %s: %w", planID, err)
 	}
 	f.Updated = fromMillis(ms)
+	if f.PlanJSON, err = sync.Unpack(f.PlanJSON); err != nil {
+		return nil, fmt.Errorf("sqlite: get feed %s: plan: %w", planID, err)
+	}
 	return &f, nil
+}
+
+// packJSON keeps a plan's JSON packed; nil stays nil.
+func packJSON(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return sync.Pack(b)
 }
 
 // GetState returns the value under key and whether it was there; a missing
