@@ -338,7 +338,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if weeks <= 0 {
 		weeks = 8
 	}
-	loc, err := s.Engine.Zone(p.TimeZone)
+	loc, err := s.Engine.Location(p.TimeZone)
 	if err != nil {
 		return SyncResult{}, fmt.Errorf("timezone: %w", err)
 	}

@@ -68,11 +68,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	hash := seal.HashToken(token)
-	// A conditional request mostly matches, and a gzipped body mostly
-	// sits in the cache: both need only the validators. The calendar is
-	// read when it is sent (HEAD sends its length).
-	lazy := r.Method == http.MethodGet && (acceptsGzip(r) || r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "")
-	f, err := s.Store.FeedByToken(ctx, hash, !lazy)
+	// The validators first: a conditional request mostly matches, and a
+	// recent body sits in the cache. The calendar is read from the store
+	// only when it is sent and not in memory.
+	f, err := s.Store.FeedByToken(ctx, hash, false)
 	switch {
 	case errors.Is(err, sync.ErrNotFound):
 		s.goneFeed(w, r, hash)
@@ -124,25 +123,19 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, f *sync.Feed,
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	var body []byte
-	switch cached, ok := s.gz.lookup(f.ETag); {
-	case gz && ok:
-		body = cached
-	case f.ICS == nil && whole != nil:
-		full, err := whole()
-		if err != nil {
-			// Gone or unpublished since the first read: rare, and the
-			// next fetch answers as it should.
-			s.unavailable(w, r, "feed read", err)
-			return
+	body, ok := s.gz.lookup(f.ETag, gz)
+	if !ok {
+		if f.ICS == nil && whole != nil {
+			full, err := whole()
+			if err != nil {
+				// Gone or unpublished since the first read: rare, and the
+				// next fetch answers as it should.
+				s.unavailable(w, r, "feed read", err)
+				return
+			}
+			f = full
 		}
-		f = full
-		fallthrough
-	default:
-		body = f.ICS
-		if gz {
-			body = s.gz.get(f.ETag, f.ICS)
-		}
+		body = s.gz.get(f.ETag, f.ICS, gz)
 	}
 	setValidators(h, f, gz)
 	if gz {
@@ -266,59 +259,75 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// gzipCache keeps the gzipped bodies of recent feeds by ETag: a feed
-// changes at most once a sync, and is fetched far more often.
-type gzipCache struct {
-	max   int
-	mu    stdsync.Mutex
-	order *list.List
-	byTag map[string]*list.Element
+// bodyCache keeps the bodies of recent feeds, plain and gzipped, by ETag
+// and within a byte budget, the least recently sent going first: a feed
+// changes at most once a sync and is fetched far more often, and a body
+// in memory costs the request no read of the calendar from the store.
+type bodyCache struct {
+	maxBytes int
+	mu       stdsync.Mutex
+	size     int
+	order    *list.List
+	byKey    map[bodyKey]*list.Element
 }
 
-type gzipEntry struct {
-	tag  string
+type bodyKey struct {
+	etag string
+	gz   bool
+}
+
+type bodyEntry struct {
+	key  bodyKey
 	body []byte
 }
 
-func newGzipCache(max int) *gzipCache {
-	return &gzipCache{max: max, order: list.New(), byTag: map[string]*list.Element{}}
+func newBodyCache(maxBytes int) *bodyCache {
+	return &bodyCache{maxBytes: maxBytes, order: list.New(), byKey: map[bodyKey]*list.Element{}}
 }
 
-// lookup returns the gzipped body kept for etag, if any.
-func (c *gzipCache) lookup(etag string) ([]byte, bool) {
+// lookup returns the body kept for etag, if any.
+func (c *bodyCache) lookup(etag string, gz bool) ([]byte, bool) {
 	if etag == "" {
 		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byTag[etag]
+	el, ok := c.byKey[bodyKey{etag, gz}]
 	if !ok {
 		return nil, false
 	}
 	c.order.MoveToFront(el)
-	return el.Value.(*gzipEntry).body, true
+	return el.Value.(*bodyEntry).body, true
 }
 
-func (c *gzipCache) get(etag string, plain []byte) []byte {
-	if body, ok := c.lookup(etag); ok {
+// get returns the body of plain to send, gzipped when gz, and keeps it.
+func (c *bodyCache) get(etag string, plain []byte, gz bool) []byte {
+	if body, ok := c.lookup(etag, gz); ok {
 		return body
 	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(plain)
-	zw.Close()
-	body := buf.Bytes()
-	if etag == "" {
+	body := plain
+	if gz {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(plain)
+		zw.Close()
+		body = buf.Bytes()
+	}
+	if etag == "" || len(body) > c.maxBytes/8 {
 		return body
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byTag[etag]; !ok {
-		c.byTag[etag] = c.order.PushFront(&gzipEntry{tag: etag, body: body})
-		for c.order.Len() > c.max {
+	k := bodyKey{etag, gz}
+	if _, ok := c.byKey[k]; !ok {
+		c.byKey[k] = c.order.PushFront(&bodyEntry{key: k, body: body})
+		c.size += len(body)
+		for c.size > c.maxBytes {
 			old := c.order.Back()
 			c.order.Remove(old)
-			delete(c.byTag, old.Value.(*gzipEntry).tag)
+			e := old.Value.(*bodyEntry)
+			delete(c.byKey, e.key)
+			c.size -= len(e.body)
 		}
 	}
 	return body

@@ -131,7 +131,7 @@ type Server struct {
 	// crossOrigin refuses cross-site form posts; the public URL's origin
 	// and the request's own host are same-origin.
 	crossOrigin *http.CrossOriginProtection
-	gz          *gzipCache
+	gz          *bodyCache
 	probe       writeProbe
 	// contacts bounds the first contacts (calendars read before a plan is
 	// made) running at once, so creates cannot hold more bodies in memory
@@ -197,7 +197,7 @@ func (s *Server) init() {
 			s.Log.Warn("public URL is not an origin: forms are checked against the request's host only", slog.Any("error", err))
 		}
 	}
-	s.gz = newGzipCache(64)
+	s.gz = newBodyCache(32 << 20)
 	s.contacts = make(chan struct{}, firstContacts)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
