@@ -16,8 +16,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -29,7 +27,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/strengthsync/strengthsync/bench/internal/benchkit"
 	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/redisstore"
 	"github.com/strengthsync/strengthsync/sync/seal"
@@ -82,7 +80,7 @@ func run(c config) error {
 	if !c.keep {
 		defer os.RemoveAll(work)
 	}
-	header(c)
+	benchkit.Header("go run ./bench/scale")
 	if c.schedule > 0 {
 		return simulateScheduler(ctx, c, work)
 	}
@@ -116,143 +114,12 @@ func run(c config) error {
 	return nil
 }
 
-// header prints what a reader of the table must know: the machine, the
-// date, the load and the command.
-func header(c config) {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("Machine: %s, %d cores (GOMAXPROCS %d), %s/%s; %s UTC; load average %s\n",
-		model, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH,
-		time.Now().UTC().Format("2006-01-02 15:04"), strings.Join(strings.Fields(string(load))[:3], " "))
-	fmt.Printf("Command: go run ./bench/scale %s\n\n", strings.Join(os.Args[1:], " "))
-}
-
-// key is the sealing key the bench shares with the processes it starts.
-func newKey() (string, *seal.Sealer, error) {
-	b := make([]byte, seal.KeySize)
-	rand.Read(b)
-	s, err := seal.New(b)
-	return hex.EncodeToString(b), s, err
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// proc is a process the bench started, measured through /proc.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	log  *os.File
-}
-
-func start(name, dir string, env []string, bin string, args ...string) (*proc, error) {
-	logf, err := os.Create(filepath.Join(dir, name+".log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	return &proc{name: name, cmd: cmd, log: logf}, nil
-}
-
-func (p *proc) stop() {
-	p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
-	p.log.Close()
-}
-
-// cpu is the process's user + system time so far.
-func (p *proc) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which may hold spaces, in parentheses.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
-}
-
-// rss is the resident set in bytes.
-func (p *proc) rss() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-// written is what the process wrote to files and sockets (wchar).
-func (p *proc) written() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "wchar:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-func waitHTTP(ctx context.Context, url string, p *proc) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(url); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if p.cmd.ProcessState != nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not become ready at %s: see %s", p.name, url, p.log.Name())
-}
-
 // setup is one store's run: the processes, the store as the bench sees it,
 // and the feed tokens of the plans it made.
 type setup struct {
 	name   string
-	procs  []*proc // ours: serve and workers
-	redis  *proc   // nil on SQLite
+	procs  []*benchkit.Proc // ours: serve and workers
+	redis  *benchkit.Proc   // nil on SQLite
 	store  sync.Store
 	base   string
 	tokens []string
@@ -263,16 +130,16 @@ type setup struct {
 func runRedis(ctx context.Context, c config, work string, src *sources) error {
 	dir := filepath.Join(work, "redis")
 	os.MkdirAll(dir, 0o700)
-	raddr, err := freeAddr()
+	raddr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
 	host, port, _ := net.SplitHostPort(raddr)
-	rs, err := start("redis-server", dir, nil, c.redis, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
+	rs, err := benchkit.Start("redis-server", dir, nil, c.redis, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
 	if err != nil {
 		return err
 	}
-	defer rs.stop()
+	defer rs.Stop()
 	url := "redis://" + raddr + "/0"
 	var store *redisstore.Store
 	for range 100 {
@@ -286,31 +153,31 @@ func runRedis(ctx context.Context, c config, work string, src *sources) error {
 	}
 	defer store.Close()
 	base := redisMemory(ctx, url)
-	hexKey, sealer, err := newKey()
+	hexKey, sealer, err := benchkit.NewKey()
 	if err != nil {
 		return err
 	}
 	env := []string{seal.EnvKey + "=" + hexKey, "REDIS_URL=" + url}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
 	common := []string{"--redis", url, "--allow-private-sources", "--sync-every", "30m", "--workers", strconv.Itoa(c.workers), "--data", dir}
-	serve, err := start("serve", dir, env, c.bin, append([]string{"serve", "--addr", addr}, common...)...)
+	serve, err := benchkit.Start("serve", dir, env, c.bin, append([]string{"serve", "--addr", addr}, common...)...)
 	if err != nil {
 		return err
 	}
-	defer serve.stop()
-	var procs = []*proc{serve}
+	defer serve.Stop()
+	var procs = []*benchkit.Proc{serve}
 	for i := range 2 {
-		w, err := start(fmt.Sprintf("worker%d", i+1), dir, env, c.bin, append([]string{"worker"}, common...)...)
+		w, err := benchkit.Start(fmt.Sprintf("worker%d", i+1), dir, env, c.bin, append([]string{"worker"}, common...)...)
 		if err != nil {
 			return err
 		}
-		defer w.stop()
+		defer w.Stop()
 		procs = append(procs, w)
 	}
-	if err := waitHTTP(ctx, "http://"+addr+"/healthz", serve); err != nil {
+	if err := benchkit.WaitHTTP(ctx, "http://"+addr+"/healthz", serve); err != nil {
 		return err
 	}
 	s := &setup{name: "Redis: serve + 2 workers", procs: procs, redis: rs, store: sync.SealURLs(store, sealer), base: "http://" + addr,
@@ -336,22 +203,22 @@ func redisMemory(ctx context.Context, url string) int64 {
 func runSQLite(ctx context.Context, c config, work string, src *sources) error {
 	dir := filepath.Join(work, "sqlite")
 	os.MkdirAll(dir, 0o700)
-	hexKey, sealer, err := newKey()
+	hexKey, sealer, err := benchkit.NewKey()
 	if err != nil {
 		return err
 	}
 	env := []string{seal.EnvKey + "=" + hexKey, "REDIS_URL="}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	serve, err := start("serve", dir, env, c.bin, "serve", "--addr", addr, "--data", dir, "--allow-private-sources",
+	serve, err := benchkit.Start("serve", dir, env, c.bin, "serve", "--addr", addr, "--data", dir, "--allow-private-sources",
 		"--sync-every", "30m", "--workers", strconv.Itoa(c.workers))
 	if err != nil {
 		return err
 	}
-	defer serve.stop()
-	if err := waitHTTP(ctx, "http://"+addr+"/healthz", serve); err != nil {
+	defer serve.Stop()
+	if err := benchkit.WaitHTTP(ctx, "http://"+addr+"/healthz", serve); err != nil {
 		return err
 	}
 	db := filepath.Join(dir, "strengthsync.db")
@@ -373,7 +240,7 @@ func runSQLite(ctx context.Context, c config, work string, src *sources) error {
 		return n
 	}
 	base := size()
-	s := &setup{name: "SQLite: serve alone", procs: []*proc{serve}, store: sync.SealURLs(store, sealer), base: "http://" + addr,
+	s := &setup{name: "SQLite: serve alone", procs: []*benchkit.Proc{serve}, store: sync.SealURLs(store, sealer), base: "http://" + addr,
 		bytes: func() (int64, string) { return size() - base, "SQLite file + WAL" }}
 	return measure(ctx, c, s, src, sealer)
 }
@@ -469,7 +336,7 @@ func runCycle(ctx context.Context, c config, s *setup, name string, changed int,
 	cpu0, w0 := s.cpu(), s.written()
 	var st0 time.Duration
 	if s.redis != nil {
-		st0 = s.redis.cpu()
+		st0 = s.redis.CPU()
 	}
 	t0 := time.Now()
 	if err := s.due(ctx, t0); err != nil {
@@ -498,7 +365,7 @@ func runCycle(ctx context.Context, c config, s *setup, name string, changed int,
 	}
 	cy.cpu, cy.written = s.cpu()-cpu0, s.written()-w0
 	if s.redis != nil {
-		cy.storeCPU = s.redis.cpu() - st0
+		cy.storeCPU = s.redis.CPU() - st0
 	}
 	first, last := time.Time{}, time.Time{}
 	for _, id := range s.ids {
@@ -527,7 +394,7 @@ func runCycle(ctx context.Context, c config, s *setup, name string, changed int,
 func (s *setup) cpu() time.Duration {
 	var d time.Duration
 	for _, p := range s.procs {
-		d += p.cpu()
+		d += p.CPU()
 	}
 	return d
 }
@@ -535,7 +402,7 @@ func (s *setup) cpu() time.Duration {
 func (s *setup) written() int64 {
 	var n int64
 	for _, p := range s.procs {
-		n += p.written()
+		n += p.Written()
 	}
 	return n
 }
@@ -669,9 +536,9 @@ func report(c config, s *setup, cycles []cycle) {
 	fmt.Printf("- CPU per unchanged sync: %.2f ms in our processes (+ %.2f ms in redis-server); per changed sync: %.1f ms (from the %s cycle)\n",
 		perUnchanged, ms(unchanged.storeCPU)/float64(n), perChanged, changed.name)
 	fmt.Printf("- store per plan: %.1f KB (%s, %d bytes for %d plans)\n", float64(size)/float64(n)/1024, how, size, n)
-	fmt.Printf("- serve's RSS: %.0f MB", float64(s.procs[0].rss())/(1<<20))
+	fmt.Printf("- serve's RSS: %.0f MB", float64(s.procs[0].RSS())/(1<<20))
 	for _, p := range s.procs[1:] {
-		fmt.Printf("; %s's: %.0f MB", p.name, float64(p.rss())/(1<<20))
+		fmt.Printf("; %s's: %.0f MB", p.Name, float64(p.RSS())/(1<<20))
 	}
 	fmt.Println()
 	if l := cycles[3].feed; l != nil {

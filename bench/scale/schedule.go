@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/strengthsync/strengthsync/bench/internal/benchkit"
 	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/queue"
 	"github.com/strengthsync/strengthsync/sync/redisstore"
@@ -73,18 +74,18 @@ func simulateScheduler(ctx context.Context, c config, work string) error {
 			defer st.Close()
 			store, extra = st, func() time.Duration { return 0 }
 		case "redis":
-			raddr, err := freeAddr()
+			raddr, err := benchkit.FreeAddr()
 			if err != nil {
 				return err
 			}
 			host, port, _ := net.SplitHostPort(raddr)
 			dir := filepath.Join(work, "schedule-redis")
 			os.MkdirAll(dir, 0o700)
-			rs, err := start("redis-server", dir, nil, c.redis, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
+			rs, err := benchkit.Start("redis-server", dir, nil, c.redis, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
 			if err != nil {
 				return err
 			}
-			defer rs.stop()
+			defer rs.Stop()
 			var st *redisstore.Store
 			for range 100 {
 				if st, err = redisstore.Open(ctx, "redis://"+raddr+"/0"); err == nil {
@@ -96,7 +97,7 @@ func simulateScheduler(ctx context.Context, c config, work string) error {
 				return err
 			}
 			defer st.Close()
-			store, extra = st, rs.cpu
+			store, extra = st, rs.CPU
 		default:
 			return fmt.Errorf("--store %q: want redis or sqlite", name)
 		}
