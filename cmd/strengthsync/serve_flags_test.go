@@ -48,3 +48,15 @@ func TestServeTrustedProxiesBad(t *testing.T) {
 		}
 	}
 }
+
+func TestServeFeedRateBad(t *testing.T) {
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := Main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--feed-rate", "-1"},
+		Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }, Now: time.Now})
+	out := strings.TrimSpace(stderr.String())
+	if code != 2 || strings.Count(out, "\n") != 0 || !strings.Contains(out, "--feed-rate") {
+		t.Errorf("exit %d, stderr %q; want 2 and one line naming --feed-rate", code, out)
+	}
+}

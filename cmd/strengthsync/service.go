@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
 	calendar "google.golang.org/api/calendar/v3"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
@@ -58,6 +59,8 @@ type serviceFlags struct {
 	trustedProxies string
 	proxies        []netip.Prefix
 	limits         sync.Limits
+	// feedRate is --feed-rate: feed requests a second per feed token.
+	feedRate float64
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -101,6 +104,8 @@ SIGTERM stops accepting, finishes the requests and syncs in flight, and exits 0.
 	}
 	a.commonServiceFlags(cmd, f)
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "address to listen on")
+	cmd.Flags().Float64Var(&f.feedRate, "feed-rate", 5,
+		"feed requests a second allowed per feed token (bursts of 60), never per client address")
 	cmd.Flags().StringVar(&f.publicURL, "public-url", "",
 		"where runners reach the service (https://strength.example), for feed links and Google's redirect; default http://localhost:PORT")
 	cmd.Flags().StringVar(&f.trustedProxies, "trusted-proxies", "",
@@ -143,6 +148,9 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	}
 	if f.workers < 1 {
 		return usageErr(fmt.Errorf("--workers: %d: want at least 1", f.workers))
+	}
+	if f.feedRate < 0 || f.feedRate != f.feedRate {
+		return usageErr(fmt.Errorf("--feed-rate: %v: want a positive number of requests a second", f.feedRate))
 	}
 	for _, l := range []struct {
 		flag string
@@ -315,7 +323,8 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 	p.metrics = web.NewMetrics(q)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation, Limits: p.svc.Limits,
 		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
-		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
+		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes,
+		FeedLimit: web.Limit{Rate: rate.Limit(f.feedRate), Burst: 60}}
 	if f.metricsAddr != "" {
 		ms, err := metricsServer(f.metricsAddr, p)
 		if err != nil {
