@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/seal"
 	"github.com/strengthsync/strengthsync/sync/storetest"
 )
 
@@ -26,6 +27,17 @@ func openTemp(t testing.TB) *Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) sync.Store { return openTemp(t) })
+}
+
+// The service's store is SQLite under sync.SealURLs: the wrapper must keep
+// every promise of the contract, the methods it does not override
+// included.
+func TestConformanceSealed(t *testing.T) {
+	sealer, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Run(t, func(t *testing.T) sync.Store { return sync.SealURLs(openTemp(t), sealer) })
 }
 
 // rawDump reads every column of every row of every table, then the
@@ -310,4 +322,40 @@ func BenchmarkPlanByFeedToken(b *testing.B) {
 	s := openTemp(b)
 	defer s.Close()
 	storetest.BenchPlanByFeedToken(b, s)
+}
+
+// A database from before feed_heads keeps answering its feeds: the
+// migration copies every feed's validators.
+func TestMigrationCopiesFeedHeads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:2] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := storetest.NewPlan("old")
+	if _, err := db.Exec(`INSERT INTO plans VALUES (?, ?, ?, NULL, '[]', '[]', 'UTC', '{}', NULL, '', 'ok', 0, '', 0, 0, 0)`,
+		p.ID, p.ManageTokenHash, p.FeedTokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO feeds VALUES ('old', X'42', '"e1"', 1700000000000, X'7b7d')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.FeedByToken(t.Context(), p.FeedTokenHash, false)
+	if err != nil || f.ETag != `"e1"` || f.Updated.UnixMilli() != 1700000000000 {
+		t.Errorf("FeedByToken after the migration = %+v, %v; want the old feed's validators", f, err)
+	}
 }
