@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,23 +118,7 @@ func TestUnchangedSyncWritesLittle(t *testing.T) {
 			svc, st := limitService(t, c, nil)
 			counter := &ioCounter{Store: st}
 			svc.Store = counter
-			var mu stdsync.Mutex
-			full := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if style == "etag" {
-					w.Header().Set("ETag", `"v1"`)
-					if r.Header.Get("If-None-Match") == `"v1"` {
-						w.WriteHeader(http.StatusNotModified)
-						return
-					}
-				}
-				mu.Lock()
-				full++
-				mu.Unlock()
-				w.Header().Set("Content-Type", "text/calendar")
-				w.Write(body)
-			}))
-			defer srv.Close()
+			srv, full := sourceServer(t, body, style == "etag")
 			newPlan(t, st, "p1", c.Now(), []string{srv.URL + "/runs.ics"}, nil)
 			if res, err := svc.SyncPlan(ctx, "p1"); err != nil || res.Skipped {
 				t.Fatalf("first sync: %+v, %v", res, err)
@@ -166,7 +151,7 @@ func TestUnchangedSyncWritesLittle(t *testing.T) {
 			// The next day moves the window: the plan is made again from
 			// the kept body, with a conditional fetch only.
 			c.Add(24 * time.Hour)
-			fullBefore := full
+			fullBefore := full()
 			res, err = svc.SyncPlan(ctx, "p1")
 			if err != nil || res.Skipped || res.Sessions == 0 {
 				t.Fatalf("next day's sync: %+v, %v; want a new plan", res, err)
@@ -175,8 +160,8 @@ func TestUnchangedSyncWritesLittle(t *testing.T) {
 			if !hasPrefixed(reads, "state:source-body:") {
 				t.Errorf("next day's plan did not read the kept body: %v", reads)
 			}
-			if style == "etag" && full != fullBefore {
-				t.Errorf("next day's sync fetched the source in full (%d times)", full-fullBefore)
+			if style == "etag" && full() != fullBefore {
+				t.Errorf("next day's sync fetched the source in full (%d times)", full()-fullBefore)
 			}
 		})
 	}
@@ -192,15 +177,7 @@ func TestLostSourceBodyIsFetchedAgain(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)}
 	svc, st := limitService(t, c, nil)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("ETag", `"v1"`)
-		if r.Header.Get("If-None-Match") == `"v1"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Write(body)
-	}))
-	defer srv.Close()
+	srv, _ := sourceServer(t, body, true)
 	newPlan(t, st, "p1", c.Now(), []string{srv.URL + "/runs.ics"}, nil)
 	if _, err := svc.SyncPlan(ctx, "p1"); err != nil {
 		t.Fatal(err)
@@ -255,15 +232,7 @@ func TestDailyReplanIsSpread(t *testing.T) {
 	c := &clock{t: day.Add(8 * time.Hour)}
 	svc, st := limitService(t, c, nil)
 	svc.ReplanSpread = 4 * time.Hour
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("ETag", `"v1"`)
-		if r.Header.Get("If-None-Match") == `"v1"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Write(body)
-	}))
-	defer srv.Close()
+	srv, _ := sourceServer(t, body, true)
 	const plans = 24
 	ids := make([]string, plans)
 	for i := range ids {
@@ -303,4 +272,24 @@ func TestDailyReplanIsSpread(t *testing.T) {
 	if steps[0] == plans || len(steps) < 4 {
 		t.Errorf("re-plans by half hour: %v; want them spread over the four hours", steps)
 	}
+}
+
+// sourceServer serves body, with an ETag and 304s when etag; full counts
+// the answers that sent the body.
+func sourceServer(t *testing.T, body []byte, etag bool) (srv *httptest.Server, full func() int) {
+	var n atomic.Int32
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if etag {
+			w.Header().Set("ETag", `"v1"`)
+			if r.Header.Get("If-None-Match") == `"v1"` {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		n.Add(1)
+		w.Header().Set("Content-Type", "text/calendar")
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() int { return int(n.Load()) }
 }

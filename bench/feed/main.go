@@ -71,13 +71,8 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	if c.bin == "" {
-		c.bin = filepath.Join(work, "strengthsync")
-		build := exec.Command("go", "build", "-o", c.bin, "./cmd/strengthsync")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
+	if c.bin, err = benchkit.Build(c.bin, work); err != nil {
+		return err
 	}
 	srcAddr, err := benchkit.FreeAddr()
 	if err != nil {

@@ -84,13 +84,8 @@ func run(c config) error {
 	if c.schedule > 0 {
 		return simulateScheduler(ctx, c, work)
 	}
-	if c.bin == "" {
-		c.bin = filepath.Join(work, "strengthsync")
-		build := exec.Command("go", "build", "-o", c.bin, "./cmd/strengthsync")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
+	if c.bin, err = benchkit.Build(c.bin, work); err != nil {
+		return err
 	}
 	src, err := startSources(c.plans)
 	if err != nil {
@@ -294,40 +289,23 @@ func measure(ctx context.Context, c config, s *setup, src *sources, sealer *seal
 func createPlans(ctx context.Context, s *setup, src *sources, sealer *seal.Sealer, n int) error {
 	now := time.Now()
 	s.ids, s.tokens = make([]string, n), make([]string, n)
-	errs := make(chan error, 8)
-	var next atomic.Int64
-	var wg stdsync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				id := fmt.Sprintf("scale%06d", i)
-				feed := seal.NewToken()
-				sealed, err := sealer.Seal([]byte(feed), []byte(id))
-				if err != nil {
-					errs <- err
-					return
-				}
-				p := &sync.PlanRecord{ID: id, ManageTokenHash: seal.HashToken(seal.NewToken()),
-					FeedTokenHash: seal.HashToken(feed), FeedTokenSealed: sealed,
-					Sources: []string{src.url(i)}, TimeZone: "Europe/London", Status: sync.StatusNew,
-					NextSync: sync.Never, Created: now, Updated: now}
-				if err := s.store.CreatePlan(ctx, p); err != nil {
-					errs <- err
-					return
-				}
-				s.ids[i], s.tokens[i] = id, feed
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return benchkit.Each(n, func(i int) error {
+		id := fmt.Sprintf("scale%06d", i)
+		feed := seal.NewToken()
+		sealed, err := sealer.Seal([]byte(feed), []byte(id))
+		if err != nil {
+			return err
+		}
+		p := &sync.PlanRecord{ID: id, ManageTokenHash: seal.HashToken(seal.NewToken()),
+			FeedTokenHash: seal.HashToken(feed), FeedTokenSealed: sealed,
+			Sources: []string{src.url(i)}, TimeZone: "Europe/London", Status: sync.StatusNew,
+			NextSync: sync.Never, Created: now, Updated: now}
+		if err := s.store.CreatePlan(ctx, p); err != nil {
+			return err
+		}
+		s.ids[i], s.tokens[i] = id, feed
+		return nil
+	})
 }
 
 // runCycle makes every plan due and waits until none is.
@@ -410,33 +388,14 @@ func (s *setup) written() int64 {
 // due makes every plan due at t, as the scheduler finds them every 15
 // minutes; the bench's own store calls are not measured.
 func (s *setup) due(ctx context.Context, t time.Time) error {
-	var next atomic.Int64
-	errs := make(chan error, 8)
-	var wg stdsync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(s.ids) {
-					return
-				}
-				p, err := s.store.GetPlan(ctx, s.ids[i])
-				if err == nil {
-					p.NextSync = t
-					err = s.store.UpdatePlan(ctx, p)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	return benchkit.Each(len(s.ids), func(i int) error {
+		p, err := s.store.GetPlan(ctx, s.ids[i])
+		if err != nil {
+			return err
+		}
+		p.NextSync = t
+		return s.store.UpdatePlan(ctx, p)
+	})
 }
 
 // latency is what the feed load saw.

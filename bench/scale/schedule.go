@@ -112,32 +112,14 @@ func simulate(ctx context.Context, store sync.Store, storeCPU func() time.Durati
 	const every, tick = 15 * time.Minute, 15 * time.Second
 	t0 := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
 	next := make([]time.Time, n)
-	var i atomic.Int64
-	errs := make(chan error, 8)
-	var wg stdsync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(i.Add(1) - 1)
-				if k >= n {
-					return
-				}
-				next[k] = t0.Add(time.Duration(k) * every / time.Duration(n))
-				p := &sync.PlanRecord{ID: fmt.Sprintf("sched%07d", k), ManageTokenHash: seal.HashToken(seal.NewToken()),
-					FeedTokenHash: seal.HashToken(seal.NewToken()), Sources: []string{"https://example.com/cal.ics"},
-					TimeZone: "Europe/London", Status: sync.StatusOK, NextSync: next[k], Created: t0, Updated: t0}
-				if err := store.CreatePlan(ctx, p); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	err := benchkit.Each(n, func(k int) error {
+		next[k] = t0.Add(time.Duration(k) * every / time.Duration(n))
+		p := &sync.PlanRecord{ID: fmt.Sprintf("sched%07d", k), ManageTokenHash: seal.HashToken(seal.NewToken()),
+			FeedTokenHash: seal.HashToken(seal.NewToken()), Sources: []string{"https://example.com/cal.ics"},
+			TimeZone: "Europe/London", Status: sync.StatusOK, NextSync: next[k], Created: t0, Updated: t0}
+		return store.CreatePlan(ctx, p)
+	})
+	if err != nil {
 		return err
 	}
 	var now atomic.Int64

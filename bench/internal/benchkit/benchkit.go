@@ -16,6 +16,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/strengthsync/strengthsync/sync/seal"
@@ -155,4 +157,52 @@ func WaitHTTP(ctx context.Context, url string, p *Proc) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s did not become ready at %s: see %s", p.Name, url, p.Log.Name())
+}
+
+// Each calls f for 0..n-1 on 8 goroutines and returns the first error;
+// after one, the indices not yet started are skipped.
+func Each(n int, f func(i int) error) error {
+	var (
+		next   atomic.Int64
+		wg     stdsync.WaitGroup
+		mu     stdsync.Mutex
+		first  error
+		failed atomic.Bool
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := f(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// Build returns bin, or builds ./cmd/strengthsync into dir when bin is "".
+func Build(bin, dir string) (string, error) {
+	if bin != "" {
+		return bin, nil
+	}
+	bin = filepath.Join(dir, "strengthsync")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/strengthsync")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	return bin, nil
 }
