@@ -73,6 +73,9 @@ type Service struct {
 	// FeedHistory is how far back a feed keeps the sessions before today,
 	// as they were written [8 weeks]; older ones are dropped.
 	FeedHistory time.Duration
+	// ObserveFetch, when set, hears the result of every fetch of a URL
+	// source, one of FetchResults: /metrics counts them.
+	ObserveFetch func(result string)
 
 	mu         stdsync.Mutex
 	unrecorded map[string]Outcome
@@ -223,6 +226,10 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	}
 	fresh.LastSync, fresh.Updated = now, now
 	fresh.Status, fresh.LastError = out.Status, out.LastError
+	fresh.FailReason = FailReasonOf(syncErr)
+	if syncErr == nil {
+		fresh.LastSuccess = now
+	}
 	if syncErr != nil {
 		// Back off on failure, but never slower than the normal schedule.
 		fresh.NextSync = now.Add(min(s.every(), 2*time.Minute))
@@ -281,7 +288,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			}
 			return link.Source(id), nil
 		}
-		return URLSource{URL: spec, Client: s.Fetch, Cache: stateCache{state}}, nil
+		return s.urlSource(spec, state), nil
 	}
 	weeks := s.Weeks
 	if weeks <= 0 {

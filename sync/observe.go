@@ -1,0 +1,89 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/oauth"
+)
+
+// Results of one source fetch, as Service.ObserveFetch hears them.
+const (
+	FetchChanged        = "changed"   // a new or changed body
+	FetchUnchanged      = "unchanged" // a 304, or the same bytes again
+	FetchTransientError = "transient_error"
+	FetchPermanentError = "permanent_error"
+)
+
+// FetchResults returns every fetch result, in a fixed order.
+func FetchResults() []string {
+	return []string{FetchChanged, FetchUnchanged, FetchTransientError, FetchPermanentError}
+}
+
+// FailReasonOf names the reason of a failed sync's error; "" for nil.
+func FailReasonOf(err error) string {
+	var fe *fetch.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, oauth.ErrRevoked):
+		return ReasonGoogleRevoked
+	case errors.As(err, &fe) && fe.Kind() == fetch.Permanent:
+		return ReasonPermanentSource
+	case errors.As(err, &fe):
+		return ReasonTransientSource
+	}
+	return ReasonOther
+}
+
+// fetchResult names how a fetch went from URLSource's report or error.
+func fetchResult(why string, err error) string {
+	var fe *fetch.Error
+	switch {
+	case errors.As(err, &fe) && fe.Kind() == fetch.Permanent:
+		return FetchPermanentError
+	case err != nil:
+		// Anything else (a cancelled context, a cache that failed in an
+		// unexpected way) may pass by itself.
+		return FetchTransientError
+	case why == fetch.WhyNotModified || why == fetch.WhySameContent:
+		return FetchUnchanged
+	}
+	return FetchChanged
+}
+
+// observedSource is a URLSource whose every fetch is reported to observe.
+type observedSource struct {
+	URLSource
+	observe func(result string)
+}
+
+// Load fetches through the URLSource and reports the result.
+func (s observedSource) Load(ctx context.Context, from, to time.Time) (Calendar, error) {
+	src := s.URLSource
+	var why string
+	src.Report = func(_, what string) { why = what }
+	cal, err := src.Load(ctx, from, to)
+	s.observe(fetchResult(why, err))
+	return cal, err
+}
+
+// urlSource is the plan's source for a URL, observed when ObserveFetch is set.
+func (s *Service) urlSource(spec string, state StateStore) Source {
+	src := URLSource{URL: spec, Client: s.Fetch, Cache: stateCache{state}}
+	if s.ObserveFetch == nil {
+		return src
+	}
+	return observedSource{URLSource: src, observe: s.ObserveFetch}
+}
+
+// UnrecordedCount is how many plans' last outcome the store could not
+// take (see Unrecorded): failing plans of reason ReasonStore that the
+// store itself cannot count.
+func (s *Service) UnrecordedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.unrecorded)
+}
