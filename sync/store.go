@@ -42,9 +42,9 @@ type PlanRecord struct {
 	// FailReason says why the last sync failed, one of the Reason
 	// constants; empty after a success.
 	FailReason string
-	NextSync  time.Time
-	Created   time.Time
-	Updated   time.Time
+	NextSync   time.Time
+	Created    time.Time
+	Updated    time.Time
 }
 
 // Feed is the last published calendar of a plan and the plan as planned,

@@ -163,9 +163,9 @@ type planDoc struct {
 	// LastSuccessMS is absent in records written before it existed.
 	LastSuccessMS *int64 `json:"last_success_ms,omitempty"`
 	FailReason    string `json:"fail_reason,omitempty"`
-	NextSyncMS        int64             `json:"next_sync_ms"`
-	CreatedMS         int64             `json:"created_ms"`
-	UpdatedMS         int64             `json:"updated_ms"`
+	NextSyncMS    int64  `json:"next_sync_ms"`
+	CreatedMS     int64  `json:"created_ms"`
+	UpdatedMS     int64  `json:"updated_ms"`
 }
 
 const docVersion = 1
