@@ -242,6 +242,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 func TestHealthAndMetrics(t *testing.T) {
 	e := newEnv(t)
+	e.svc.ObserveFetch = e.srv.Metrics.ObserveFetch // as serve wires it
 	res := e.do("GET", "/healthz", "", nil)
 	wantStatus(t, res, http.StatusOK)
 	wantStatus(t, e.do("GET", "/readyz", "", nil), http.StatusOK)
@@ -273,6 +274,12 @@ func TestHealthAndMetrics(t *testing.T) {
 		`strengthsync_feed_requests_total{status="304"} 1`,
 		`strengthsync_feed_requests_total{status="404"} 1`,
 		`strengthsync_queue_depth 0`,
+		`strengthsync_queue_lag_seconds 0`,
+		`strengthsync_source_fetches_total{result="unchanged"} 1`,
+		`strengthsync_source_fetches_total{result="permanent_error"} 0`,
+		`strengthsync_store_up 1`,
+		`strengthsync_oldest_success_age_seconds 0`, // synced this instant
+		`strengthsync_plans_failing{reason="permanent_source"} 0`,
 		"go_goroutines",
 	} {
 		if !strings.Contains(body, want) {

@@ -38,7 +38,7 @@ type Syncer interface {
 // Redis are two.
 type Queue interface {
 	Enqueue(ctx context.Context, planID string) error
-	Depth(ctx context.Context) (int, error)
+	QueueStats
 }
 
 // GoogleUnlinker removes what a Google-connected plan made in the runner's
@@ -159,7 +159,7 @@ func (s *Server) init() {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
 	if s.Metrics == nil {
-		s.Metrics = NewMetrics(s.Queue)
+		s.Metrics = NewMetrics(MetricsConfig{Queue: s.Queue, Store: s.Store, Now: s.Now})
 	}
 	if s.FirstSyncWait <= 0 {
 		s.FirstSyncWait = 10 * time.Second

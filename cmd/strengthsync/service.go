@@ -244,6 +244,13 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 	return p, nil
 }
 
+// instrument builds the metrics on the queue and the store, and has the
+// service report every source fetch to them.
+func (p *parts) instrument(q web.QueueStats, now func() time.Time) {
+	p.metrics = web.NewMetrics(web.MetricsConfig{Queue: q, Store: p.store, Unrecorded: p.svc.UnrecordedCount, Now: now})
+	p.svc.ObserveFetch = p.metrics.ObserveFetch
+}
+
 // scheduler polls often enough for short test intervals, and never asks
 // twice for a plan within half an interval.
 func scheduler(p *parts, q queue.Queue, every time.Duration, now func() time.Time) *queue.Scheduler {
@@ -294,7 +301,7 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 		local = queue.NewLocal(f.workers, p.log)
 		q = local
 	}
-	p.metrics = web.NewMetrics(q)
+	p.instrument(q, a.Now)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation,
 		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
 		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
@@ -382,7 +389,7 @@ func (a *App) worker(ctx context.Context, f *serviceFlags) error {
 	}
 	defer p.close()
 	q := queue.NewRedis(p.rdb, queue.RedisOptions{Workers: f.workers, MinIdle: f.claimIdle, Log: p.log})
-	p.metrics = web.NewMetrics(q)
+	p.instrument(q, a.Now)
 	if p.google != nil {
 		p.google.metrics = p.metrics
 	}
