@@ -40,9 +40,9 @@ type Local struct {
 	// that of its waiting or running job. again is when the first request
 	// of a plan in stateAgain came, which becomes since when it runs again.
 	since, again map[string]time.Time
-	ran      bool     // Run has been called
-	closed   bool     // Run has returned
-	wake     chan struct{}
+	ran          bool // Run has been called
+	closed       bool // Run has returned
+	wake         chan struct{}
 }
 
 type planState int
