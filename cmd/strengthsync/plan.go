@@ -234,7 +234,7 @@ func firstNonEmpty(ss ...string) string {
 // localZoneName names the machine's zone without using time.Local, whose
 // name is just "Local": $TZ, else the /etc/localtime link.
 func localZoneName(getenv func(string) string) string {
-	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+	if tz := strings.TrimPrefix(getenv(envTZ), ":"); tz != "" {
 		return tz
 	}
 	if target, err := os.Readlink("/etc/localtime"); err == nil {

@@ -124,7 +124,7 @@ SIGTERM finishes the syncs in flight and exits 0.`,
 // check validates the flags across each other; messages name the flag.
 func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.redisURL == "" {
-		f.redisURL = strings.TrimSpace(getenv("REDIS_URL"))
+		f.redisURL = strings.TrimSpace(getenv(envRedisURL))
 	}
 	if f.redisURL != "" {
 		if _, err := redis.ParseURL(f.redisURL); err != nil {
@@ -153,7 +153,7 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
 	}
 	if f.trustedProxies == "" {
-		f.trustedProxies = getenv("STRENGTHSYNC_TRUSTED_PROXIES")
+		f.trustedProxies = getenv(envTrustedProxies)
 	}
 	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
 	if err != nil {
