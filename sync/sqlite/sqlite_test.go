@@ -311,3 +311,9 @@ func BenchmarkPlanByFeedToken(b *testing.B) {
 	defer s.Close()
 	storetest.BenchPlanByFeedToken(b, s)
 }
+
+func BenchmarkSyncHealth(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	storetest.BenchSyncHealth(b, s)
+}
