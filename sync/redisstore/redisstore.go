@@ -60,7 +60,8 @@ const dueKey = prefix + "{due}"
 // The health keys share a slot, so one transaction moves a plan in both.
 // Like the due set they are hints written after the plan: a crash in
 // between leaves them as the plan was until its next write, which for a
-// scheduled plan is its next sync.
+// scheduled plan is its next sync. Plans stored before these keys existed
+// join them the same way, at their next sync.
 const (
 	watchKey   = prefix + "{health}:watch"
 	failingKey = prefix + "{health}:failing"
