@@ -28,6 +28,21 @@ import (
 // naming its RRULE line; so are more than 200,000 events in all (a
 // decade of daily runs is under 4,000).
 func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event, error) {
+	return c.EventsUpTo(from, to, loc, maxEvents)
+}
+
+// ErrTooManyEvents is wrapped by the *Error of EventsUpTo (and Events) when
+// the window holds more events than allowed.
+var ErrTooManyEvents = errors.New("too many events")
+
+// EventsUpTo is Events that stops expanding as soon as it holds more than
+// max events (at most 200,000 whatever max says), failing with an *Error
+// that wraps ErrTooManyEvents: an oversized calendar is refused before it
+// is all in memory.
+func (c *Calendar) EventsUpTo(from, to time.Time, loc *time.Location, max int) ([]rules.Event, error) {
+	if max <= 0 || max > maxEvents {
+		max = maxEvents
+	}
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -57,8 +72,11 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 		}
 		overridden[ev.uid][c.key(ev.recurID, m.start.kind == dateOnly, zone, loc)] = true
 	}
-	out := make([]rules.Event, 0, len(c.events))
+	out := make([]rules.Event, 0, min(len(c.events), max+1))
 	for _, ev := range c.events {
+		if len(out) > max {
+			break
+		}
 		if ev.ours || ev.cancelled {
 			continue
 		}
@@ -88,10 +106,10 @@ func (c *Calendar) Events(from, to time.Time, loc *time.Location) ([]rules.Event
 			return nil, err
 		}
 		out = append(out, got...)
-		if len(out) > maxEvents {
-			return nil, &Error{Source: c.Source, Msg: fmt.Sprintf("more than %d events between %s and %s",
-				maxEvents, from.In(loc).Format("2006-01-02"), to.In(loc).Format("2006-01-02"))}
-		}
+	}
+	if len(out) > max {
+		return nil, &Error{Source: c.Source, Msg: fmt.Sprintf("more than %d events between %s and %s",
+			max, from.In(loc).Format("2006-01-02"), to.In(loc).Format("2006-01-02")), err: ErrTooManyEvents}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

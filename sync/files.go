@@ -43,6 +43,9 @@ func (c *icalCalendar) parse() (*ical.Calendar, error) {
 
 func (c *icalCalendar) Fingerprint() string { return c.hash }
 
+// Size is the calendar's length in bytes, as read.
+func (c *icalCalendar) Size() int { return len(c.data) }
+
 // TimeZone is "" for a calendar that does not parse; Events reports why.
 func (c *icalCalendar) TimeZone() string {
 	if cal, err := c.parse(); err == nil {
@@ -57,6 +60,15 @@ func (c *icalCalendar) Events(from, to time.Time, loc *time.Location) ([]rules.E
 		return nil, err
 	}
 	return cal.Events(from, to, loc)
+}
+
+// EventsUpTo is Events that fails once more than max events are read.
+func (c *icalCalendar) EventsUpTo(from, to time.Time, loc *time.Location, max int) ([]rules.Event, error) {
+	cal, err := c.parse()
+	if err != nil {
+		return nil, err
+	}
+	return cal.EventsUpTo(from, to, loc, max)
 }
 
 // FileSource reads a .ics file.

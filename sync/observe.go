@@ -22,7 +22,9 @@ func FetchResults() []string {
 	return []string{FetchChanged, FetchUnchanged, FetchTransientError, FetchPermanentError}
 }
 
-// FailReasonOf names the reason of a failed sync's error; "" for nil.
+// FailReasonOf names the reason of a failed sync's error; "" for nil. A
+// permanent failure (IsPermanent: a source that is gone or not a calendar,
+// a plan over its limits) is ReasonPermanentSource: the runner's to fix.
 func FailReasonOf(err error) string {
 	var fe *fetch.Error
 	switch {
@@ -30,7 +32,7 @@ func FailReasonOf(err error) string {
 		return ""
 	case errors.Is(err, oauth.ErrRevoked):
 		return ReasonGoogleRevoked
-	case errors.As(err, &fe) && fe.Kind() == fetch.Permanent:
+	case IsPermanent(err):
 		return ReasonPermanentSource
 	case errors.As(err, &fe):
 		return ReasonTransientSource
@@ -71,8 +73,8 @@ func (s observedSource) Load(ctx context.Context, from, to time.Time) (Calendar,
 }
 
 // urlSource is the plan's source for a URL, observed when ObserveFetch is set.
-func (s *Service) urlSource(spec string, state StateStore) Source {
-	src := URLSource{URL: spec, Client: s.Fetch, Cache: stateCache{state}}
+func (s *Service) urlSource(spec string, cache fetch.Cache) Source {
+	src := URLSource{URL: spec, Client: s.Fetch, Cache: cache}
 	if s.ObserveFetch == nil {
 		return src
 	}

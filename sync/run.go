@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	stdsync "sync"
 	"time"
 
+	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/rules"
 )
 
@@ -56,6 +58,14 @@ type Request struct {
 	// Unchanged, when set, is asked with the fingerprint of the inputs
 	// before anything is parsed; true skips the plan (Result.Skipped).
 	Unchanged func(fingerprint string) bool
+	// MaxEvents, when positive, caps the events read in the window from
+	// all calendars together; the source that goes over fails the run with
+	// a *LimitError, before the rest is read.
+	MaxEvents int
+	// MaxBytes, when positive, caps the calendars as loaded, all together;
+	// the source that goes over fails the run with a *LimitError before
+	// any is parsed.
+	MaxBytes int
 }
 
 // Result is what a Run produced.
@@ -82,6 +92,17 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 	cals, err := loadAll(ctx, all, roughFrom, roughTo)
 	if err != nil {
 		return nil, err
+	}
+	if req.MaxBytes > 0 {
+		total := 0
+		for i, c := range cals {
+			if sized, ok := c.(interface{ Size() int }); ok {
+				if total += sized.Size(); total > req.MaxBytes {
+					return nil, named(all[i].Name(), &LimitError{Msg: fmt.Sprintf(
+						"the plan's calendars hold more than %d MiB together (the limit per plan): use calendars that hold the training only", req.MaxBytes>>20)})
+				}
+			}
+		}
 	}
 
 	// An explicit zone keeps the sources unparsed until they are needed;
@@ -120,10 +141,13 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		Classifier: e.classifier(req.Settings)}
 	from, to := in.Range()
 	for i, c := range cals {
-		evs, err := c.Events(from, to, loc)
+		evs, err := readEvents(c, from, to, loc, req.MaxEvents, len(in.Events))
 		if err != nil {
 			return nil, named(all[i].Name(), err)
 		}
+		// A parsed calendar can be many times its events' size: let it go
+		// before the next one is parsed.
+		cals[i] = nil
 		if i >= len(req.Sources) {
 			for j := range evs {
 				evs[j].Busy = true
@@ -156,6 +180,40 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 			slog.String("timezone", loc.String()))
 	}
 	return res, nil
+}
+
+// boundedCalendar is a Calendar that can stop expanding once it holds more
+// than max events, so an oversized source is refused before it is all in
+// memory.
+type boundedCalendar interface {
+	EventsUpTo(from, to time.Time, loc *time.Location, max int) ([]rules.Event, error)
+}
+
+// readEvents reads c's events when read events are already in hand, within
+// the plan's budget of limit (none when limit ≤ 0).
+func readEvents(c Calendar, from, to time.Time, loc *time.Location, limit, read int) ([]rules.Event, error) {
+	if limit <= 0 {
+		return c.Events(from, to, loc)
+	}
+	left := limit - read
+	tooMany := &LimitError{Msg: fmt.Sprintf("more than %d events in the plan's weeks, all calendars together (the limit per plan): use a calendar that holds the training only", limit)}
+	var evs []rules.Event
+	var err error
+	if b, ok := c.(boundedCalendar); ok {
+		evs, err = b.EventsUpTo(from, to, loc, max(left, 1))
+		if errors.Is(err, ical.ErrTooManyEvents) {
+			return nil, tooMany
+		}
+	} else {
+		evs, err = c.Events(from, to, loc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) > left {
+		return nil, tooMany
+	}
+	return evs, nil
 }
 
 // keptSpan is how far beyond each edge of the window the engine looks for

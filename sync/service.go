@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
@@ -70,6 +71,12 @@ type Service struct {
 	Weeks int
 	// LockTTL bounds a sync: a crashed worker's lease expires after it [5m].
 	LockTTL time.Duration
+	// Limits bound what one plan may cost (DefaultLimits).
+	Limits Limits
+	// Backoff spaces the tries of a plan whose sync keeps failing
+	// [from Every, 15m, doubling up to 24h]. A permanent failure is not retried on
+	// schedule at all: an edit or a manual sync tries again.
+	Backoff Backoff
 	// FeedHistory is how far back a feed keeps the sessions before today,
 	// as they were written [8 weeks]; older ones are dropped.
 	FeedHistory time.Duration
@@ -135,8 +142,13 @@ func (s PlanState) Delete(ctx context.Context, key string) error {
 }
 
 // stateCache keeps fetch validators and bodies in a plan's state. Keys are
-// hashes: feed URLs are secrets.
-type stateCache struct{ state StateStore }
+// hashes: feed URLs are secrets. room is what the plan's sources may still
+// store in this sync (Limits.SourceBytes): a plan over it fails, and its
+// copies must not fill the store meanwhile.
+type stateCache struct {
+	state StateStore
+	room  *atomic.Int64
+}
 
 func (c stateCache) key(url string) string {
 	sum := sha256.Sum256([]byte(url))
@@ -156,6 +168,9 @@ func (c stateCache) Get(ctx context.Context, url string) (fetch.Entry, bool, err
 }
 
 func (c stateCache) Put(ctx context.Context, url string, e fetch.Entry) error {
+	if c.room.Add(-int64(len(e.Body))) < 0 {
+		return &LimitError{Msg: "the plan's calendars are over its size limit: not kept"}
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -224,27 +239,43 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	if err != nil {
 		return unstored(err)
 	}
+	wasFailing := fresh.Status != StatusOK
 	fresh.LastSync, fresh.Updated = now, now
 	fresh.Status, fresh.LastError = out.Status, out.LastError
 	fresh.FailReason = FailReasonOf(syncErr)
 	if syncErr == nil {
 		fresh.LastSuccess = now
 	}
-	if syncErr != nil {
-		// Back off on failure, but never slower than the normal schedule.
-		fresh.NextSync = now.Add(min(s.every(), 2*time.Minute))
-	} else {
-		fresh.NextSync = now.Add(s.every())
-	}
-	if errors.Is(syncErr, oauth.ErrRevoked) {
+	var se *SyncError
+	switch {
+	case errors.Is(syncErr, oauth.ErrRevoked):
 		// Only the runner can fix this: retrying would only ask Google
 		// again and again for a grant that is gone.
 		fresh.Status, fresh.NextSync = StatusNeedsReconnect, Never
+		se = &SyncError{Err: syncErr, Permanent: true}
+	case syncErr != nil:
+		se = s.failed(rctx, fresh, syncErr, now)
+		fresh.NextSync = se.Next
+		if se.Permanent {
+			fresh.LastError += " (not retried until the plan is changed or synced by hand)"
+			fresh.NextSync = Never
+		}
+	default:
+		fresh.NextSync = now.Add(s.every())
+		if wasFailing {
+			if err := s.Store.DeleteState(rctx, id, failuresKey); err != nil {
+				return unstored(err)
+			}
+		}
 	}
 	if err := s.Store.UpdatePlan(rctx, fresh); err != nil && !errors.Is(err, ErrNotFound) {
+		// Not recorded: the queue may retry.
 		return unstored(err)
 	}
 	s.remember(id, out, false)
+	if se != nil {
+		syncErr = se
+	}
 	if s.Log != nil {
 		attrs := []any{slog.String("plan_id", id), slog.Bool("skipped", res.Skipped), slog.Int("sessions", res.Sessions)}
 		if syncErr != nil {
@@ -256,6 +287,48 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	return res, syncErr
 }
 
+// failuresKey keeps a plan's failures in a row, for the backoff, with the
+// inputs they failed on: an edit starts the count again.
+const failuresKey = "service/failures"
+
+type failures struct {
+	Count  int    `json:"count"`
+	Inputs string `json:"inputs"`
+}
+
+// failed counts a failed sync of p and says when to try again. A state the
+// store cannot keep costs the backoff its memory (the next wait is the
+// first), never the record of the failure.
+func (s *Service) failed(ctx context.Context, p *PlanRecord, syncErr error, now time.Time) *SyncError {
+	se := &SyncError{Err: syncErr, Permanent: IsPermanent(syncErr)}
+	if se.Permanent {
+		return se
+	}
+	inputs := planInputs(p)
+	var f failures
+	if b, ok, err := s.Store.GetState(ctx, p.ID, failuresKey); err == nil && ok {
+		if json.Unmarshal(b, &f) != nil || f.Inputs != inputs {
+			f = failures{}
+		}
+	}
+	f.Count++
+	f.Inputs = inputs
+	if b, err := json.Marshal(f); err == nil {
+		if err := s.Store.PutState(ctx, p.ID, failuresKey, b); err != nil && s.Log != nil {
+			s.Log.Warn("failure count not kept", slog.String("plan_id", p.ID), slog.Any("error", err))
+		}
+	}
+	se.Next = now.Add(s.Backoff.after(f.Count, s.every()))
+	return se
+}
+
+// planInputs hashes what the runner edits: a change restarts the backoff.
+func planInputs(p *PlanRecord) string {
+	b, _ := json.Marshal([]any{p.Sources, p.Busy, p.TimeZone, p.Settings})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 func (s *Service) every() time.Duration {
 	if s.Every <= 0 {
 		return 15 * time.Minute
@@ -265,6 +338,12 @@ func (s *Service) every() time.Duration {
 
 func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, error) {
 	state := PlanState{Store: s.Store, PlanID: p.ID}
+	limits := s.Limits.WithDefaults()
+	// A plan stored before the limits (or under larger ones) is held to
+	// them too.
+	if err := limits.CheckCalendars(p.Sources, p.Busy); err != nil {
+		return SyncResult{}, err
+	}
 	settings, err := p.Settings.Apply(rules.DefaultSettings())
 	if err != nil {
 		return SyncResult{}, fmt.Errorf("settings: %w", err)
@@ -278,6 +357,8 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			return SyncResult{}, err
 		}
 	}
+	cache := stateCache{state: state, room: new(atomic.Int64)}
+	cache.room.Store(int64(limits.SourceBytes))
 	source := func(spec string, busy bool) (Source, error) {
 		if id, ok := strings.CutPrefix(spec, "google:"); ok {
 			if link == nil {
@@ -288,7 +369,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			}
 			return link.Source(id), nil
 		}
-		return s.urlSource(spec, state), nil
+		return s.urlSource(spec, cache), nil
 	}
 	weeks := s.Weeks
 	if weeks <= 0 {
@@ -304,7 +385,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		settings.Started = rules.DateOf(p.Created.In(loc))
 	}
 	req := Request{Start: rules.DateOf(s.Now().In(loc)), Weeks: weeks, TimeZone: p.TimeZone,
-		Settings: settings, Namespace: p.ID}
+		Settings: settings, Namespace: p.ID, MaxEvents: limits.Events, MaxBytes: limits.SourceBytes}
 	for _, spec := range p.Sources {
 		src, err := source(spec, false)
 		if err != nil {
@@ -341,7 +422,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if res.Skipped {
 		return SyncResult{Skipped: true}, nil
 	}
-	if err := s.publish(ctx, p, res); err != nil {
+	if err := s.publish(ctx, p, res, limits.PlanBytes); err != nil {
 		return SyncResult{}, err
 	}
 	if res.Fingerprint != "" {
@@ -367,10 +448,13 @@ func (s *Service) feedHistory() time.Duration {
 // the past back to FeedHistory (SPEC §6 "History is the runner's"). An
 // unchanged feed keeps its old bytes, so the ETag holds and subscribers get
 // 304s.
-func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error {
+func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result, maxBytes int) error {
 	planJSON, err := json.Marshal(NewPlanJSON(res.Plan, res.Loc))
 	if err != nil {
 		return err
+	}
+	if len(planJSON) > maxBytes {
+		return tooLarge("plan", len(planJSON), maxBytes)
 	}
 	old, prev, err := storedFeed(ctx, s.Store, p.ID)
 	if err != nil {
@@ -388,10 +472,19 @@ func (s *Service) publish(ctx context.Context, p *PlanRecord, res *Result) error
 		if err != nil {
 			return err
 		}
+		if buf.Len() > maxBytes {
+			return tooLarge("feed", buf.Len(), maxBytes)
+		}
 		sum := sha256.Sum256(buf.Bytes())
 		feed.ICS, feed.ETag, feed.Updated = buf.Bytes(), `"`+hex.EncodeToString(sum[:16])+`"`, s.Now()
 	}
 	return s.Store.PutFeed(ctx, p.ID, feed)
+}
+
+// tooLarge refuses to store a plan or feed over the limit: the API would
+// answer it whole to every request.
+func tooLarge(what string, n, limit int) error {
+	return &LimitError{Msg: fmt.Sprintf("the %s is %d KiB, over the %d KiB a plan may store: use calendars that hold the training only", what, n>>10, limit>>10)}
 }
 
 // storedFeed returns a plan's published feed and our sessions in it; nil

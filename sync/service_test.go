@@ -5,30 +5,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/strengthsync/strengthsync/ical"
-	"github.com/strengthsync/strengthsync/ical/fetch"
 	"github.com/strengthsync/strengthsync/sync"
-	"github.com/strengthsync/strengthsync/sync/sqlite"
 )
 
-// newService is a Service on a real SQLite store, fetching from loopback.
+// newService is a Service on a real SQLite store, fetching from loopback,
+// at a fixed time.
 func newService(t *testing.T, now time.Time) (*sync.Service, sync.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	opts := fetch.DefaultOptions()
-	opts.AllowPrivate = true
-	return &sync.Service{Store: st, Engine: &sync.Engine{Zone: ical.LoadLocation}, Fetch: fetch.New(opts),
-		Now: func() time.Time { return now }}, st
+	return limitService(t, &clock{t: now}, nil)
 }
 
 func TestSyncPlanPublishesSkipsAndKeepsEditsMadeMeanwhile(t *testing.T) {
@@ -128,8 +118,13 @@ func TestSyncPlanRecordsErrors(t *testing.T) {
 	if strings.Contains(got.LastError, "8f14e45f") {
 		t.Errorf("the stored error shows the feed's secret path: %q", got.LastError)
 	}
-	if !got.NextSync.After(now) || got.NextSync.After(now.Add(15*time.Minute)) {
-		t.Errorf("next sync %v: want a retry soon", got.NextSync)
+	// Not a calendar is permanent: the schedule leaves the plan alone
+	// until the runner changes it or asks for a sync.
+	if !got.Scheduled().IsZero() || !got.NextSync.After(now.AddDate(100, 0, 0)) {
+		t.Errorf("next sync %v: want none scheduled", got.NextSync)
+	}
+	if !strings.Contains(got.LastError, "not retried until the plan is changed or synced by hand") {
+		t.Errorf("last error %q does not say the plan waits for the runner", got.LastError)
 	}
 }
 

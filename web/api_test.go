@@ -110,7 +110,10 @@ func TestCreateBadInput(t *testing.T) {
 		{"bad busy", with(func(m map[string]any) { m["busy"] = []string{"mailto:x@example.com"} }), 400, "busy[0]", ""},
 		{"too many sources", with(func(m map[string]any) {
 			m["sources"] = []string{src, src, src, src, src, src, src, src, src, src, src}
-		}), 400, "sources", "at most 10"},
+		}), 400, "sources", "at most 5"},
+		{"too many busy calendars", with(func(m map[string]any) {
+			m["busy"] = []string{src, src, src, src, src, src}
+		}), 400, "busy", "at most 5"},
 		{"bad timezone", with(func(m map[string]any) { m["timezone"] = "Mars/Olympus" }), 400, "timezone", "unknown time zone"},
 		{"too large", `{"sources":["` + strings.Repeat("a", maxBody) + `"]}`, 413, "", "too large"},
 	}
@@ -275,6 +278,7 @@ func TestCreateSlowFirstSync(t *testing.T) {
 		t.Error("the syncing feed has an ETag: a client could keep it with 304s")
 	}
 	close(release)
+	e.waitSynced(c.ID) // in the worker pool, like every sync
 	if err := e.srv.Drain(t.Context()); err != nil {
 		t.Fatal(err)
 	}

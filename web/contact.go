@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	stdsync "sync"
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
@@ -49,17 +48,24 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 	}
 	add("sources", in.Sources)
 	add("busy", in.Busy)
-	var wg stdsync.WaitGroup
-	for _, p := range probes {
-		wg.Go(func() {
-			res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
-			if err == nil {
-				p.body = res.Body
-			}
-			p.err = err
-		})
+	if len(probes) == 0 {
+		return "", nil
 	}
-	wg.Wait()
+	select {
+	case s.contacts <- struct{}{}:
+		defer func() { <-s.contacts }()
+	case <-ctx.Done():
+		return "", &apiError{Status: http.StatusServiceUnavailable, Msg: "too many plans are being made right now: try again in a minute"}
+	}
+	// One calendar at a time, and only the first one's body kept (for its
+	// time zone): a request holds at most one calendar body beside it.
+	for i, p := range probes {
+		res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
+		if err == nil && i == 0 {
+			p.body = res.Body
+		}
+		p.err = err
+	}
 
 	var warnings []string
 	for _, p := range probes {
@@ -89,6 +95,9 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 	}
 	return warning, nil
 }
+
+// firstContacts is how many creates may read their calendars at once.
+const firstContacts = 4
 
 // safeMessage is a fetch failure's one-line message, which names only the
 // redacted address; anything else is summed up without its text.

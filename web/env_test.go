@@ -182,13 +182,17 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.svc = &sync.Service{Store: store, Engine: &sync.Engine{Zone: ical.LoadLocation, Log: log}, Fetch: fetch.New(fopts),
 		Now: e.clock.Now, Log: log, Every: 15 * time.Minute}
 	e.queue = queue.NewLocal(2, log)
+	// Wired as serve wires them: every sync and every source fetch counts.
+	metrics := NewMetrics(MetricsConfig{Queue: e.queue, Store: store, Unrecorded: e.svc.UnrecordedCount, Now: e.clock.Now})
+	e.svc.ObserveFetch = metrics.ObserveFetch
 	e.synced = make(chan string, 1000)
 	qctx, cancel := context.WithCancel(context.Background())
 	qdone := make(chan struct{})
 	go func() {
 		defer close(qdone)
 		e.queue.Run(qctx, queue.HandlerFunc(func(ctx context.Context, id string) error {
-			_, err := e.svc.SyncPlan(ctx, id)
+			// Counted like serve's worker counts its syncs.
+			_, err := e.srv.Metrics.Syncer(e.svc).SyncPlan(ctx, id)
 			e.synced <- id
 			return err
 		}))
@@ -196,7 +200,7 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.stopQueue = stdsync.OnceFunc(func() { cancel(); <-qdone })
 	t.Cleanup(e.stopQueue)
 	e.srv = &Server{Store: store, Syncer: e.svc, Queue: e.queue, Sealer: sealer, Zone: ical.LoadLocation,
-		Now: e.clock.Now, Log: log,
+		Now: e.clock.Now, Log: log, Metrics: metrics,
 		// Generous limits: only the rate limit test meets them.
 		FeedLimit: Limit{Rate: 1000, Burst: 1000}, APILimit: Limit{Rate: 1000, Burst: 1000},
 		// New plans' calendars are read first with the service's client.
@@ -347,7 +351,13 @@ func (e *env) create() created {
 	e.t.Helper()
 	res := e.do(http.MethodPost, "/api/plans", "", e.createBody())
 	wantStatus(e.t, res, http.StatusCreated)
-	return decode[created](e.t, res)
+	c := decode[created](e.t, res)
+	// The first sync runs in the worker: once it is recorded, let it
+	// report, so a test's next waitSynced hears the sync it caused.
+	if c.Status != sync.StatusSyncing {
+		e.waitSynced(c.ID)
+	}
+	return c
 }
 
 // path returns the path and query of an absolute URL of the server.

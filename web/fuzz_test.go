@@ -30,7 +30,7 @@ func FuzzCreateBody(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := &Server{Zone: ical.LoadLocation, MaxSources: 10}
+	s := &Server{Zone: ical.LoadLocation}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodPost, "/api/plans", bytes.NewReader(body))
@@ -70,7 +70,7 @@ func FuzzSettingsForm(f *testing.F) {
 			"window": {window}, "taper": {taper}, "level": {level}}
 		j, err := settingsFromForm(form)
 		if err == nil {
-			s := &Server{Zone: ical.LoadLocation, MaxSources: 10}
+			s := &Server{Zone: ical.LoadLocation}
 			in := planInput{Sources: []string{"https://x.example/"}, TimeZone: "UTC", Settings: j}
 			err = s.validate(&in, false, false)
 			if err == nil {

@@ -93,6 +93,10 @@ type planInput struct {
 // zoneOptional an empty time zone passes: create then takes the
 // calendar's own (X-WR-TIMEZONE), as the CLI does.
 func (s *Server) validate(in *planInput, google, zoneOptional bool) error {
+	var fe *sync.FieldError
+	if lerr := s.Limits.CheckCalendars(in.Sources, in.Busy); errors.As(lerr, &fe) {
+		return badField(fe.Field, "%s", fe.Msg)
+	}
 	var err *apiError
 	if in.Sources, err = s.checkSources("sources", in.Sources, google, 1); err != nil {
 		return err
@@ -109,7 +113,6 @@ func (s *Server) validate(in *planInput, google, zoneOptional bool) error {
 		return badField("timezone", "unknown time zone %q", in.TimeZone)
 	}
 	if _, serr := in.Settings.Apply(rules.DefaultSettings()); serr != nil {
-		var fe *sync.FieldError
 		if errors.As(serr, &fe) {
 			return badField("settings."+fe.Field, "%s", fe.Msg)
 		}
@@ -124,9 +127,6 @@ func (s *Server) validate(in *planInput, google, zoneOptional bool) error {
 func (s *Server) checkSources(field string, list []string, google bool, min int) ([]string, *apiError) {
 	if len(list) < min {
 		return nil, badField(field, "give at least %d calendar URL", min)
-	}
-	if len(list) > s.MaxSources {
-		return nil, badField(field, "at most %d calendars", s.MaxSources)
 	}
 	out := make([]string, 0, len(list))
 	for i, src := range list {
@@ -199,10 +199,12 @@ func (s *Server) createChecked(r *http.Request, in planInput, fallbackZone strin
 	return out, nil
 }
 
-// create stores a validated plan and runs its first sync, waiting for it
-// until deadline. A first sync that fails still leaves the plan created,
-// with status "error" and the reason in last_error: the runner fixes the
-// source with PATCH and the schedule keeps trying meanwhile.
+// create stores a validated plan and queues its first sync, waiting for it
+// until deadline. The first sync runs in the worker pool like every other,
+// so creating plans cannot run more syncs at once than there are workers.
+// A first sync that fails still leaves the plan created, with status
+// "error" and the reason in last_error: the runner fixes the source with
+// PATCH (a transient failure is also retried on a backoff schedule).
 func (s *Server) create(r *http.Request, in planInput, deadline time.Time) (*created, error) {
 	ctx := r.Context()
 	id := newPlanID()
@@ -232,33 +234,40 @@ func (s *Server) create(r *http.Request, in planInput, deadline time.Time) (*cre
 	s.Log.LogAttrs(ctx, slog.LevelInfo, "plan created", slog.String("request_id", requestID(ctx)),
 		slog.String("plan_id", id), slog.Int("sources", len(p.Sources)), slog.Bool("google", p.GoogleTokenSealed != nil))
 
-	done := make(chan struct{})
-	s.background(func(bg context.Context) {
-		defer close(done)
-		s.syncNow(bg, id)
-	})
-	timer := time.NewTimer(max(0, time.Until(deadline)))
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-	case <-ctx.Done():
-	}
+	// Should the queue refuse, the plan is due now and the scheduler
+	// queues it.
+	_ = s.enqueue(ctx, id)
+	status, lastError := s.awaitFirstSync(ctx, id, deadline)
 	out := &created{ID: id, FeedURL: s.feedURL(r, feed), ManageURL: s.manageURL(r, id, manage), ManageToken: manage,
 		Status: sync.StatusSyncing}
 	out.WebcalURL = webcalURL(out.FeedURL)
-	if q, err := s.Store.GetPlan(ctx, id); err == nil && q.Status != sync.StatusNew {
-		out.Status, out.LastError = q.Status, q.LastError
+	if status != sync.StatusNew {
+		out.Status, out.LastError = status, lastError
 	}
 	return out, nil
 }
 
-// syncNow runs one sync in this process and logs a failure the Service has
-// not already recorded.
-func (s *Server) syncNow(ctx context.Context, id string) {
-	_, err := s.Metrics.Syncer(s.Syncer).SyncPlan(ctx, id)
-	if err != nil && errors.Is(err, sync.ErrLocked) {
-		s.Log.LogAttrs(ctx, slog.LevelDebug, "first sync left to the running one", slog.String("plan_id", id))
+// awaitFirstSync watches the store until the plan's first sync is recorded,
+// deadline passes or the request ends, and returns the plan's status and
+// error then. The store is what a worker in another process writes to.
+func (s *Server) awaitFirstSync(ctx context.Context, id string, until time.Time) (status, lastError string) {
+	deadline := time.NewTimer(max(0, time.Until(until)))
+	defer deadline.Stop()
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		p, err := s.Store.GetPlan(ctx, id)
+		if err != nil {
+			return sync.StatusNew, ""
+		}
+		if p.Status != sync.StatusNew {
+			return p.Status, p.LastError
+		}
+		select {
+		case <-deadline.C:
+			return p.Status, p.LastError
+		case <-ctx.Done():
+			return p.Status, p.LastError
+		case <-time.After(delay):
+		}
 	}
 }
 

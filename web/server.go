@@ -106,8 +106,9 @@ type Server struct {
 	// SeparateMetrics leaves /metrics off the main handler: it is served on
 	// its own listener (Metrics.Handler), out of the public's reach.
 	SeparateMetrics bool
-	// MaxSources caps sources and busy calendars per plan [10].
-	MaxSources int
+	// Limits bound each plan (sync.DefaultLimits); give the Service's, so
+	// what the API accepts is what a sync takes.
+	Limits sync.Limits
 	// LockWait is how long a change to a plan waits for a sync of it in
 	// flight before answering 503 [15s].
 	LockWait time.Duration
@@ -132,10 +133,14 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	gz          *gzipCache
 	probe       writeProbe
-	mux         *http.ServeMux
-	bg          stdsync.WaitGroup
-	bgCtx       context.Context
-	bgCancel    context.CancelFunc
+	// contacts bounds the first contacts (calendars read before a plan is
+	// made) running at once, so creates cannot hold more bodies in memory
+	// than the workers would.
+	contacts chan struct{}
+	mux      *http.ServeMux
+	bg       stdsync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -176,9 +181,6 @@ func (s *Server) init() {
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
 	}
-	if s.MaxSources <= 0 {
-		s.MaxSources = 10
-	}
 	if s.LockWait <= 0 {
 		s.LockWait = 15 * time.Second
 	}
@@ -196,6 +198,7 @@ func (s *Server) init() {
 		}
 	}
 	s.gz = newGzipCache(64)
+	s.contacts = make(chan struct{}, firstContacts)
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.pages = template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))
 

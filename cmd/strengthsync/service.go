@@ -57,6 +57,7 @@ type serviceFlags struct {
 	// trustedProxies is --trusted-proxies (or STRENGTHSYNC_TRUSTED_PROXIES).
 	trustedProxies string
 	proxies        []netip.Prefix
+	limits         sync.Limits
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -71,6 +72,12 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 	fl.IntVar(&f.workers, "workers", 4, "syncs run at once by this process")
 	fl.DurationVar(&f.syncTimeout, "sync-timeout", 5*time.Minute,
 		"longest a sync may take; a crashed worker's hold on a plan expires after it")
+	d := sync.DefaultLimits()
+	fl.IntVar(&f.limits.Sources, "max-sources", d.Sources, "run calendars a plan may have")
+	fl.IntVar(&f.limits.Busy, "max-busy", d.Busy, "busy calendars a plan may have")
+	fl.IntVar(&f.limits.Events, "max-events", d.Events, "events read for one plan in its weeks, all calendars together, recurrences expanded")
+	fl.IntVar(&f.limits.SourceBytes, "max-source-bytes", d.SourceBytes, "bytes of all calendars of one plan together, as fetched")
+	fl.IntVar(&f.limits.PlanBytes, "max-plan-bytes", d.PlanBytes, "bytes a plan may store of its plan JSON and of its feed, each")
 	fl.BoolVar(&f.requireDurable, "require-durable-redis", false,
 		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
@@ -136,6 +143,15 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 	}
 	if f.workers < 1 {
 		return usageErr(fmt.Errorf("--workers: %d: want at least 1", f.workers))
+	}
+	for _, l := range []struct {
+		flag string
+		v    int
+	}{{"--max-sources", f.limits.Sources}, {"--max-busy", f.limits.Busy}, {"--max-events", f.limits.Events},
+		{"--max-source-bytes", f.limits.SourceBytes}, {"--max-plan-bytes", f.limits.PlanBytes}} {
+		if l.v < 1 {
+			return usageErr(fmt.Errorf("%s: %d: want at least 1", l.flag, l.v))
+		}
 	}
 	if f.syncTimeout < time.Second {
 		return usageErr(fmt.Errorf("--sync-timeout: %v is too short (at least 1s)", f.syncTimeout))
@@ -228,6 +244,8 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
+	// Feed addresses are secrets: the store keeps them sealed.
+	p.store = sync.SealURLs(p.store, p.sealer)
 	if p.google, err = a.googleSetup(f, p); err != nil {
 		p.close()
 		return nil, err
@@ -237,7 +255,7 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 	opts.UserAgent = fetch.UserAgent(version)
 	opts.Logger = p.log
 	p.svc = &sync.Service{Store: p.store, Engine: &sync.Engine{Zone: ical.LoadLocation, Log: p.log}, Fetch: fetch.New(opts),
-		Now: a.Now, Log: p.log, Every: f.every, LockTTL: f.syncTimeout}
+		Now: a.Now, Log: p.log, Every: f.every, LockTTL: f.syncTimeout, Limits: f.limits}
 	if p.google != nil {
 		p.svc.Google = p.google
 	}
@@ -302,7 +320,7 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 		q = local
 	}
 	p.instrument(q, a.Now)
-	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation,
+	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation, Limits: p.svc.Limits,
 		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
 		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes}
 	if f.metricsAddr != "" {

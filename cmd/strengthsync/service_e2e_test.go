@@ -795,7 +795,12 @@ func TestServiceRedis(t *testing.T) {
 	// The store keeps working across a restart of serve (now with a short
 	// schedule); then Redis restarts (SIGKILL) mid-run: no plan and no
 	// scheduled sync is lost.
+	// Workers run every sync, the first one of a new plan included, and
+	// schedule the next from their own --sync-every: give the new worker
+	// serve's.
 	s.stop(t)
+	workerB.term(t)
+	workerC := startProc(t, env, append(workerArgs, "--sync-every", "3s")...)
 	s2 := startServe(t, env, "--redis", redisURL, "--data", data, "--allow-private-sources", "--sync-every", "3s")
 	if v := s2.view(t, gp); v.Status != "ok" || len(v.Sessions) != len(after) {
 		t.Errorf("Google plan after serve restart: %+v", v)
@@ -817,8 +822,8 @@ func TestServiceRedis(t *testing.T) {
 		return res.StatusCode == http.StatusOK
 	})
 
-	workerB.term(t)
+	workerC.term(t)
 	s2.stop(t)
-	logs := s.log.String() + s2.log.String() + workerA.log.String() + workerB.log.String()
+	logs := s.log.String() + s2.log.String() + workerA.log.String() + workerB.log.String() + workerC.log.String()
 	svcNoSecrets(t, logs, kept.ManageToken, gp.ManageToken, feedToken(kept.FeedURL))
 }

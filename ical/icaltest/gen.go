@@ -95,6 +95,38 @@ func GenerateYears(years int, seed int64) []byte {
 	return []byte(b.String())
 }
 
+// GenerateDense returns a small calendar that expands to events events
+// from `from` on: recurring workouts, each an RRULE of an hourly session
+// with at most 4,000 instances (under the reader's per-event cap), so a few
+// kilobytes stand for a whole plan's worth of memory. It is the hostile
+// feed the limits per plan are there for.
+func GenerateDense(events int, from time.Time, seed int64) []byte {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0xde45e))
+	var b strings.Builder
+	line := func(s string) { fold(&b, s) }
+	line("BEGIN:VCALENDAR")
+	line("VERSION:2.0")
+	line("PRODID:-//strengthsync tests//Dense//EN")
+	const perRule = 4000
+	for i := 0; events > 0; i++ {
+		n := min(events, perRule)
+		events -= n
+		w := workouts[rng.IntN(len(workouts))]
+		line("BEGIN:VEVENT")
+		line(fmt.Sprintf("UID:dense-%d-%d@strengthsync.example", seed, i))
+		line("DTSTAMP:20241220T101500Z")
+		start := from.UTC().Add(time.Duration(i%60) * time.Minute)
+		line("DTSTART:" + start.Format("20060102T150405Z"))
+		line("DURATION:PT30M")
+		line(fmt.Sprintf("RRULE:FREQ=HOURLY;COUNT=%d", n))
+		line("SUMMARY:" + escape(w.title))
+		line("DESCRIPTION:" + escape(w.body))
+		line("END:VEVENT")
+	}
+	line("END:VCALENDAR")
+	return []byte(b.String())
+}
+
 var comments = []string{
 	"Keep it honest; the goal is consistency, not heroics.",
 	"If the legs are heavy, cut the main set by one rep.",

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/strengthsync/strengthsync/ical"
 )
 
 func TestGenerateYears(t *testing.T) {
@@ -29,6 +32,23 @@ func TestGenerateYears(t *testing.T) {
 		}
 		if bytes.Equal(data, GenerateYears(tt.years, 2)) {
 			t.Errorf("GenerateYears(%d) ignores its seed", tt.years)
+		}
+	}
+}
+
+func TestGenerateDense(t *testing.T) {
+	for _, n := range []int{1, 4000, 10_001} {
+		data := GenerateDense(n, Start, 1)
+		cal, err := ical.Parse("dense.ics", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := cal.Events(Start, Start.AddDate(1, 0, 0), time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != n {
+			t.Errorf("GenerateDense(%d) expands to %d events", n, len(evs))
 		}
 	}
 }

@@ -192,7 +192,9 @@ func (l *Local) drainTimeout() time.Duration {
 // work runs one plan's job and, if another run was asked for meanwhile,
 // puts the plan back in line.
 func (l *Local) work(jobCtx context.Context, drain <-chan struct{}, r runner, id string) {
-	r.run(jobCtx, drain, id)
+	// A Local runs a plan once at a time, so a locked plan waits in its
+	// worker: the lock is held outside this queue, briefly.
+	r.run(jobCtx, drain, id, nil)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--

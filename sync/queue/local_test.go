@@ -243,6 +243,12 @@ func TestLocalRetries(t *testing.T) {
 		}, 3, 1},
 		{"always fails: three tries", func(int) error { return errBoom }, 3, 0},
 		{"plan deleted: dropped", func(int) error { return fmt.Errorf("get plan: %w", sync.ErrNotFound) }, 1, 0},
+		// The service recorded the failure and scheduled the plan's next
+		// try: a retry here would fetch a failing source again at once
+		// and hold the worker (a hanging source: for another timeout).
+		{"recorded sync failure: not retried", func(int) error {
+			return fmt.Errorf("sync: %w", &sync.SyncError{Err: errBoom, Next: time.Now().Add(time.Hour)})
+		}, 1, 0},
 		{"locked: waits, not counted as a failure", func(c int) error {
 			if c <= 5 {
 				return fmt.Errorf("lock: %w", sync.ErrLocked)

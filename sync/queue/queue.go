@@ -30,10 +30,13 @@ import (
 )
 
 // Handler processes one "sync plan" job. An error means retry later: the
-// queue retries with backoff a few times (see Retry). Two errors are not
-// failures: sync.ErrLocked (another sync of the plan holds its lock) makes
-// the job wait and try again, so a request that arrived during that sync is
-// not lost; sync.ErrNotFound (the plan was deleted) drops the job.
+// queue retries with backoff a few times (see Retry). Three errors are not
+// retried that way: sync.ErrLocked (another sync of the plan holds its lock)
+// makes the job wait and try again, so a request that arrived during that
+// sync is not lost; sync.ErrNotFound (the plan was deleted) drops the job;
+// a *sync.SyncError (a failure the service recorded on the plan, with its
+// own next try) ends the job, so a failing source is fetched once per job
+// and never holds a worker for more than one try.
 //
 // Sync is given a context that is not cancelled when Run starts draining, so
 // a sync in flight completes; it is cancelled when the drain timeout ends,
@@ -157,7 +160,12 @@ type runner struct {
 // run tries the job until it succeeds, is moot, runs out of tries, or is
 // abandoned. jobCtx is what the handler gets; drain closes when Run starts
 // draining, which ends waits between tries but not a try in progress.
-func (r runner) run(jobCtx context.Context, drain <-chan struct{}, planID string) outcome {
+//
+// wait, when not nil, does the waits for a locked plan in place of a plain
+// sleep: a queue whose other workers could take jobs meanwhile gives up
+// its worker there (Redis), so one plan never holds two. It reports false
+// when the drain began.
+func (r runner) run(jobCtx context.Context, drain <-chan struct{}, planID string, wait func(time.Duration) bool) outcome {
 	b := r.retry.BackOff()
 	b.Reset()
 	var started time.Time // of the first locked try
@@ -173,6 +181,10 @@ func (r runner) run(jobCtx context.Context, drain <-chan struct{}, planID string
 		case errors.Is(err, sync.ErrNotFound):
 			r.log.Info("job dropped: plan not found", slog.String("plan_id", planID))
 			return done
+		case errors.As(err, new(*sync.SyncError)):
+			// Recorded on the plan with its next try: the schedule retries.
+			r.log.Debug("job ended: the sync failed and was recorded", slog.String("plan_id", planID), slog.Any("error", err))
+			return failed
 		case errors.Is(err, sync.ErrLocked):
 			// Another sync holds the plan. It may have read the inputs
 			// before this request was made, so wait and run again rather
@@ -193,12 +205,18 @@ func (r runner) run(jobCtx context.Context, drain <-chan struct{}, planID string
 			}
 			r.log.Debug("job will retry", slog.String("plan_id", planID), slog.Int("attempt", attempts), slog.Any("error", err))
 		}
-		wait := b.NextBackOff()
-		if wait == backoff.Stop {
+		d := b.NextBackOff()
+		if d == backoff.Stop {
 			r.log.Warn("job failed: backoff gave up", slog.String("plan_id", planID), slog.Any("error", err))
 			return failed
 		}
-		if !sleep(drain, wait) {
+		waited := false
+		if errors.Is(err, sync.ErrLocked) && wait != nil {
+			waited = wait(d)
+		} else {
+			waited = sleep(drain, d)
+		}
+		if !waited {
 			return abandoned
 		}
 	}

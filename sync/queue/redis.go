@@ -514,15 +514,38 @@ func (w *redisWorker) start(jobCtx context.Context, drain <-chan struct{}, wg *s
 	w.inflight[id] = struct{}{}
 	w.mu.Unlock()
 	wg.Go(func() {
-		defer func() { <-w.slots }()
-		w.work(jobCtx, drain, id, plan)
+		held := true // this job's slot
+		defer func() {
+			if held {
+				<-w.slots
+			}
+		}()
+		// A plan locked by a sync elsewhere (a job redelivered, or added
+		// during that sync) waits without its slot, so other plans' jobs
+		// run meanwhile and one plan never holds two workers; the
+		// heartbeat keeps the job ours.
+		waitLocked := func(d time.Duration) bool {
+			<-w.slots
+			held = false
+			if !sleep(drain, d) {
+				return false
+			}
+			select {
+			case w.slots <- struct{}{}:
+				held = true
+				return true
+			case <-drain:
+				return false
+			}
+		}
+		w.work(jobCtx, drain, id, plan, waitLocked)
 		w.mu.Lock()
 		delete(w.inflight, id)
 		w.mu.Unlock()
 	})
 }
 
-func (w *redisWorker) work(jobCtx context.Context, drain <-chan struct{}, id, plan string) {
+func (w *redisWorker) work(jobCtx context.Context, drain <-chan struct{}, id, plan string, waitLocked func(time.Duration) bool) {
 	base := context.WithoutCancel(jobCtx)
 	// The job is taken: from now on a request for the plan must add a new
 	// job, since this sync may read the inputs before the request's change.
@@ -532,7 +555,7 @@ func (w *redisWorker) work(jobCtx context.Context, drain <-chan struct{}, id, pl
 	if err != nil {
 		w.log.Warn("could not clear the coalescing key", slog.String("plan_id", plan), slog.Any("error", err))
 	}
-	if w.runner.run(jobCtx, drain, plan) == abandoned {
+	if w.runner.run(jobCtx, drain, plan, waitLocked) == abandoned {
 		return // left pending: another worker takes it over after MinIdle
 	}
 	w.ack(id)

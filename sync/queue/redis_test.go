@@ -16,6 +16,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/storetest"
 )
 
@@ -488,6 +489,38 @@ func TestRedisDrainFinishesJobInFlight(t *testing.T) {
 	}
 	if got := depth(t, q); got != 0 {
 		t.Errorf("Depth after the drain = %d, want 0 (acknowledged)", got)
+	}
+}
+
+// A job whose plan another sync holds (a request made during that sync, or
+// a redelivered job) waits for the lock without its worker: with one worker,
+// the other plans' jobs run meanwhile, and one plan never holds two.
+func TestRedisLockedJobFreesItsWorker(t *testing.T) {
+	srv := storetest.StartRedis(t, storetest.RedisOptions{})
+	q := newTestRedis(t, srv.Addr, func(o *RedisOptions) {
+		o.Workers = 1
+		o.Retry.BackOff = func() backoff.BackOff { return backoff.NewConstantBackOff(5 * time.Millisecond) }
+	})
+	var released atomic.Bool
+	rec := newRecorder(func(_ context.Context, plan string, _ int) error {
+		if plan == "held" && !released.Load() {
+			return fmt.Errorf("lock: %w", sync.ErrLocked)
+		}
+		return nil
+	})
+	run := startRun(t, q, rec)
+	enqueue(t, q, "held")
+	waitFor(t, "the held plan to be tried", func() bool { return rec.callCount("held") >= 2 })
+	enqueue(t, q, "other")
+	waitFor(t, "the other plan to sync while the held one waits", func() bool { return rec.okCount("other") == 1 })
+	if rec.okCount("held") != 0 {
+		t.Fatal("the held plan synced before its lock was released")
+	}
+	released.Store(true)
+	waitFor(t, "the held plan to sync once released", func() bool { return rec.okCount("held") == 1 && depth(t, q) == 0 })
+	run.stop()
+	if _, _, overlaps, _ := rec.snapshot(); overlaps != 0 {
+		t.Errorf("%d overlapping syncs of one plan", overlaps)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +15,13 @@ import (
 
 // DumpContainsNoSecret stores a plan the way the service does (tokens
 // hashed, the feed token and the Google OAuth token sealed with the plan ID
-// as associated data), rotates its feed token once, then calls dump for
+// as associated data, written through sync.SealURLs so its calendar
+// addresses are sealed), rotates its feed token once, then calls dump for
 // every byte the store holds (rows, keys, files) and fails if any secret
-// appears: the tokens, the OAuth access and refresh tokens, the sealing key,
-// in the clear, as hex or as base64 at any alignment.
+// appears: the tokens, the OAuth access and refresh tokens, the secret
+// parts of the source and busy addresses, the sealing key, in the clear, as
+// hex or as base64 at any alignment. A plan stored before addresses were
+// sealed (clear) must still load, and its next write must seal it.
 //
 // The dump must also contain the plan's ID and two clear-text canaries
 // (one in the feed, one in state), so an empty or partial dump cannot pass.
@@ -44,16 +48,50 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 		return b
 	}
 
+	// Feed addresses carry their secret in the path or the query.
+	sourcePath, sourceKey := "tp-private-"+seal.NewToken()[:20], "k3y-"+seal.NewToken()[:20]
+	busyPath, legacyPath := "busy-private-"+seal.NewToken()[:20], "legacy-private-"+seal.NewToken()[:20]
+	source := "https://www.trainingpeaks.example/ical/" + sourcePath + "/runs.ics?key=" + sourceKey
+	busy := "webcal://calendar.example/ical/" + busyPath + "/basic.ics"
+	legacy := "https://www.runna.example/feeds/" + legacyPath + ".ics"
+
+	sealed := sync.SealURLs(s, sealer)
 	p := NewPlan(id)
 	p.ManageTokenHash = seal.HashToken(manageToken)
 	p.FeedTokenHash = seal.HashToken(oldFeedToken)
 	p.FeedTokenSealed = mustSeal(oldFeedToken)
 	p.GoogleTokenSealed = mustSeal(oauthJSON)
-	mustCreate(t, s, p)
+	p.Sources, p.Busy = []string{source, "google:primary"}, []string{busy}
+	mustCreate(t, sealed, p)
+	if p.Sources[0] != source {
+		t.Fatal("storing a plan changed the caller's record")
+	}
 	p.FeedTokenHash = seal.HashToken(feedToken)
 	p.FeedTokenSealed = mustSeal(feedToken)
-	if err := s.UpdatePlan(ctx, p); err != nil {
+	if err := sealed.UpdatePlan(ctx, p); err != nil {
 		t.Fatal(err)
+	}
+
+	// A plan stored before addresses were sealed loads, and is sealed by
+	// its next write.
+	old := NewPlan("plan-stored-in-the-clear")
+	old.Sources = []string{legacy}
+	mustCreate(t, s, old)
+	got, err := sealed.GetPlan(ctx, old.ID)
+	if err != nil || len(got.Sources) != 1 || got.Sources[0] != legacy {
+		t.Fatalf("a plan with a clear address does not load: %v %v", got, err)
+	}
+	if err := sealed.UpdatePlan(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	// Checked in the record, not in the dump: bytes written in the clear
+	// before the upgrade stay in a WAL, free pages or an append-only file
+	// until the store compacts them.
+	if raw := mustGet(t, s, old.ID); strings.Contains(strings.Join(raw.Sources, " "), legacyPath) {
+		t.Fatal("the next write left the address in the clear")
+	}
+	if got := mustGet(t, sealed, old.ID); got.Sources[0] != legacy {
+		t.Fatalf("the migrated address reads back as %q", got.Sources[0])
 	}
 	const feedCanary, stateCanary = "feed-canary-c4n4ry", "state-canary-5t4t3"
 	if err := s.PutFeed(ctx, id, &sync.Feed{ICS: []byte("BEGIN:VCALENDAR\r\nX-WR-CALNAME:" + feedCanary + "\r\nEND:VCALENDAR\r\n"), ETag: `"e"`, Updated: base}); err != nil {
@@ -69,9 +107,12 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 	}
 
 	// The service can still use what it stored.
-	got, err := s.PlanByFeedToken(ctx, seal.HashToken(feedToken))
+	got, err = sealed.PlanByFeedToken(ctx, seal.HashToken(feedToken))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(got.Sources, []string{source, "google:primary"}) || !slices.Equal(got.Busy, []string{busy}) {
+		t.Fatalf("addresses after the round trip: %v %v", got.Sources, got.Busy)
 	}
 	if plain, err := sealer.Open(got.GoogleTokenSealed, []byte(id)); err != nil || string(plain) != oauthJSON {
 		t.Fatalf("sealed OAuth token does not open after the round trip: %v", err)
@@ -87,14 +128,17 @@ func DumpContainsNoSecret(t *testing.T, s sync.Store, dump func(t *testing.T) []
 		}
 	}
 	secrets := map[string][]byte{
-		"manage token":        []byte(manageToken),
-		"feed token":          []byte(feedToken),
-		"rotated feed token":  []byte(oldFeedToken),
-		"deleted feed token":  []byte(deletedFeedToken),
-		"OAuth access token":  []byte(accessToken),
-		"OAuth refresh token": []byte(refreshToken),
-		"OAuth token JSON":    []byte(oauthJSON),
-		"sealing key":         key,
+		"manage token":         []byte(manageToken),
+		"feed token":           []byte(feedToken),
+		"rotated feed token":   []byte(oldFeedToken),
+		"deleted feed token":   []byte(deletedFeedToken),
+		"OAuth access token":   []byte(accessToken),
+		"OAuth refresh token":  []byte(refreshToken),
+		"OAuth token JSON":     []byte(oauthJSON),
+		"sealing key":          key,
+		"source's secret path": []byte(sourcePath),
+		"source's key":         []byte(sourceKey),
+		"busy secret path":     []byte(busyPath),
 	}
 	for _, tok := range []string{manageToken, feedToken, oldFeedToken, deletedFeedToken} {
 		raw, _ := base64.RawURLEncoding.DecodeString(tok)
