@@ -25,12 +25,10 @@ func TestSyncRecordsSuccessReasonAndFetches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
-	svc, st := newService(t, now)
-	opts := fetch.DefaultOptions()
-	opts.AllowPrivate, opts.Retries = true, -1 // a 503 fails at once
-	svc.Fetch = fetch.New(opts)
+	// No retries: a 503 fails at once.
+	svc, st := limitService(t, &clock{t: now}, func(o *fetch.Options) { o.Retries = -1 })
 	var mu stdsync.Mutex
 	var heard []string
 	svc.ObserveFetch = func(r string) { mu.Lock(); heard = append(heard, r); mu.Unlock() }
@@ -46,12 +44,7 @@ func TestSyncRecordsSuccessReasonAndFetches(t *testing.T) {
 	}))
 	defer srv.Close()
 	created := now.Add(-time.Hour)
-	p := &sync.PlanRecord{ID: "p1", ManageTokenHash: []byte("m"), FeedTokenHash: []byte("f"),
-		Sources: []string{srv.URL + "/a.ics", srv.URL + "/b.ics"}, TimeZone: "Europe/London",
-		Status: sync.StatusNew, Created: created, Updated: created}
-	if err := st.CreatePlan(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	newPlan(t, st, "p1", created, []string{srv.URL + "/a.ics", srv.URL + "/b.ics"}, nil)
 	h, err := st.SyncHealth(ctx)
 	if err != nil || !h.OldestSuccess.Equal(created) {
 		t.Fatalf("before the first sync: OldestSuccess %v (%v), want the creation %v", h.OldestSuccess, err, created)
