@@ -223,6 +223,13 @@ func TestKubernetesExampleOverlay(t *testing.T) {
 		len(sts[0].Spec.VolumeClaimTemplates) != 1 {
 		t.Errorf("the example's Redis is not one StatefulSet with --appendonly yes on a volume claim")
 	}
+	for _, w := range workloads(m) {
+		for _, c := range w.pod.Spec.Containers {
+			if want := "registry.example/strengthsync:latest"; c.Name != "redis" && c.Image != want {
+				t.Errorf("%s: image %q, want the overlay's %q", w.name, c.Image, want)
+			}
+		}
+	}
 	secrets := all[*corev1.Secret](m)
 	if len(secrets) != 1 || string(secrets[0].Data["STRENGTHSYNC_SECRET_KEY"]) != testKey {
 		t.Errorf("the example's Secret does not carry secret.env's STRENGTHSYNC_SECRET_KEY")
