@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
 	"errors"
@@ -163,6 +164,11 @@ func TestImage(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(out), "Strength plan ") || !strings.Contains(string(out), "session(s)") {
 			t.Fatalf("plan --from: %v\n%s", err, out)
 		}
+		// The calendar's zone, found with no /usr/share/zoneinfo: the
+		// binary carries the zone database.
+		if first, _, _ := strings.Cut(string(out), "\n"); !strings.Contains(first, "(America/New_York)") {
+			t.Errorf("plan --from: first line %q does not name the calendar's zone America/New_York", first)
+		}
 	})
 
 	t.Run("serve and healthcheck", func(t *testing.T) {
@@ -277,6 +283,24 @@ func checkImageFiles(t *testing.T, mnt string) {
 	}
 	if libs, _ := bin.ImportedLibraries(); len(libs) > 0 {
 		t.Errorf("/strengthsync needs shared libraries %v", libs)
+	}
+
+	// scratch has no /etc/ssl and no zoneinfo: the binary brings both.
+	info, err := buildinfo.ReadFile(filepath.Join(mnt, "strengthsync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := map[string]bool{}
+	for _, d := range info.Deps {
+		deps[d.Path] = true
+	}
+	if !deps["golang.org/x/crypto/x509roots/fallback"] {
+		t.Error("/strengthsync has no CA roots of its own (golang.org/x/crypto/x509roots/fallback): HTTPS fails on scratch")
+	}
+	for _, s := range info.Settings {
+		if s.Key == "CGO_ENABLED" && s.Value != "0" {
+			t.Errorf("/strengthsync built with CGO_ENABLED=%s, want 0", s.Value)
+		}
 	}
 }
 
