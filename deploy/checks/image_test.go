@@ -195,6 +195,7 @@ func TestImage(t *testing.T) {
 			case e := <-exited:
 				t.Fatalf("serve exited: %v\n%s", e, logs.String())
 			case <-ctx.Done():
+				<-exited // killed with the context; its output is complete
 				t.Fatalf("serve never became ready: %s\n%s", out, logs.String())
 			case <-time.After(100 * time.Millisecond):
 			}
