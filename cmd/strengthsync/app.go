@@ -165,6 +165,7 @@ on the hard days, never the day before a long run or race, never in a taper.`,
 	root.AddCommand(a.planCmd(), a.syncCmd())
 	root.AddCommand(a.googleCmds()...)
 	root.AddCommand(a.serviceCmds()...)
+	root.AddCommand(a.healthcheckCmd())
 	registerCompletions(root)
 	return root
 }

@@ -64,8 +64,9 @@ func TestSpliceReference(t *testing.T) {
 // TestEnvVarsListed: envVars lists exactly the variables the code reads.
 // A read is a string literal given to a getenv or LookupEnv function, a
 // STRENGTHSYNC_ name written anywhere, or one of this package's env
-// constants used outside config.go. Test support packages (…test, …fake)
-// and test files do not count: the program never runs them.
+// constants used outside config.go. Test support packages (…test, …fake),
+// test files and other modules (deploy/checks) do not count: the program
+// never runs them.
 func TestEnvVarsListed(t *testing.T) {
 	read := envReads(t, "../..")
 	listed := map[string]bool{}
@@ -107,6 +108,9 @@ func envReads(t *testing.T, root string) map[string]string {
 			if path != root && (strings.HasPrefix(base, ".") || base == "testdata" || base == "node_modules" ||
 				strings.HasSuffix(base, "test") || strings.HasSuffix(base, "fake")) {
 				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != root {
+				return filepath.SkipDir // another module (deploy/checks), not the program
 			}
 			return nil
 		}
