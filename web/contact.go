@@ -39,27 +39,7 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 	if s.Fetcher == nil {
 		return "", nil
 	}
-	var probes []*probe
-	add := func(field string, list []string) {
-		for i, src := range list {
-			if !strings.HasPrefix(src, "google:") {
-				probes = append(probes, &probe{field: fmt.Sprintf("%s[%d]", field, i), url: src})
-			}
-		}
-	}
-	add("sources", in.Sources)
-	add("busy", in.Busy)
-	var wg stdsync.WaitGroup
-	for _, p := range probes {
-		wg.Go(func() {
-			res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
-			if err == nil {
-				p.body = res.Body
-			}
-			p.err = err
-		})
-	}
-	wg.Wait()
+	probes := s.readCalendars(ctx, in)
 
 	var warnings []string
 	for _, p := range probes {
@@ -88,6 +68,33 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 			strings.Join(warnings, "; ")
 	}
 	return warning, nil
+}
+
+// readCalendars fetches every URL calendar of in at once, sources first,
+// then busy ones; Google calendars are skipped.
+func (s *Server) readCalendars(ctx context.Context, in *planInput) []*probe {
+	var probes []*probe
+	add := func(field string, list []string) {
+		for i, src := range list {
+			if !strings.HasPrefix(src, "google:") {
+				probes = append(probes, &probe{field: fmt.Sprintf("%s[%d]", field, i), url: src})
+			}
+		}
+	}
+	add("sources", in.Sources)
+	add("busy", in.Busy)
+	var wg stdsync.WaitGroup
+	for _, p := range probes {
+		wg.Go(func() {
+			res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
+			if err == nil {
+				p.body = res.Body
+			}
+			p.err = err
+		})
+	}
+	wg.Wait()
+	return probes
 }
 
 // safeMessage is a fetch failure's one-line message, which names only the

@@ -96,6 +96,9 @@ type Server struct {
 	// source that can never work is refused (422) instead of stored. Nil
 	// skips the check.
 	Fetcher SourceFetcher
+	// Planner plans the home page's previews from calendars Fetcher read
+	// [a sync.Engine with Zone and Log].
+	Planner Planner
 	// SeparateMetrics leaves /metrics off the main handler: it is served on
 	// its own listener (Metrics.Handler), out of the public's reach.
 	SeparateMetrics bool
@@ -165,6 +168,9 @@ func (s *Server) init() {
 	if s.LockWait <= 0 {
 		s.LockWait = 15 * time.Second
 	}
+	if s.Planner == nil {
+		s.Planner = &sync.Engine{Zone: s.Zone, Log: s.Log}
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
@@ -194,6 +200,7 @@ func (s *Server) init() {
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	form("POST /plans", s.pageCreate)
+	form("POST /preview", s.pagePreview)
 	api("GET /plans/{id}", s.pagePlan)
 	form("POST /plans/{id}/settings", s.pageSettings)
 	form("POST /plans/{id}/sync", s.pageSync)
