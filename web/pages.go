@@ -5,14 +5,14 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -108,10 +108,10 @@ type planPage struct {
 // settingsForm holds the settings form's values as the runner sees them.
 type settingsForm struct {
 	TimeZone, BrowserZone, PerWeek, Policy, Level, At, Duration, Gap, WindowFrom, WindowTo, Taper, Recovery string
-	Sources, Busy                                                                                          string
-	Weekdays                                                                                               []weekdayBox
-	Lifts                                                                                                  []liftBox
-	Durations, Gaps                                                                                        []string
+	Sources, Busy                                                                                           string
+	Weekdays                                                                                                []weekdayBox
+	Lifts                                                                                                   []liftBox
+	Durations, Gaps                                                                                         []string
 }
 
 type weekdayBox struct {

@@ -130,7 +130,7 @@ type calEvent struct{ Time, Summary string }
 
 type calSession struct {
 	Letter, Title, Phase, Time, Reason, Warning, Notes string
-	Exercises                                        []calExercise
+	Exercises                                          []calExercise
 	// Done marks a past session read back from the feed: its exercises
 	// live in its description.
 	Done        bool
