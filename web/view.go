@@ -101,6 +101,8 @@ type calendar struct {
 	// From is the first Monday shown; Earlier and Later are the first
 	// Mondays of the neighbouring pages (plan page only).
 	From, Earlier, Later string
+	// ThisWeek is the Monday of today's week.
+	ThisWeek string
 }
 
 type calWeek struct {
@@ -164,7 +166,8 @@ func calendarOf(sp *storedPlan, monday rules.Date, weeks int, today rules.Date, 
 	}
 	start, _ := rules.ParseDate(sp.Start)
 	end := start.AddDays(7 * sp.Weeks)
-	cal := calendar{Legend: kinds, From: monday.String(), Earlier: monday.AddDays(-28).String(), Later: monday.AddDays(28).String()}
+	cal := calendar{Legend: kinds, From: monday.String(), Earlier: monday.AddDays(-28).String(), Later: monday.AddDays(28).String(),
+		ThisWeek: today.Monday().String()}
 	for w := range weeks {
 		m := monday.AddDays(7 * w)
 		cw := calWeek{Label: dayRange(m, m.AddDays(6)), Short: short[m.Week()]}
