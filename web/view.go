@@ -356,7 +356,9 @@ func timeline(sp *storedPlan, today rules.Date) (race *calRace, spans []phaseSpa
 			case !x.Before(taper):
 				return "taper"
 			}
-			switch out := (d.Sub(x) + 6) / 7; {
+			// Counted in ISO weeks, Monday to Monday, as rules prescribes
+			// them: 9 or more weeks out strength, 8–4 power, then maintain.
+			switch out := d.Monday().Sub(x.Monday()) / 7; {
 			case out >= 9:
 				return "strength"
 			case out >= 4:
