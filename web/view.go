@@ -385,34 +385,33 @@ func timeline(sp *storedPlan, today rules.Date) (race *calRace, spans []phaseSpa
 
 // ago says how long ago t was, in words.
 func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < 2*time.Minute:
-		return "1 minute ago"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " minutes ago"
-	case d < 2*time.Hour:
-		return "1 hour ago"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " hours ago"
+	if d := now.Sub(t); d >= time.Minute {
+		return span(d) + " ago"
 	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+	return "just now"
 }
 
 // until says how soon t is, in words.
 func until(now, t time.Time) string {
-	d := t.Sub(now)
-	switch {
-	case d < time.Minute:
-		return "in a moment"
-	case d < 2*time.Minute:
-		return "in 1 minute"
-	case d < time.Hour:
-		return "in " + strconv.Itoa(int(d/time.Minute)) + " minutes"
+	if d := t.Sub(now); d >= time.Minute {
+		return "in " + span(d)
 	}
-	return "in " + strconv.Itoa(int(d/time.Hour)) + " hours"
+	return "in a moment"
+}
+
+// span is a duration of a minute or more in words: "3 minutes", "1 hour".
+func span(d time.Duration) string {
+	n, unit := int(d/time.Minute), "minute"
+	switch {
+	case d >= 48*time.Hour:
+		n, unit = int(d/(24*time.Hour)), "day"
+	case d >= time.Hour:
+		n, unit = int(d/time.Hour), "hour"
+	}
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // advice says what a runner can do about a sync's error.
