@@ -28,7 +28,7 @@ func TestHomePage(t *testing.T) {
 		`name="weekdays"`, `name="taper"`, `name="recovery"`, `name="rm5_backsquat"`, `name="rm1_benchpress"`, `name="browser_tz"`,
 		// and where each platform keeps its link
 		"TrainingPeaks", "Final Surge", "intervals.icu", "Runna", "Garmin Connect", "Secret address in iCal format",
-		"Apple iCloud", "Outlook"} {
+		"Apple iCloud", "Outlook", "keep the hard days hard"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home page lacks %q", want)
 		}
@@ -40,7 +40,8 @@ func TestHomePage(t *testing.T) {
 	if strings.Contains(body, "/auth/google/start") {
 		t.Error("home page offers Google on a server without Google")
 	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+		!strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP = %q", csp)
 	}
 	css := e.do(http.MethodGet, "/static/style.css", "", nil)
