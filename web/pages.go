@@ -467,9 +467,10 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 		}
 		d.StatusText += "."
 	case sync.StatusError:
+		// LastSync is the last attempt, this failed one.
 		d.StatusText = "The last sync failed"
 		if !p.LastSync.IsZero() {
-			d.StatusText += " (last good sync " + ago(now, p.LastSync) + ")"
+			d.StatusText += " (" + ago(now, p.LastSync) + ")"
 		}
 		d.StatusText += "."
 		d.Advice = advice(p.LastError)

@@ -315,3 +315,23 @@ func TestCreateFormErrors(t *testing.T) {
 		t.Errorf("plan from a form without zone, calendar without one: %+v %v", p, err)
 	}
 }
+
+// A failed sync is said in words, with what to do about it.
+func TestPlanPageError(t *testing.T) {
+	e := newEnv(t)
+	id, token := e.createByForm()
+	e.cal.set(nil, http.StatusNotFound)
+	e.clock.Add(20 * time.Minute)
+	if _, err := e.svc.SyncPlan(t.Context(), id); err == nil {
+		t.Fatal("a sync of a calendar that is gone succeeded")
+	}
+	res := e.do(http.MethodGet, "/plans/"+id+"?token="+token, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	body := string(readBody(t, res))
+	for _, want := range []string{"The last sync failed (just now).", "What went wrong:",
+		"What to do:</strong> The calendar address no longer works"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+}
