@@ -343,14 +343,18 @@ func journey(t *testing.T, script bool) {
 	b := newTab(t, script)
 	e := b.e
 
+	// The plan ends with a marathon: the pages show it with its phases.
+	e.cal.set([]byte(strings.Replace(string(runsICS(false)), "END:VCALENDAR", "BEGIN:VEVENT\r\nUID:race@test\r\n"+
+		"DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260531\r\nSUMMARY:City Marathon\r\nEND:VEVENT\r\nEND:VCALENDAR", 1)), 200)
+
 	// Home: paste the link and preview.
 	b.do(chromedp.Navigate(e.ts.URL + "/"))
 	b.waitText("Where is my calendar link?")
 	b.do(chromedp.SetValue("#sources", e.cal.sourceURL()))
 	b.click("#preview-button", !script)
 	b.waitCount("#preview details.session", 12)
-	if !strings.Contains(b.text(), "Europe/London (your calendar)") {
-		t.Errorf("%s: the preview does not say its zone", b.mode)
+	if text := b.text(); !strings.Contains(text, "Europe/London (your calendar)") || !strings.Contains(text, "City Marathon") {
+		t.Errorf("%s: the preview does not say its zone or its race", b.mode)
 	}
 	b.look("preview")
 

@@ -143,6 +143,8 @@ type calExercise struct{ Name, Dose, Load, Notes string }
 
 type calRace struct {
 	Date, Summary, Priority, Taper, Recovery string
+	// Day is the date in words, "Sun 31 May".
+	Day string
 }
 
 // calendarOf lays out weeks from monday; past holds sessions read back
@@ -284,8 +286,8 @@ func dayRange(a, b rules.Date) string {
 func racesOf(sp *storedPlan) []calRace {
 	var out []calRace
 	for _, r := range sp.Races {
-		cr := calRace{Date: r.Date, Summary: r.Summary, Priority: r.Priority}
 		d, _ := rules.ParseDate(r.Date)
+		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Summary, Priority: r.Priority}
 		if tf, err := rules.ParseDate(r.TaperFrom); err == nil && tf.Before(d) {
 			cr.Taper = "no strength from " + longDate(tf)
 		}
@@ -302,6 +304,9 @@ func racesOf(sp *storedPlan) []calRace {
 			continue
 		}
 		cr := calRace{Date: d.Date}
+		if dd, err := rules.ParseDate(d.Date); err == nil {
+			cr.Day = longDate(dd)
+		}
 		for _, e := range d.Events {
 			if e.Kind == "race" {
 				cr.Summary = e.Summary
@@ -377,7 +382,7 @@ func timeline(sp *storedPlan, today rules.Date) (race *calRace, spans []phaseSpa
 			cur.To = longDate(x)
 			cur.Weeks = min(30, max(1, (x.Sub(curFrom)+7)/7))
 		}
-		cr := calRace{Date: r.Date, Summary: r.Summary, Priority: r.Priority}
+		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Summary, Priority: r.Priority}
 		return &cr, spans
 	}
 	return nil, nil
