@@ -1,7 +1,8 @@
 // Package web is strengthsync's HTTP side: the JSON API that creates and
-// manages plans, the iCal feeds calendar apps subscribe to, the small HTML
-// pages a runner uses without JavaScript, the Google consent flow, and the
-// operational endpoints (/healthz, /readyz, /metrics).
+// manages plans, the iCal feeds calendar apps subscribe to, the HTML pages
+// a runner uses (they work without JavaScript; a small script of ours only
+// enhances them, and nothing is loaded from another origin), the Google
+// consent flow, and the operational endpoints (/healthz, /readyz, /metrics).
 //
 // It serves what the worker stored and never plans on a request path (the
 // first sync of a new plan is the one bounded exception). It owns the
