@@ -4,8 +4,9 @@
 // enhances them, and nothing is loaded from another origin), the Google
 // consent flow, and the operational endpoints (/healthz, /readyz, /metrics).
 //
-// It serves what the worker stored and never plans on a request path (the
-// first sync of a new plan is the one bounded exception). It owns the
+// It serves what the worker stored and never plans on a request path, but
+// for two bounded exceptions: the first sync of a new plan, and the home
+// page's preview, which plans within FirstSyncWait and stores nothing. It owns the
 // bearer tokens' life cycle — made, shown once, kept as hashes — and never
 // lets a token into a log line: logs name route patterns, not paths.
 package web
