@@ -30,13 +30,13 @@ import (
 // screenshotsEnv names the folder the browser tests write screenshots to.
 const screenshotsEnv = "STRENGTHSYNC_SCREENSHOTS"
 
-// widths are the viewports checked for horizontal overflow: a laptop and
-// a phone.
+// widths are the viewports checked for horizontal overflow: a laptop, a
+// phone and the narrowest phone the pages promise to fit.
 var widths = []struct {
 	name          string
 	width, height int64
 	mobile        bool
-}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}}
+}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}, {"small", 360, 740, true}}
 
 // needed skips the test when a tool is missing, loudly, and fails it under
 // CI=true, where the tool is part of the set-up.
@@ -234,7 +234,7 @@ func (b *tab) readmeShots() {
 	b.t.Helper()
 	b.click(`.pager a:not([rel])`, true)
 	b.clickFirst("#calendar details.session > summary")
-	for _, w := range widths {
+	for _, w := range widths[:2] {
 		opts := []chromedp.EmulateViewportOption{}
 		if w.mobile {
 			opts = append(opts, chromedp.EmulateMobile)
@@ -360,6 +360,7 @@ func journey(t *testing.T, script bool) {
 
 	// A setting changes the preview: in place with the script, by a new
 	// post without it.
+	origin := run(b, chromedp.Evaluate[float64]("performance.timeOrigin"))
 	if script {
 		b.choose("#f-pw", "1")
 	} else {
@@ -367,6 +368,9 @@ func journey(t *testing.T, script bool) {
 		b.click("#preview-button", true)
 	}
 	b.waitCount("#preview details.session", 6)
+	if same := run(b, chromedp.Evaluate[float64]("performance.timeOrigin")) == origin; same != script {
+		t.Errorf("%s: the preview changed in place: %v", b.mode, same)
+	}
 	if ids, _ := e.store.DuePlans(t.Context(), e.clock.Now().Add(time.Hour), 10); len(ids) != 0 {
 		t.Fatalf("%s: a preview stored a plan", b.mode)
 	}
