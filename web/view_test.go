@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/rules"
 	"github.com/strengthsync/strengthsync/sync"
 )
@@ -183,4 +185,34 @@ func TestPageWeight(t *testing.T) {
 		t.Errorf("plan page weighs %d bytes with its stylesheet and script, want under 100 KB", total)
 	}
 	t.Logf("plan page: %d bytes with stylesheet and script", total)
+}
+
+// Sessions before the plan's window come from the published feed: history
+// stays on the page as it stays in the runner's calendar.
+func TestPastSessions(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/London")
+	day := rules.Date{Year: 2026, Month: 2, Day: 24}
+	s := rules.Session{Placement: rules.Placement{Week: day.Week(), Ordinal: 1, Date: day,
+		Start: day.At(18*60, loc), End: day.At(18*60+45, loc)}, UID: rules.SessionUID("p", day.Week(), 1),
+		Title: "Strength A", Phase: rules.PhaseStrength, Variant: "A"}
+	var buf bytes.Buffer
+	if err := ical.Write(&buf, []rules.Session{s}, ical.WriteOptions{Loc: loc, Now: time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	start := rules.Date{Year: 2026, Month: 3, Day: 2}
+	past := pastSessions(buf.Bytes(), loc, start)
+	got := past["2026-02-24"]
+	if len(got) != 1 || got[0].Title != "Strength A" || got[0].Time != "18:00–18:45" || !got[0].Done {
+		t.Fatalf("past sessions: %+v", past)
+	}
+	if len(pastSessions(buf.Bytes(), loc, day)) != 0 {
+		t.Error("a session inside the plan's window counted as past")
+	}
+	cal := calendarOf(&storedPlan{Start: start.String(), Weeks: 1}, start.AddDays(-7), 1, start, past)
+	if d := cal.Weeks[0].Days[1]; len(d.Sessions) != 1 || d.Outside != "" {
+		t.Errorf("Tue 24 Feb: %+v", d)
+	}
+	if d := cal.Weeks[0].Days[0]; d.Outside != "no session" {
+		t.Errorf("Mon 23 Feb: %+v", d)
+	}
 }
