@@ -109,8 +109,7 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
 			s.render(w, r, http.StatusBadRequest, "home", homeData{Title: "Strength training for runners", Google: true,
-				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy"),
-				FormToken: s.formToken("")})
+				Zones: commonZones, Error: ae.Msg, Form: formFromPost(q), FormToken: s.formToken("")})
 			return
 		}
 		s.pageFail(w, r, err)

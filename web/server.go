@@ -1,10 +1,12 @@
 // Package web is strengthsync's HTTP side: the JSON API that creates and
-// manages plans, the iCal feeds calendar apps subscribe to, the small HTML
-// pages a runner uses without JavaScript, the Google consent flow, and the
-// operational endpoints (/healthz, /readyz, /metrics).
+// manages plans, the iCal feeds calendar apps subscribe to, the HTML pages
+// a runner uses (they work without JavaScript; a small script of ours only
+// enhances them, and nothing is loaded from another origin), the Google
+// consent flow, and the operational endpoints (/healthz, /readyz, /metrics).
 //
-// It serves what the worker stored and never plans on a request path (the
-// first sync of a new plan is the one bounded exception). It owns the
+// It serves what the worker stored and never plans on a request path, but
+// for two bounded exceptions: the first sync of a new plan, and the home
+// page's preview, which plans within FirstSyncWait and stores nothing. It owns the
 // bearer tokens' life cycle — made, shown once, kept as hashes — and never
 // lets a token into a log line: logs name route patterns, not paths.
 package web
@@ -103,6 +105,9 @@ type Server struct {
 	// source that can never work is refused (422) instead of stored. Nil
 	// skips the check.
 	Fetcher SourceFetcher
+	// Planner plans the home page's previews from calendars Fetcher read
+	// [a sync.Engine with Zone and Log].
+	Planner Planner
 	// SeparateMetrics leaves /metrics off the main handler: it is served on
 	// its own listener (Metrics.Handler), out of the public's reach.
 	SeparateMetrics bool
@@ -187,6 +192,9 @@ func (s *Server) init() {
 	if s.WriteProbeEvery <= 0 {
 		s.WriteProbeEvery = 10 * time.Second
 	}
+	if s.Planner == nil {
+		s.Planner = &sync.Engine{Zone: s.Zone, Log: s.Log}
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
@@ -217,6 +225,7 @@ func (s *Server) init() {
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	form("POST /plans", s.pageCreate)
+	form("POST /preview", s.pagePreview)
 	api("GET /plans/{id}", s.pagePlan)
 	form("POST /plans/{id}/settings", s.pageSettings)
 	form("POST /plans/{id}/sync", s.pageSync)
