@@ -176,9 +176,12 @@ type errWriter struct {
 	err error
 }
 
+// printf writes one formatted piece. Titles come from other people's
+// calendars: control characters (an escape sequence could rewrite the
+// runner's terminal) are dropped as in every text we write.
 func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
+		_, e.err = io.WriteString(e.w, rules.CleanText(fmt.Sprintf(format, a...)))
 	}
 }
 
