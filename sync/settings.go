@@ -132,6 +132,13 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 		}
 		s.Started = d
 	}
+	for key, m := range map[string]map[string]float64{"five_rm": j.FiveRM, "one_rm": j.OneRM} {
+		for lift := range m {
+			if !rules.IsLift(lift) {
+				return s, bad(key, "unknown lift %q (known lifts: %s)", lift, strings.Join(rules.Lifts(), ", "))
+			}
+		}
+	}
 	if j.FiveRM != nil {
 		s.FiveRM = lowerKeys(j.FiveRM)
 	}

@@ -145,3 +145,11 @@ func TestSettingsRecoveryAndFill(t *testing.T) {
 		})
 	}
 }
+
+// A max for a lift no session uses would change nothing: the config says so.
+func TestParseConfigUnknownLift(t *testing.T) {
+	_, _, err := ParseConfig("c.json", []byte(`{"five_rm": {"back squat": 80, "leg press": 200}}`), rules.DefaultSettings())
+	if err == nil || !strings.Contains(err.Error(), `five_rm: unknown lift "leg press"`) || !strings.Contains(err.Error(), "trap-bar deadlift") {
+		t.Fatalf("error = %v", err)
+	}
+}
