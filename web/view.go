@@ -16,60 +16,15 @@ import (
 // days, races, a phase timeline and status in words. The preview and the
 // plan page share it, so both read the same.
 
-// storedPlan is a plan as the pages read it: the `plan --json` shape plus
-// what newer syncs add (a day's note, the races, a session's letter). A
-// plan stored before those fields existed decodes with them empty, and the
-// page says less rather than failing.
-type storedPlan struct {
-	Timezone   string               `json:"timezone"`
-	Start      string               `json:"start"`
-	Weeks      int                  `json:"weeks"`
-	Days       []storedDay          `json:"days"`
-	Sessions   []storedSession      `json:"sessions"`
-	ShortWeeks []sync.ShortWeekJSON `json:"short_weeks"`
-	Races      []storedRace         `json:"races"`
-}
-
-type storedDay struct {
-	sync.DayJSON
-	Note string `json:"note"`
-}
-
-type storedSession struct {
-	sync.SessionJSON
-	Letter string `json:"letter"`
-}
-
-type storedRace struct {
-	Date       string  `json:"date"`
-	Summary    string  `json:"title"`
-	DistanceKm float64 `json:"distance_km"`
-	Priority   string  `json:"priority"`
-	TaperFrom  string  `json:"taper_from"`
-	RecoveryTo string  `json:"recovery_to"`
-}
+// storedPlan is a plan as the pages read it: the `plan --json` shape. A
+// plan stored before a field existed (a day's note, the races, a session's
+// letter) decodes with it empty, and the page says less rather than failing.
+type storedPlan = sync.PlanJSON
 
 // planFromRules is a freshly made plan (the preview) in the stored shape.
 func planFromRules(p rules.Plan, loc *time.Location) *storedPlan {
 	j := sync.NewPlanJSON(p, loc)
-	sp := &storedPlan{Timezone: j.Timezone, Start: j.Start, Weeks: j.Weeks, ShortWeeks: j.ShortWeeks}
-	for i, d := range j.Days {
-		sp.Days = append(sp.Days, storedDay{DayJSON: d, Note: p.Days[i].Note})
-	}
-	for i, s := range j.Sessions {
-		sp.Sessions = append(sp.Sessions, storedSession{SessionJSON: s, Letter: p.Sessions[i].Variant})
-	}
-	for _, r := range p.Races {
-		sr := storedRace{Date: r.Date.String(), Summary: r.Summary, DistanceKm: r.DistanceKm, Priority: r.Priority}
-		if !r.TaperFrom.IsZero() {
-			sr.TaperFrom = r.TaperFrom.String()
-		}
-		if !r.RecoveryTo.IsZero() {
-			sr.RecoveryTo = r.RecoveryTo.String()
-		}
-		sp.Races = append(sp.Races, sr)
-	}
-	return sp
+	return &j
 }
 
 // kindInfo is one kind of day in the legend: its word and what it means.
@@ -150,7 +105,7 @@ type calRace struct {
 // calendarOf lays out weeks from monday; past holds sessions read back
 // from the published feed for days before the plan's window.
 func calendarOf(sp *storedPlan, monday rules.Date, weeks int, today rules.Date, past map[string][]calSession) calendar {
-	days := map[string]storedDay{}
+	days := map[string]sync.DayJSON{}
 	for _, d := range sp.Days {
 		days[d.Date] = d
 	}
@@ -211,7 +166,7 @@ func calendarOf(sp *storedPlan, monday rules.Date, weeks int, today rules.Date, 
 	return cal
 }
 
-func sessionView(s storedSession) calSession {
+func sessionView(s sync.SessionJSON) calSession {
 	letter := s.Letter
 	if letter == "" {
 		letter = s.Variant
@@ -287,7 +242,7 @@ func racesOf(sp *storedPlan) []calRace {
 	var out []calRace
 	for _, r := range sp.Races {
 		d, _ := rules.ParseDate(r.Date)
-		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Summary, Priority: r.Priority}
+		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Title, Priority: r.Priority}
 		if tf, err := rules.ParseDate(r.TaperFrom); err == nil && tf.Before(d) {
 			cr.Taper = "no strength from " + longDate(tf)
 		}
@@ -382,7 +337,7 @@ func timeline(sp *storedPlan, today rules.Date) (race *calRace, spans []phaseSpa
 			cur.To = longDate(x)
 			cur.Weeks = min(30, max(1, (x.Sub(curFrom)+7)/7))
 		}
-		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Summary, Priority: r.Priority}
+		cr := calRace{Date: r.Date, Day: longDate(d), Summary: r.Title, Priority: r.Priority}
 		return &cr, spans
 	}
 	return nil, nil

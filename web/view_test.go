@@ -56,9 +56,9 @@ func TestAgo(t *testing.T) {
 // strength, 8–4 power, 3–1 maintain, then the race's own taper and
 // recovery.
 func TestTimeline(t *testing.T) {
-	sp := &storedPlan{Races: []storedRace{
-		{Date: "2026-03-22", Summary: "Tune-up 10K", Priority: "C", TaperFrom: "2026-03-21", RecoveryTo: "2026-03-24"},
-		{Date: "2026-05-31", Summary: "City Marathon", Priority: "A", TaperFrom: "2026-05-24", RecoveryTo: "2026-06-14"},
+	sp := &storedPlan{Races: []sync.RaceJSON{
+		{Date: "2026-03-22", Title: "Tune-up 10K", Priority: "C", TaperFrom: "2026-03-21", RecoveryTo: "2026-03-24"},
+		{Date: "2026-05-31", Title: "City Marathon", Priority: "A", TaperFrom: "2026-05-24", RecoveryTo: "2026-06-14"},
 	}}
 	today := rules.Date{Year: 2026, Month: 3, Day: 2}
 	race, spans := timeline(sp, today)
@@ -89,8 +89,8 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("races: %+v", rs)
 	}
 	// A plan stored before races were: its race days, without priority.
-	old := &storedPlan{Days: []storedDay{{DayJSON: sync.DayJSON{Date: "2026-03-22", Kind: "race",
-		Events: []sync.EventJSON{{Summary: "Parkrun", Kind: "easy"}, {Summary: "10K race", Kind: "race"}}}}}}
+	old := &storedPlan{Days: []sync.DayJSON{{Date: "2026-03-22", Kind: "race",
+		Events: []sync.EventJSON{{Summary: "Parkrun", Kind: "easy"}, {Summary: "10K race", Kind: "race"}}}}}
 	if rs := racesOf(old); len(rs) != 1 || rs[0].Summary != "10K race" || rs[0].Priority != "" {
 		t.Errorf("races of an older plan: %+v", rs)
 	}
@@ -99,12 +99,12 @@ func TestTimeline(t *testing.T) {
 // A day's note is what the page opens to; a plan without notes shows the
 // day's reason instead.
 func TestCalendarNotes(t *testing.T) {
-	sp := &storedPlan{Start: "2026-03-02", Weeks: 1, Days: []storedDay{
-		{DayJSON: sync.DayJSON{Date: "2026-03-02", Kind: "rest", Reason: "no run"}, Note: "the day before your long run"},
-		{DayJSON: sync.DayJSON{Date: "2026-03-03", Kind: "hard", Reason: "'6x800m' is an interval session"}},
-	}, Sessions: []storedSession{{SessionJSON: sync.SessionJSON{Date: "2026-03-03", Title: "Strength", Variant: "A",
+	sp := &storedPlan{Start: "2026-03-02", Weeks: 1, Days: []sync.DayJSON{
+		{Date: "2026-03-02", Kind: "rest", Reason: "no run", Note: "the day before your long run"},
+		{Date: "2026-03-03", Kind: "hard", Reason: "'6x800m' is an interval session"},
+	}, Sessions: []sync.SessionJSON{{Date: "2026-03-03", Title: "Strength", Variant: "A",
 		Start: "2026-03-03T18:00:00Z", End: "2026-03-03T18:45:00Z",
-		Exercises: []rules.Exercise{{Name: "Back squat", Sets: 3, Reps: "4-6", Load: "80% 1RM"}}}}}}
+		Exercises: []rules.Exercise{{Name: "Back squat", Sets: 3, Reps: "4-6", Load: "80% 1RM"}}}}}
 	monday := rules.Date{Year: 2026, Month: 3, Day: 2}
 	cal := calendarOf(sp, monday, 2, monday.AddDays(1), nil)
 	days := cal.Weeks[0].Days
