@@ -48,6 +48,14 @@ type GoogleLink interface {
 	Sink() Sink
 }
 
+// Watcher is a GoogleLink that can have Google push the changes of the
+// calendars the plan reads, so a sync follows a runner's edit within
+// seconds instead of at the next poll. Watch keeps one live channel on each
+// calendar and returns when it must be called again (zero: not pushed).
+type Watcher interface {
+	Watch(ctx context.Context, calendarIDs []string, now time.Time) (renewAt time.Time, err error)
+}
+
 // StateStore keeps small blobs by key; a per-plan view of Store.
 type StateStore interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
@@ -80,6 +88,10 @@ type Service struct {
 	// FeedHistory is how far back a feed keeps the sessions before today,
 	// as they were written [8 weeks]; older ones are dropped.
 	FeedHistory time.Duration
+	// PushEvery is the time between scheduled syncs of a plan whose
+	// calendars Google pushes (Watcher): polling is then only the safety
+	// net for a lost notification [6h].
+	PushEvery time.Duration
 
 	mu         stdsync.Mutex
 	unrecorded map[string]Outcome
@@ -182,6 +194,9 @@ type SyncResult struct {
 	Skipped  bool // inputs unchanged since the last sync: nothing parsed or planned
 	Sessions int
 	Changes  Changes
+	// RenewPush is when the plan's push channels need renewing; zero when
+	// Google does not push the plan's calendars.
+	RenewPush time.Time
 }
 
 // SyncPlan syncs one plan. It takes the plan's lock first, so two syncs of
@@ -254,7 +269,7 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 			fresh.NextSync = Never
 		}
 	default:
-		fresh.NextSync = now.Add(s.every())
+		fresh.NextSync = s.nextSync(now, res.RenewPush)
 		if wasFailing {
 			if err := s.Store.DeleteState(rctx, id, failuresKey); err != nil {
 				return unstored(err)
@@ -320,6 +335,27 @@ func planInputs(p *PlanRecord) string {
 	b, _ := json.Marshal([]any{p.Sources, p.Busy, p.TimeZone, p.Settings})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+// nextSync schedules a plan's next poll: the usual interval, or the slower
+// safety-net pace of a pushed plan, but never past its channels' renewal.
+func (s *Service) nextSync(now, renewPush time.Time) time.Time {
+	next := now.Add(s.every())
+	if renewPush.IsZero() || renewPush.Before(next) {
+		return next
+	}
+	every := s.PushEvery
+	if every <= 0 {
+		every = 6 * time.Hour
+	}
+	return minTime(now.Add(max(every, s.every())), renewPush)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func (s *Service) every() time.Duration {
@@ -412,8 +448,9 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if err != nil {
 		return SyncResult{}, err
 	}
+	renew := s.watch(ctx, p, link)
 	if res.Skipped {
-		return SyncResult{Skipped: true}, nil
+		return SyncResult{Skipped: true, RenewPush: renew}, nil
 	}
 	if err := s.publish(ctx, p, res, limits.PlanBytes); err != nil {
 		return SyncResult{}, err
@@ -423,7 +460,33 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			return SyncResult{}, err
 		}
 	}
-	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
+	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes, RenewPush: renew}, nil
+}
+
+// watch asks Google to push the changes of the plan's Google run
+// calendars. A failure costs only speed: the plan is polled as before.
+func (s *Service) watch(ctx context.Context, p *PlanRecord, link GoogleLink) time.Time {
+	w, ok := link.(Watcher)
+	if !ok {
+		return time.Time{}
+	}
+	var ids []string
+	for _, spec := range p.Sources {
+		if id, ok := strings.CutPrefix(spec, "google:"); ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return time.Time{}
+	}
+	renew, err := w.Watch(ctx, ids, s.Now())
+	if err != nil {
+		if s.Log != nil {
+			s.Log.Warn("push not set up: polling", slog.String("plan_id", p.ID), slog.String("error", oneLine(err.Error())))
+		}
+		return time.Time{}
+	}
+	return renew
 }
 
 // DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.
