@@ -433,6 +433,12 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		req.Sink = link.Sink()
 	}
 	req.Keep = []Keeper{feedKeeper{store: s.Store, planID: p.ID}}
+	if b, ok, err := state.Get(ctx, snapshotKey); err == nil && ok {
+		var prev rules.Snapshot
+		if json.Unmarshal(b, &prev) == nil {
+			req.Previous = &prev
+		}
+	}
 	last, _, err := state.Get(ctx, fingerprintKey)
 	if err != nil {
 		return SyncResult{}, err
@@ -453,6 +459,9 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		return SyncResult{Skipped: true, RenewPush: renew}, nil
 	}
 	if err := s.publish(ctx, p, res, limits.PlanBytes); err != nil {
+		return SyncResult{}, err
+	}
+	if err := s.logChanges(ctx, state, res); err != nil {
 		return SyncResult{}, err
 	}
 	if res.Fingerprint != "" {
@@ -487,6 +496,72 @@ func (s *Service) watch(ctx context.Context, p *PlanRecord, link GoogleLink) tim
 		return time.Time{}
 	}
 	return renew
+}
+
+// snapshotKey keeps what the plan was last made from; changesKey the
+// change log (SPEC §6 "Every change explained").
+const (
+	snapshotKey = "service/snapshot"
+	changesKey  = "service/changes"
+	// KeptChanges is how many change-log entries a plan keeps.
+	KeptChanges = 50
+)
+
+// LoggedChange is one entry of a plan's change log: a session added,
+// moved or removed, why, and when the sync saw it.
+type LoggedChange struct {
+	At time.Time `json:"at"`
+	rules.Explained
+}
+
+// logChanges keeps the snapshot for the next sync and appends this sync's
+// explained changes to the log, the newest first, KeptChanges at most.
+func (s *Service) logChanges(ctx context.Context, state StateStore, res *Result) error {
+	b, err := json.Marshal(res.Snapshot)
+	if err != nil {
+		return err
+	}
+	if err := state.Put(ctx, snapshotKey, b); err != nil {
+		return err
+	}
+	if len(res.Explained) == 0 {
+		return nil
+	}
+	old, err := readChanges(ctx, state)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	log := make([]LoggedChange, 0, len(res.Explained)+len(old))
+	for _, e := range res.Explained {
+		log = append(log, LoggedChange{At: now, Explained: e})
+	}
+	log = append(log, old...)
+	if len(log) > KeptChanges {
+		log = log[:KeptChanges]
+	}
+	if b, err = json.Marshal(log); err != nil {
+		return err
+	}
+	return state.Put(ctx, changesKey, b)
+}
+
+func readChanges(ctx context.Context, state StateStore) ([]LoggedChange, error) {
+	b, ok, err := state.Get(ctx, changesKey)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var log []LoggedChange
+	if json.Unmarshal(b, &log) != nil {
+		return nil, nil // a damaged log starts again
+	}
+	return log, nil
+}
+
+// Changes returns the plan's change log, the newest first: the last
+// KeptChanges sessions added, moved or removed, each with its cause.
+func (s *Service) Changes(ctx context.Context, planID string) ([]LoggedChange, error) {
+	return readChanges(ctx, PlanState{Store: s.Store, PlanID: planID})
 }
 
 // DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.

@@ -181,7 +181,8 @@ func TestGooglePushLatency(t *testing.T) {
 		deadline := start.Add(time.Minute)
 		for g.snapshot(t) == before {
 			if time.Now().After(deadline) {
-				t.Fatalf("move %d never reached the strength calendar", i+1)
+				logs := s.log.String()
+				t.Fatalf("move %d never reached the strength calendar; calls %s; log tail:\n%s", i+1, g.fake.CountsString(), logs[max(0, len(logs)-6000):])
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
