@@ -171,7 +171,7 @@ func TestGooglePushLatency(t *testing.T) {
 	g.check(t, s, p)
 	var took []time.Duration
 	for i := range 20 {
-		before := g.snapshot(t)
+		before, syncs := g.snapshot(t), synced(s, p.ID)
 		day := 4
 		if i%2 == 1 {
 			day = 1
@@ -179,14 +179,21 @@ func TestGooglePushLatency(t *testing.T) {
 		start := time.Now()
 		g.moveRun(t, 2, day)
 		deadline := start.Add(time.Minute)
-		for g.snapshot(t) == before {
+		var written time.Duration
+		// The session is written when the calendar first differs; the
+		// next move waits for the sync to finish, so it never lands in
+		// the middle of this one's writes.
+		for written == 0 || synced(s, p.ID) == syncs {
 			if time.Now().After(deadline) {
 				logs := s.log.String()
 				t.Fatalf("move %d never reached the strength calendar; calls %s; log tail:\n%s", i+1, g.fake.CountsString(), logs[max(0, len(logs)-6000):])
 			}
-			time.Sleep(20 * time.Millisecond)
+			if written == 0 && g.snapshot(t) != before {
+				written = time.Since(start)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		took = append(took, time.Since(start))
+		took = append(took, written)
 	}
 	slices.Sort(took)
 	t.Logf("push latency over %d moves: median %v, p95 %v, max %v", len(took),

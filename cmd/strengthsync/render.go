@@ -162,6 +162,9 @@ func writeChanges(w io.Writer, res *sync.Result, dest string, dryRun bool) error
 	for _, ch := range c.Removed {
 		bw.printf("  - %s  %s\n", when(ch.From), ch.Title)
 	}
+	for _, e := range res.Explained {
+		bw.printf("  why: %s\n", e.Text)
+	}
 	for _, sw := range res.Plan.ShortWeeks {
 		bw.printf("  short week: %s\n", sw.Reason)
 	}
