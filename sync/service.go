@@ -558,10 +558,11 @@ func readChanges(ctx context.Context, state StateStore) ([]LoggedChange, error) 
 	return log, nil
 }
 
-// Changes returns the plan's change log, the newest first: the last
-// KeptChanges sessions added, moved or removed, each with its cause.
-func (s *Service) Changes(ctx context.Context, planID string) ([]LoggedChange, error) {
-	return readChanges(ctx, PlanState{Store: s.Store, PlanID: planID})
+// PlanChanges returns a plan's change log, the newest first: the last
+// KeptChanges sessions added, moved or removed, each with its cause. The
+// web page and the API read it; syncs write it.
+func PlanChanges(ctx context.Context, store Store, planID string) ([]LoggedChange, error) {
+	return readChanges(ctx, PlanState{Store: store, PlanID: planID})
 }
 
 // DefaultFeedHistory is Service.FeedHistory's default: the past 8 weeks.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -79,6 +80,36 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// changesJSON is GET /api/plans/{id}/changes: the plan's change log, the
+// newest first (SPEC §6 "Every change explained").
+type changesJSON struct {
+	Changes []sync.LoggedChange `json:"changes"`
+}
+
+func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) {
+	p, err := s.authorize(r.Context(), r.PathValue("id"), bearer(r))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	log, err := s.Changes(r.Context(), p.ID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, changesJSON{Changes: log})
+}
+
+// Changes is a plan's change log, the newest first, never nil: the plan
+// page's "What changed" list shows it.
+func (s *Server) Changes(ctx context.Context, planID string) ([]sync.LoggedChange, error) {
+	log, err := sync.PlanChanges(ctx, s.Store, planID)
+	if log == nil {
+		log = []sync.LoggedChange{}
+	}
+	return log, err
 }
 
 func (s *Server) apiPatch(w http.ResponseWriter, r *http.Request) {

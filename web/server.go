@@ -226,6 +226,7 @@ func (s *Server) init() {
 
 	api("POST /api/plans", s.apiCreate)
 	api("GET /api/plans/{id}", s.apiGet)
+	api("GET /api/plans/{id}/changes", s.apiChanges)
 	api("PATCH /api/plans/{id}", s.apiPatch)
 	api("DELETE /api/plans/{id}", s.apiDelete)
 	api("POST /api/plans/{id}/sync", s.apiSync)
