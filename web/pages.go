@@ -393,7 +393,7 @@ func grid(pj *sync.PlanJSON, today rules.Date, n int) []gridWeek {
 				}
 				for _, ss := range sessions[date.String()] {
 					cell.Sessions = append(cell.Sessions, gridSession{Title: ss.Title, Time: clockRange(ss.Start, ss.End, false),
-						Phase: ss.Phase, Reason: ss.Reason, Warning: ss.Warning, Exercises: ss.Exercises})
+						Phase: ss.Phase, Reason: ss.Reason, Warning: ss.Advice(), Exercises: ss.Exercises})
 				}
 			}
 			gw.Days = append(gw.Days, cell)

@@ -198,5 +198,16 @@ func TestGooglePushLatency(t *testing.T) {
 	slices.Sort(took)
 	t.Logf("push latency over %d moves: median %v, p95 %v, max %v", len(took),
 		took[len(took)/2].Round(time.Millisecond), took[len(took)*95/100].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
-	t.Logf("calls to Google: %s", g.fake.CountsString())
+	t.Logf("calls to Google over the moves: %s", g.fake.CountsString())
+	// What one poll of an unchanged plan costs: the figure behind the
+	// README's calls per day with and without push.
+	g.fake.ResetCounts()
+	const polls = 3
+	for range polls {
+		n := synced(s, p.ID)
+		r, b := svcDo(t, http.MethodPost, s.base+"/api/plans/"+p.ID+"/sync", p.ManageToken, nil)
+		svcWant(t, r, b, http.StatusAccepted)
+		svcEventually(t, "the poll", func() bool { return synced(s, p.ID) > n })
+	}
+	t.Logf("calls to Google for %d polls of an unchanged plan: %d (%s)", polls, g.fake.APICalls(), g.fake.CountsString())
 }
