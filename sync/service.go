@@ -439,12 +439,18 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			req.Previous = &prev
 		}
 	}
+	// The destinations count as inputs: a feed plan that connects Google
+	// must be written there although its calendars did not change.
+	dest := ""
+	if req.Sink != nil {
+		dest = "|" + req.Sink.Name()
+	}
 	last, _, err := state.Get(ctx, fingerprintKey)
 	if err != nil {
 		return SyncResult{}, err
 	}
 	req.Unchanged = func(fp string) bool {
-		if fp != string(last) {
+		if fp+dest != string(last) {
 			return false
 		}
 		_, err := s.Store.GetFeed(ctx, p.ID)
@@ -465,7 +471,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		return SyncResult{}, err
 	}
 	if res.Fingerprint != "" {
-		if err := state.Put(ctx, fingerprintKey, []byte(res.Fingerprint)); err != nil {
+		if err := state.Put(ctx, fingerprintKey, []byte(res.Fingerprint+dest)); err != nil {
 			return SyncResult{}, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,6 +25,19 @@ type createRequest struct {
 	Busy     []string          `json:"busy"`
 	TimeZone string            `json:"timezone"`
 	Settings sync.SettingsJSON `json:"settings"`
+	// Google asks for the sessions in Google as well (hybrid output): the
+	// answer's google_connect_url takes the runner through Google's
+	// consent, after which every sync writes them there too, within
+	// minutes of a change instead of at the feed's next fetch.
+	Google bool `json:"google"`
+}
+
+// createdJSON is POST /api/plans's answer.
+type createdJSON struct {
+	*created
+	// GoogleConnectURL is where the runner gives the plan access to
+	// Google, when the request asked for it.
+	GoogleConnectURL string `json:"google_connect_url,omitempty"`
 }
 
 // planView is GET /api/plans/{id}: the plan's state and, from its last
@@ -55,6 +69,10 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := planInput{Sources: req.Sources, Busy: req.Busy, TimeZone: req.TimeZone, Settings: req.Settings}
+	if req.Google && s.Google == nil {
+		s.apiFail(w, r, badField("google", "this service is not set up to connect Google: leave google out and subscribe to the feed"))
+		return
+	}
 	if err := s.validate(&in, false, true); err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -64,8 +82,12 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	res := createdJSON{created: out}
+	if req.Google {
+		res.GoogleConnectURL = s.base(r) + "/auth/google/start?" + url.Values{"plan": {out.ID}, "token": {out.ManageToken}}.Encode()
+	}
 	w.Header().Set("Location", "/api/plans/"+out.ID)
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, res)
 }
 
 func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -210,4 +212,62 @@ func TestGooglePushLatency(t *testing.T) {
 		svcEventually(t, "the poll", func() bool { return synced(s, p.ID) > n })
 	}
 	t.Logf("calls to Google for %d polls of an unchanged plan: %d (%s)", polls, g.fake.APICalls(), g.fake.CountsString())
+}
+
+// TestHybridOutput: a plan that reads a training platform's feed asks for
+// Google too; after the consent its sessions are in Google as well as in
+// its feed, and a coach's change reaches both.
+func TestHybridOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	g := newSvcGoogle(t)
+	cal := newSvcCal(t, svcRunsICS(false))
+	s := startServe(t, svcEnv(t, g.env), "--data", t.TempDir(), "--allow-private-sources", "--sync-every", "1h")
+	res, body := svcDo(t, http.MethodPost, s.base+"/api/plans", "", map[string]any{
+		"sources": []string{cal.url()}, "timezone": "Europe/London", "google": true,
+		"settings": map[string]any{"per_week": 2, "policy": "stack"}})
+	svcWant(t, res, body, http.StatusCreated)
+	var p struct {
+		svcPlan
+		GoogleConnectURL string `json:"google_connect_url"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	connect, err := url.Parse(p.GoogleConnectURL)
+	if err != nil || connect.Path != "/auth/google/start" {
+		t.Fatalf("google_connect_url = %q", p.GoogleConnectURL)
+	}
+	if id, _ := g.strength(t); id != "" {
+		t.Fatal("a calendar in Google before the consent")
+	}
+	back := g.consent(t, s, connect.RequestURI())
+	if !strings.HasPrefix(back, "/plans/"+p.ID+"?") {
+		t.Fatalf("the consent went back to %q", back)
+	}
+	svcEventually(t, "the URL plan's sessions in Google", func() bool {
+		_, evs := g.strength(t)
+		return len(evs) > 0 && len(evs) == len(s.view(t, p.svcPlan).Sessions)
+	})
+	if r, _ := s.feed(t, p.svcPlan); r.StatusCode != http.StatusOK {
+		t.Fatalf("the hybrid plan's feed: %d", r.StatusCode)
+	}
+	cal.set(svcRunsICS(true))
+	r, b := svcDo(t, http.MethodPost, s.base+"/api/plans/"+p.ID+"/sync", p.ManageToken, nil)
+	svcWant(t, r, b, http.StatusAccepted)
+	svcEventually(t, "Google to follow the coach's change in the feed", func() bool {
+		_, evs := g.strength(t)
+		for _, ev := range evs {
+			if st, _ := time.Parse(time.RFC3339, ev.Start.DateTime); st.In(svcLondon).Weekday() == time.Tuesday {
+				return false
+			}
+		}
+		return len(evs) > 0
+	})
+	r, b = svcDo(t, http.MethodDelete, s.base+"/api/plans/"+p.ID, p.ManageToken, nil)
+	svcWant(t, r, b, http.StatusNoContent)
+	if id, _ := g.strength(t); id != "" {
+		t.Error("the Google calendar outlived the hybrid plan")
+	}
 }
