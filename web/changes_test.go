@@ -34,6 +34,12 @@ func TestChangeLogAPI(t *testing.T) {
 			t.Errorf("entry %+v does not name the eased Tuesday as its cause", ch)
 		}
 	}
+	page := e.do(http.MethodGet, "/plans/"+c.ID+"?token="+c.ManageToken, "", nil)
+	wantStatus(t, page, http.StatusOK)
+	html := string(readBody(t, page))
+	if !strings.Contains(html, "What changed") || !strings.Contains(html, "Intervals 6x800m&#34; on Tue") {
+		t.Error("the plan page lacks the What changed list")
+	}
 	wantStatus(t, e.do(http.MethodGet, "/api/plans/"+c.ID+"/changes", "", nil), http.StatusUnauthorized)
 	wantStatus(t, e.do(http.MethodGet, "/api/plans/"+c.ID+"/changes", strings.Repeat("A", 43), nil), http.StatusNotFound)
 }

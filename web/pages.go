@@ -79,6 +79,8 @@ type planPage struct {
 	Sources    []string // redacted, for display
 	// FormToken is the plan's forms' token (formToken, scoped to the plan).
 	FormToken string
+	// Changes is the plan's change log, the newest first ("What changed").
+	Changes []sync.LoggedChange
 }
 
 // settingsForm holds the settings form's values as the runner sees them.
@@ -321,6 +323,9 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	d := &planPage{Title: "Your strength plan", ID: p.ID, Token: token, Status: p.Status, LastError: p.LastError,
 		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID)}
 	d.Reconnect = p.Status == sync.StatusNeedsReconnect && s.Google != nil
+	if d.Changes, err = s.Changes(r.Context(), p.ID); err != nil {
+		return nil, err
+	}
 	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
 	if d.Status == sync.StatusNew {
 		d.Status = sync.StatusSyncing
