@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -164,4 +165,25 @@ func TestWatchRenewal(t *testing.T) {
 	if _, ok, _ := w.state.Get(ctx, "google/channels"); ok {
 		t.Fatal("channels still in the state")
 	}
+}
+
+// FuzzChannelOwner: whatever a notification's X-Goog-Channel-ID holds,
+// reading its owner never panics, never returns part of the random tail,
+// and gives back the owner of every ID Watch makes.
+func FuzzChannelOwner(f *testing.F) {
+	f.Add("plan1=0123456789abcdef0123")
+	f.Add("01234567-89ab-cdef-0123456789ab")
+	f.Add("=")
+	f.Add("a==b")
+	f.Fuzz(func(t *testing.T, id string) {
+		owner := google.ChannelOwner(id)
+		if owner != "" && (strings.Contains(owner, "=") || !strings.HasPrefix(id, owner+"=") || len(id) == len(owner)+1) {
+			t.Fatalf("ChannelOwner(%q) = %q", id, owner)
+		}
+		if !strings.Contains(id, "=") && id != "" {
+			if got := google.ChannelOwner(id + "=0a1b"); got != id {
+				t.Fatalf("ChannelOwner(%q) = %q, want %q", id+"=0a1b", got, id)
+			}
+		}
+	})
 }
