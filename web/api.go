@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -84,7 +83,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	res := createdJSON{created: out}
 	if req.Google {
-		res.GoogleConnectURL = s.base(r) + "/auth/google/start?" + url.Values{"plan": {out.ID}, "token": {out.ManageToken}}.Encode()
+		res.GoogleConnectURL = s.base(r) + googleConnectPath(out)
 	}
 	w.Header().Set("Location", "/api/plans/"+out.ID)
 	writeJSON(w, http.StatusCreated, res)

@@ -219,6 +219,12 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
 }
 
+// googleConnectPath starts Google's consent for a plan just made from
+// URLs, so it writes its sessions into Google too (hybrid output).
+func googleConnectPath(c *created) string {
+	return "/auth/google/start?" + url.Values{"plan": {c.ID}, "token": {c.ManageToken}}.Encode()
+}
+
 // reconnect gives an existing plan its new grant and syncs it again: a
 // revoked plan comes back, and a plan that reads URLs starts writing its
 // sessions into Google too (hybrid output).

@@ -218,6 +218,11 @@ func (s *Server) pageCreate(w http.ResponseWriter, r *http.Request) {
 		s.pageFail(w, r, err)
 		return
 	}
+	if r.PostForm.Get("google") == "on" && s.Google != nil {
+		// Hybrid output: the plan exists; Google's consent connects it.
+		http.Redirect(w, r, googleConnectPath(out), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
 }
 
