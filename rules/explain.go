@@ -138,6 +138,13 @@ func Explain(prev Snapshot, next *Snapshot) []Explained {
 			old[s.UID] = s
 		}
 	}
+	// A session the runner moved is a cause too: the others make room.
+	for _, s := range next.Sessions {
+		if o, had := old[s.UID]; had && s.Hand && o.Date != s.Date {
+			name, _, _ := strings.Cut(s.Title, " · ")
+			causes = append(causes, dated(fmt.Sprintf("you moved %s from %s", name, moveText(o.Date, s.Date, "to")), o.Date, s.Date))
+		}
+	}
 	var out []Explained
 	for i := range next.Sessions {
 		s := &next.Sessions[i]
