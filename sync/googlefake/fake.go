@@ -1,6 +1,6 @@
 // Package googlefake is a fake of the parts of Google that strengthsync
 // talks to: the OAuth 2.0 endpoints for installed apps and the Calendar API
-// v3 (events, calendars, freebusy). It exists for tests only: it listens on
+// v3 (events, calendars, freebusy, push channels). It exists for tests only: it listens on
 // 127.0.0.1, keeps everything in memory, and follows Google's documented
 // behaviour closely enough that the real client library cannot tell:
 //
@@ -14,6 +14,9 @@
 //     (error bodies, 403 rateLimitExceeded and quotaExceeded, 409, 410, 412, 429, 5xx)
 //   - https://developers.google.com/calendar/api/guides/version-resources
 //     (ETags and If-Match)
+//   - https://developers.google.com/calendar/api/guides/push
+//     (events.watch, channels.stop, notifications POSTed to the channel's
+//     address; see push.go)
 //
 // Tests act as the runner or the coach through helper methods (MoveEvent,
 // DeleteEvent, AddRun, …), inject faults (FailNext, InjectFaults), and read
