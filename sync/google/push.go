@@ -39,6 +39,7 @@ type channel struct {
 	ID         string    `json:"id"`
 	ResourceID string    `json:"resource_id"`
 	Calendar   string    `json:"calendar"`
+	Address    string    `json:"address"`
 	TokenHash  []byte    `json:"token_hash"`
 	Expiration time.Time `json:"expiration"`
 }
@@ -89,7 +90,8 @@ func (c *Client) Watch(ctx context.Context, calendars []string, o WatchOptions) 
 	var keep []channel
 	var stop []channel
 	for _, ch := range old {
-		if slices.Contains(calendars, ch.Calendar) && ch.Expiration.Sub(o.Now) > o.RenewBefore &&
+		// A channel to another address (the service moved) is renewed too.
+		if slices.Contains(calendars, ch.Calendar) && ch.Expiration.Sub(o.Now) > o.RenewBefore && ch.Address == o.Address &&
 			!slices.ContainsFunc(keep, func(k channel) bool { return k.Calendar == ch.Calendar }) {
 			keep = append(keep, ch)
 			continue
@@ -158,7 +160,7 @@ func (c *Client) watch(ctx context.Context, cal string, o WatchOptions) (channel
 	if res.Expiration == 0 {
 		exp = o.Now.Add(7 * 24 * time.Hour)
 	}
-	return channel{ID: id, ResourceID: res.ResourceId, Calendar: cal, TokenHash: sum[:], Expiration: exp}, nil
+	return channel{ID: id, ResourceID: res.ResourceId, Calendar: cal, Address: o.Address, TokenHash: sum[:], Expiration: exp}, nil
 }
 
 func (c *Client) stop(ctx context.Context, ch channel) error {

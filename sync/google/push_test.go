@@ -154,6 +154,14 @@ func TestWatchRenewal(t *testing.T) {
 	if w.srv.Count("channels.stop") != live+1 {
 		t.Fatalf("dropping a calendar stopped no channel: %s", w.srv.CountsString())
 	}
+	// The service moves to another address: the channel follows it.
+	stops = w.srv.Count("channels.stop")
+	if _, err := w.c.Watch(ctx, []string{coach}, google.WatchOptions{Address: w.addr + "?moved", Owner: "plan1", Now: w.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	if w.srv.Count("channels.stop") != stops+1 {
+		t.Fatalf("a new address kept the old channel: %s", w.srv.CountsString())
+	}
 	// The plan goes: every channel stopped, the state forgotten.
 	before := len(w.srv.Channels())
 	if err := w.c.StopWatching(ctx, w.clock()); err != nil {
