@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,11 +14,13 @@ import (
 	"time"
 
 	"github.com/strengthsync/strengthsync/sync/googlefake"
+	"github.com/strengthsync/strengthsync/sync/sqlite"
 )
 
 // pushServe starts serve on a port chosen first, so --public-url can name
-// it: Google's notifications then reach its /hooks/google.
-func pushServe(t *testing.T, g *svcGoogle, args ...string) *svcServe {
+// it: Google's notifications then reach its /hooks/google. args are
+// serve's; the data directory and address are returned for a restart.
+func pushServe(t *testing.T, g *svcGoogle, args ...string) (*svcServe, []string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -25,8 +28,8 @@ func pushServe(t *testing.T, g *svcGoogle, args ...string) *svcServe {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	return startServe(t, svcEnv(t, g.env), append([]string{"--addr", addr, "--public-url", "http://" + addr,
-		"--data", t.TempDir(), "--sync-every", "1h"}, args...)...)
+	args = append([]string{"--addr", addr, "--public-url", "http://" + addr, "--data", t.TempDir(), "--sync-every", "1h"}, args...)
+	return startServe(t, svcEnv(t, g.env), args...), args
 }
 
 // synced counts the plan's syncs in serve's log.
@@ -88,7 +91,8 @@ func TestGooglePush(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	g := newSvcGoogle(t)
-	s := pushServe(t, g, "--push-coalesce", "300ms")
+	s, args := pushServe(t, g, "--push-coalesce", "300ms")
+	env := svcEnv(t, g.env)
 	p := g.connect(t, s)
 	g.check(t, s, p)
 	var ch googlefake.Channel
@@ -147,10 +151,40 @@ func TestGooglePush(t *testing.T) {
 		t.Fatalf("a burst of 50 notifications made %d syncs, want 1-2", got)
 	}
 
+	// A restart keeps the channel (Google still has it) and push works on.
+	s.stop(t)
+	watches := g.fake.Count("events.watch")
+	s = startServe(t, env, args...)
+	before = g.snapshot(t)
+	g.moveRun(t, 2, 1)
+	svcEventually(t, "push after a restart", func() bool { return g.snapshot(t) != before })
+	if g.fake.Count("events.watch") != watches || len(g.fake.Channels()) != 1 {
+		t.Fatalf("a restart made channels again: %s", g.fake.CountsString())
+	}
+	// A restart that lost the channels (a store restored from an older
+	// backup): the next sync makes one again, and push works through it.
+	s.stop(t)
+	db, err := sqlite.Open(t.Context(), filepath.Join(args[slices.Index(args, "--data")+1], "strengthsync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteState(t.Context(), p.ID, "google/channels"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = startServe(t, env, args...)
+	r, b := svcDo(t, http.MethodPost, s.base+"/api/plans/"+p.ID+"/sync", p.ManageToken, nil)
+	svcWant(t, r, b, http.StatusAccepted)
+	svcEventually(t, "a channel made again", func() bool { return g.fake.Count("events.watch") == watches+1 })
+	before = g.snapshot(t)
+	g.moveRun(t, 2, 4)
+	svcEventually(t, "push through the new channel", func() bool { return g.snapshot(t) != before })
+
 	// Deleting the plan stops its channel.
-	r, b := svcDo(t, http.MethodDelete, s.base+"/api/plans/"+p.ID, p.ManageToken, nil)
+	r, b = svcDo(t, http.MethodDelete, s.base+"/api/plans/"+p.ID, p.ManageToken, nil)
 	svcWant(t, r, b, http.StatusNoContent)
-	if chs := g.fake.Channels(); len(chs) != 0 {
+	// The lost channel is Google's to expire; ours is stopped.
+	if chs := g.fake.Channels(); len(chs) != 1 || chs[0].ID != ch.ID {
 		t.Fatalf("channels after the plan was deleted: %+v", chs)
 	}
 	if g.fake.Count("channels.stop") != 1 {
@@ -168,7 +202,7 @@ func TestGooglePushLatency(t *testing.T) {
 		t.Skip("set STRENGTHSYNC_PUSH_LATENCY=1 to measure")
 	}
 	g := newSvcGoogle(t)
-	s := pushServe(t, g)
+	s, _ := pushServe(t, g)
 	p := g.connect(t, s)
 	g.check(t, s, p)
 	var took []time.Duration
