@@ -99,16 +99,41 @@ func (c *Client) Watch(ctx context.Context, calendars []string, o WatchOptions) 
 		stop = append(stop, ch)
 	}
 	var errs []error
+	type pending struct {
+		ch    channel
+		token string
+	}
+	var fresh []pending
 	for _, cal := range calendars {
 		if slices.ContainsFunc(keep, func(k channel) bool { return k.Calendar == cal }) {
 			continue
 		}
-		ch, err := c.watch(ctx, cal, o)
+		ch, token, err := newChannel(cal, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fresh = append(fresh, pending{ch, token})
+	}
+	if len(fresh) > 0 {
+		// Google sends a channel's first message as soon as it exists,
+		// maybe before events.watch answers: the webhook must know the
+		// channel (and its token) by then. The old ones stay valid until
+		// they are stopped.
+		all := slices.Concat(keep, stop)
+		for _, f := range fresh {
+			all = append(all, f.ch)
+		}
+		if err := saveJSON(ctx, c.o.State, channelsKey, all); err != nil {
+			return time.Time{}, err
+		}
+	}
+	for _, f := range fresh {
+		ch, err := c.register(ctx, f.ch, f.token, o)
 		if err != nil {
 			errs = append(errs, err)
 			// An old channel still live keeps notifying until it expires.
-			if i := slices.IndexFunc(stop, func(s channel) bool { return s.Calendar == cal && s.Expiration.After(o.Now) }); i >= 0 &&
-				slices.Contains(calendars, cal) {
+			if i := slices.IndexFunc(stop, func(s channel) bool { return s.Calendar == ch.Calendar && s.Expiration.After(o.Now) }); i >= 0 {
 				keep = append(keep, stop[i])
 				stop = slices.Delete(stop, i, i+1)
 			}
@@ -136,31 +161,43 @@ func (c *Client) Watch(ctx context.Context, calendars []string, o WatchOptions) 
 	return renewAt, errors.Join(errs...)
 }
 
-func (c *Client) watch(ctx context.Context, cal string, o WatchOptions) (channel, error) {
+// newChannel makes a channel's ID and secret token; its expiration is a
+// guess until Google answers.
+func newChannel(cal string, o WatchOptions) (channel, string, error) {
 	random := make([]byte, 10)
 	secret := make([]byte, 32)
 	if _, err := rand.Read(random); err != nil {
-		return channel{}, err
+		return channel{}, "", err
 	}
 	if _, err := rand.Read(secret); err != nil {
-		return channel{}, err
+		return channel{}, "", err
 	}
-	id := o.Owner + channelSep + hex.EncodeToString(random)
 	token := base64.RawURLEncoding.EncodeToString(secret)
-	req := &calendar.Channel{Id: id, Type: "web_hook", Address: o.Address, Token: token}
+	sum := sha256.Sum256([]byte(token))
+	ttl := o.TTL
+	if ttl <= 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	return channel{ID: o.Owner + channelSep + hex.EncodeToString(random), Calendar: cal, Address: o.Address,
+		TokenHash: sum[:], Expiration: o.Now.Add(ttl)}, token, nil
+}
+
+// register asks Google for the channel (events.watch) and returns it with
+// Google's resource ID and expiration.
+func (c *Client) register(ctx context.Context, ch channel, token string, o WatchOptions) (channel, error) {
+	req := &calendar.Channel{Id: ch.ID, Type: "web_hook", Address: o.Address, Token: token}
 	if o.TTL > 0 {
 		req.Expiration = o.Now.Add(o.TTL).UnixMilli()
 	}
-	res, err := call(ctx, c, "events.watch "+cal, c.svc.Events.Watch(cal, req).Context(ctx).Do)
+	res, err := call(ctx, c, "events.watch "+ch.Calendar, c.svc.Events.Watch(ch.Calendar, req).Context(ctx).Do)
 	if err != nil {
-		return channel{}, err
+		return ch, err
 	}
-	sum := sha256.Sum256([]byte(token))
-	exp := time.UnixMilli(res.Expiration)
-	if res.Expiration == 0 {
-		exp = o.Now.Add(7 * 24 * time.Hour)
+	ch.ResourceID = res.ResourceId
+	if res.Expiration > 0 {
+		ch.Expiration = time.UnixMilli(res.Expiration)
 	}
-	return channel{ID: id, ResourceID: res.ResourceId, Calendar: cal, Address: o.Address, TokenHash: sum[:], Expiration: exp}, nil
+	return ch, nil
 }
 
 func (c *Client) stop(ctx context.Context, ch channel) error {

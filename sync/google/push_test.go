@@ -18,27 +18,32 @@ import (
 // pushWorld is a fake Google with an injected clock, a receiver that keeps
 // the tokens it is sent, and a client with its state in memory.
 type pushWorld struct {
-	srv    *googlefake.Server
-	state  *filestate.Store
-	dir    string
-	c      *google.Client
-	addr   string
-	mu     stdsync.Mutex
-	now    time.Time
-	tokens map[string]string // channel ID → token seen
-	coach  string            // a second calendar
+	srv     *googlefake.Server
+	state   *filestate.Store
+	dir     string
+	c       *google.Client
+	addr    string
+	mu      stdsync.Mutex
+	now     time.Time
+	tokens  map[string]string // channel ID → token seen
+	checked map[string]bool   // channel ID → its first message checked
+	coach   string            // a second calendar
 }
 
 func newPushWorld(t *testing.T) *pushWorld {
 	t.Helper()
-	w := &pushWorld{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC), dir: t.TempDir(), tokens: map[string]string{}}
+	w := &pushWorld{now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC), dir: t.TempDir(), tokens: map[string]string{}, checked: map[string]bool{}}
 	w.state = filestate.Open(filepath.Join(w.dir, "state.json"))
 	w.srv = googlefake.New(googlefake.Options{Now: w.clock})
 	t.Cleanup(w.srv.Close)
 	hook := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		w.tokens[r.Header.Get("X-Goog-Channel-ID")] = r.Header.Get("X-Goog-Channel-Token")
+		id, token := r.Header.Get("X-Goog-Channel-ID"), r.Header.Get("X-Goog-Channel-Token")
+		w.tokens[id] = token
+		// What the webhook would answer, as the message arrives.
+		ok, err := google.CheckChannel(r.Context(), w.state, id, token, w.now)
+		w.checked[id] = ok && err == nil
 	}))
 	t.Cleanup(hook.Close)
 	w.addr = hook.URL + "/hooks/google"
@@ -104,6 +109,12 @@ func TestWatchRenewal(t *testing.T) {
 		t.Fatalf("renew at %v, want %v", renew, want)
 	}
 	w.srv.WaitNotifications()
+	w.mu.Lock()
+	firstChecked := w.checked[first[0].ID]
+	w.mu.Unlock()
+	if !firstChecked {
+		t.Fatal("the channel's first message arrived before the channel was known")
+	}
 	ok, err := google.CheckChannel(ctx, w.state, first[0].ID, w.tokens[first[0].ID], w.clock())
 	if err != nil || !ok {
 		t.Fatalf("the token Google sent does not check: %v %v", ok, err)
