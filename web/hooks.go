@@ -31,15 +31,15 @@ const DefaultCoalesce = 2 * time.Second
 // limited, and the answer never waits for a sync. The first message of a
 // channel ("sync") only says it works.
 func (s *Server) googleHook(w http.ResponseWriter, r *http.Request) {
-	if s.Push == nil {
-		http.NotFound(w, r)
-		return
-	}
 	if r.ContentLength != 0 {
 		if r.ContentLength > 0 || readsAny(w, r) {
 			http.Error(w, "no body expected", http.StatusRequestEntityTooLarge)
 			return
 		}
+	}
+	if s.Push == nil {
+		http.NotFound(w, r)
+		return
 	}
 	h := r.Header
 	id := h.Get("X-Goog-Channel-ID")
