@@ -105,6 +105,8 @@ type planPage struct {
 	FormToken string
 	// RotateBreaks and DeleteBreaks fill the confirmation dialogs.
 	RotateBreaks, DeleteBreaks []string
+	// Changes is the plan's change log, the newest first ("What changed").
+	Changes []sync.LoggedChange
 }
 
 // settingsForm holds the settings form's values as the runner sees them.
@@ -302,6 +304,11 @@ func (s *Server) pageCreate(w http.ResponseWriter, r *http.Request) {
 		s.pageFail(w, r, err)
 		return
 	}
+	if r.PostForm.Get("google") == "on" && s.Google != nil {
+		// Hybrid output: the plan exists; Google's consent connects it.
+		http.Redirect(w, r, googleConnectPath(out), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
 }
 
@@ -454,6 +461,9 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID), Zones: commonZones,
 		RotateBreaks: rotateBreaks, DeleteBreaks: deleteBreaks}
 	d.Reconnect = p.Status == sync.StatusNeedsReconnect && s.Google != nil
+	if d.Changes, err = s.Changes(r.Context(), p.ID); err != nil {
+		return nil, err
+	}
 	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
 	d.GoogleAddURL = googleAddURL(webcalURL(d.FeedURL))
 	if !p.LastSync.IsZero() {

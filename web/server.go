@@ -123,6 +123,16 @@ type Server struct {
 	// ReadyNotes are warnings /readyz adds to its body without failing
 	// ("Redis has no persistence: …").
 	ReadyNotes []string
+	// Push checks Google's push notifications (POST /hooks/google); nil
+	// answers them 404, and plans are polled.
+	Push PushChannels
+	// PushCoalesce gathers a plan's notifications this long before one
+	// sync is queued [DefaultCoalesce].
+	PushCoalesce time.Duration
+	// HookLimit is per client address on /hooks/google [20/s, burst 200]:
+	// Google sends from few addresses, so it is looser than APILimit.
+	HookLimit Limit
+
 	// WriteProbeEvery is how often /readyz tries a small write to the
 	// store; answers in between reuse the last result [10s].
 	WriteProbeEvery time.Duration
@@ -141,11 +151,14 @@ type Server struct {
 	// contacts bounds the first contacts (calendars read before a plan is
 	// made) running at once, so creates cannot hold more bodies in memory
 	// than the workers would.
-	contacts chan struct{}
-	mux      *http.ServeMux
-	bg       stdsync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	contacts  chan struct{}
+	mux       *http.ServeMux
+	hookLim   *limiter
+	hooks     *coalescer
+	hooksOnce stdsync.Once
+	bg        stdsync.WaitGroup
+	bgCtx     context.Context
+	bgCancel  context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -183,6 +196,9 @@ func (s *Server) init() {
 	if s.TokenLimit.Rate == 0 {
 		s.TokenLimit = s.APILimit
 	}
+	if s.HookLimit.Rate == 0 {
+		s.HookLimit = Limit{Rate: 20, Burst: 200}
+	}
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
 	}
@@ -199,6 +215,7 @@ func (s *Server) init() {
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
 	s.tokenLim = newLimiter(s.TokenLimit, s.MaxClients)
+	s.hookLim = newLimiter(s.HookLimit, s.MaxClients)
 	s.crossOrigin = http.NewCrossOriginProtection()
 	if s.PublicURL != "" {
 		if err := s.crossOrigin.AddTrustedOrigin(s.PublicURL); err != nil {
@@ -217,11 +234,13 @@ func (s *Server) init() {
 
 	api("POST /api/plans", s.apiCreate)
 	api("GET /api/plans/{id}", s.apiGet)
+	api("GET /api/plans/{id}/changes", s.apiChanges)
 	api("PATCH /api/plans/{id}", s.apiPatch)
 	api("DELETE /api/plans/{id}", s.apiDelete)
 	api("POST /api/plans/{id}/sync", s.apiSync)
 	api("POST /api/plans/{id}/feed-token", s.apiRotate)
 	feed("GET /feeds/{file}", s.serveFeed)
+	mux.Handle("POST /hooks/google", s.limit(s.hookLim, s.clientIP, http.HandlerFunc(s.googleHook)))
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	form("POST /plans", s.pageCreate)

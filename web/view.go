@@ -172,7 +172,7 @@ func sessionView(s sync.SessionJSON) calSession {
 		letter = s.Variant
 	}
 	cs := calSession{Letter: letter, Title: s.Title, Phase: s.Phase, Time: clockRange(s.Start, s.End, false),
-		Reason: s.Reason, Warning: s.Warning, Notes: s.Notes}
+		Reason: s.Reason, Warning: s.Advice(), Notes: s.Notes}
 	for _, e := range s.Exercises {
 		ce := calExercise{Name: e.Name, Load: e.Load, Notes: e.Notes}
 		if e.Sets > 0 {

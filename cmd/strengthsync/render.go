@@ -62,7 +62,7 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 				bw.printf("  %s  %-5s  %s  ✋ moved by hand\n", strings.Repeat(" ", 10), "", pad("", 44))
 			}
 			if s.Warning != "" {
-				bw.printf("  %s  %-5s  %s  ⚠ %s\n", strings.Repeat(" ", 10), "", pad("", 44), s.Warning)
+				bw.printf("  %s  %-5s  %s  ⚠ %s\n", strings.Repeat(" ", 10), "", pad("", 44), sync.AdviceText(s.Warning, s.Suggest))
 			}
 			if verbose {
 				bw.printf("  %s  %-5s  %s  why: %s\n", strings.Repeat(" ", 10), "", pad("", 44), s.Reason)
@@ -161,6 +161,14 @@ func writeChanges(w io.Writer, res *sync.Result, dest string, dryRun bool) error
 	}
 	for _, ch := range c.Removed {
 		bw.printf("  - %s  %s\n", when(ch.From), ch.Title)
+	}
+	for _, e := range res.Explained {
+		bw.printf("  why: %s\n", e.Text)
+	}
+	for _, s := range res.Plan.Sessions {
+		if s.Hand && s.Warning != "" {
+			bw.printf("  moved by hand to %s, which breaks a rule: %s\n", s.Date.Text(), sync.AdviceText(s.Warning, s.Suggest))
+		}
 	}
 	for _, sw := range res.Plan.ShortWeeks {
 		bw.printf("  short week: %s\n", sw.Reason)
