@@ -1,5 +1,10 @@
 package rules
 
+import (
+	"slices"
+	"strings"
+)
+
 // movePattern tags what a movement trains. Sessions are assembled so that each
 // covers squat, hinge, push or pull, calf and core, and the two variants
 // together cover squat, hinge, push, pull and rotate (the "key movement
@@ -58,6 +63,29 @@ type catalogMove struct {
 	pat  movePattern
 	// side is added to the notes of one-sided work: "each leg", "each side".
 	side string
+}
+
+// Lifts lists, by their usual names, the lifts a 5RM or 1RM turns into
+// loads in kg. A max for any other name would change nothing.
+func Lifts() []string {
+	var out []string
+	for _, mv := range []catalogMove{mvBackSquat, mvTrapBarDeadlift, mvDeadlift, mvHipThrust, mvSingleLegRDL,
+		mvSplitSquat, mvStepUp, mvReverseLunge, mvBenchPress, mvOverheadPress} {
+		out = append(out, strings.ToLower(mv.names[0][:1])+mv.names[0][1:])
+	}
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return out
+}
+
+// IsLift reports whether a 5RM or 1RM for name changes any load; case,
+// hyphens and extra spaces do not matter ("Trap-bar deadlift").
+func IsLift(name string) bool {
+	for _, l := range Lifts() {
+		if normLift(l) == normLift(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // name returns the move's name at stage st.

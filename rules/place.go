@@ -112,11 +112,19 @@ func Place(in PlaceInput) Placed {
 			Reason:  p.reason(d),
 		})
 	}
+	taken := map[Date]bool{}
+	for _, d := range chosen {
+		taken[d] = true
+	}
 	for _, h := range in.Hand {
 		if h.Deleted {
 			continue
 		}
-		out = append(out, p.handPlacement(h))
+		hp := p.handPlacement(h)
+		if hp.Warning != "" {
+			hp.Suggest = p.suggest(hp.Date, taken)
+		}
+		out = append(out, hp)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Start.Equal(out[j].Start) {

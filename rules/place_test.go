@@ -413,11 +413,15 @@ func TestPlaceHand(t *testing.T) {
 		Settings: rules.DefaultSettings(), Hand: hand})
 	var lines []string
 	for _, p := range got {
-		lines = append(lines, fmt.Sprintf("%s %s#%d hand=%v %s", p.Date, p.Week, p.Ordinal, p.Hand, p.Warning))
+		line := fmt.Sprintf("%s %s#%d hand=%v %s", p.Date, p.Week, p.Ordinal, p.Hand, p.Warning)
+		if !p.Suggest.IsZero() {
+			line += " → try " + p.Suggest.String()
+		}
+		lines = append(lines, line)
 	}
 	want := []string{
 		"2026-03-09 2026-W11#2 hand=false ",
-		"2026-03-12 2026-W11#1 hand=true on the eve of the long run \"Long run 30 km\" (H2)",
+		"2026-03-12 2026-W11#1 hand=true on the eve of the long run \"Long run 30 km\" (H2) → try 2026-03-14",
 		"2026-03-16 2026-W12#1 hand=false ",
 	}
 	if !slices.Equal(lines, want) {

@@ -152,6 +152,38 @@ func (p *placer) handPlacement(h HandSession) Placement {
 	}
 }
 
+// suggest finds a better day for a hand session on hd that breaks a rule:
+// the nearest date of its ISO week (the earlier on a tie) where a new
+// session could go and that keeps a day clear of every other session,
+// planned (taken), the runner's own strength, or another hand session
+// (H4). The runner's hand still wins: this is only advice.
+func (p *placer) suggest(hd Date, taken map[Date]bool) Date {
+	mon := hd.Monday()
+	clash := func(d Date) bool {
+		for _, n := range []Date{d.AddDays(-1), d, d.AddDays(1)} {
+			others := p.handOn[n]
+			if n == hd {
+				others-- // the session being moved
+			}
+			if taken[n] || len(p.strength[n]) > 0 || others > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for dist := 1; dist <= 6; dist++ {
+		for _, d := range []Date{hd.AddDays(-dist), hd.AddDays(dist)} {
+			if d.Before(mon) || d.After(mon.AddDays(6)) {
+				continue
+			}
+			if c := p.cand[d]; c != nil && c.ok && !clash(d) {
+				return d
+			}
+		}
+	}
+	return Date{}
+}
+
 // handH4 lists H4 breaches of a hand session on hd.
 func (p *placer) handH4(hd Date) []string {
 	var warns []string

@@ -332,6 +332,9 @@ type Placement struct {
 	Variant string
 	// Warning says which hard rule a hand-placed session breaks, if any.
 	Warning string
+	// Suggest is a better day for such a session: the nearest date of its
+	// week that breaks no rule; zero when there is none (or no warning).
+	Suggest Date
 }
 
 // ShortWeek is an ISO week that got fewer sessions than wanted, and why.

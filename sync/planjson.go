@@ -59,6 +59,9 @@ type (
 		Notes   string `json:"notes,omitempty"`
 		Hand    bool   `json:"hand,omitempty"`
 		Warning string `json:"warning,omitempty"`
+		// Suggest (YYYY-MM-DD) is a better day for a session the runner
+		// moved onto a day that breaks a rule.
+		Suggest string `json:"suggest,omitempty"`
 		// Return marks a session in the week after a long race recovery.
 		Return bool `json:"return,omitempty"`
 	}
@@ -118,7 +121,7 @@ func NewPlanJSON(p rules.Plan, loc *time.Location) PlanJSON {
 		out.Sessions = append(out.Sessions, SessionJSON{UID: s.UID, Date: s.Date.String(), Start: rfc3339(s.Start, loc),
 			End: rfc3339(s.End, loc), Title: s.Title, Phase: string(s.Phase), Reason: s.Reason, Exercises: ex,
 			Week: s.Week, Ordinal: s.Ordinal, Variant: s.Variant, Letter: s.Variant, Notes: s.Notes, Hand: s.Hand,
-			Warning: s.Warning, Return: s.Return})
+			Warning: s.Warning, Suggest: dateOrEmpty(s.Suggest), Return: s.Return})
 	}
 	for _, w := range p.ShortWeeks {
 		out.ShortWeeks = append(out.ShortWeeks, ShortWeekJSON(w))
@@ -145,3 +148,20 @@ func dateOrEmpty(d rules.Date) string {
 }
 
 func rfc3339(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
+
+// Advice is the warning of a session the runner moved onto a day that
+// breaks a rule, with the better day when there is one: "on the eve of
+// the long run … (H2); a better day: Sat 14 Mar". Empty without a warning.
+func (s SessionJSON) Advice() string {
+	d, _ := rules.ParseDate(s.Suggest)
+	return AdviceText(s.Warning, d)
+}
+
+// AdviceText joins a hand session's warning and its better day (zero:
+// none).
+func AdviceText(warning string, suggest rules.Date) string {
+	if warning == "" || suggest.IsZero() {
+		return warning
+	}
+	return warning + "; a better day: " + suggest.Text()
+}

@@ -103,3 +103,20 @@ func TestPlanJSONCoachingFields(t *testing.T) {
 		t.Errorf("empty plan: %s", data)
 	}
 }
+
+// TestAdvice: a hand session's warning carries its better day, when the
+// plan found one, on the page, in the API and on the command line.
+func TestAdvice(t *testing.T) {
+	tests := []struct {
+		warning, suggest, want string
+	}{
+		{"", "2026-03-14", ""},
+		{"on the eve of the long run (H2)", "", "on the eve of the long run (H2)"},
+		{"on the eve of the long run (H2)", "2026-03-14", "on the eve of the long run (H2); a better day: Sat 14 Mar"},
+	}
+	for _, tt := range tests {
+		if got := (SessionJSON{Warning: tt.warning, Suggest: tt.suggest}).Advice(); got != tt.want {
+			t.Errorf("Advice(%q, %q) = %q, want %q", tt.warning, tt.suggest, got, tt.want)
+		}
+	}
+}

@@ -85,6 +85,10 @@ type Request struct {
 	// all calendars together; the source that goes over fails the run with
 	// a *LimitError, before the rest is read.
 	MaxEvents int
+	// Previous is what the last plan was made from; when set, the result
+	// explains each session change (Result.Explained) and a moved
+	// session's notes say where it was and why (SPEC §6).
+	Previous *rules.Snapshot
 	// MaxBytes, when positive, caps the calendars as loaded, all together;
 	// the source that goes over fails the run with a *LimitError before
 	// any is parsed.
@@ -101,6 +105,11 @@ type Result struct {
 	Fingerprint string
 	// Skipped reports that Unchanged said the inputs were already planned.
 	Skipped bool
+	// Snapshot is what this plan was made from, for the next run's
+	// Request.Previous; Explained lists the session changes since
+	// Previous and their causes.
+	Snapshot  rules.Snapshot
+	Explained []rules.Explained
 }
 
 // Run reads the sources, plans, and writes the sink.
@@ -199,7 +208,21 @@ func (e *Engine) Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	plan.Sessions = withoutKept(plan.Sessions, kept)
-	res := &Result{Plan: plan, Loc: loc, Fingerprint: fp}
+	res := &Result{Plan: plan, Loc: loc, Fingerprint: fp, Snapshot: rules.SnapshotOf(plan, req.Settings)}
+	if req.Previous != nil {
+		res.Explained = rules.Explain(*req.Previous, &res.Snapshot)
+		notes := map[string]string{}
+		for _, s := range res.Snapshot.Sessions {
+			if s.Note != "" {
+				notes[s.UID] = s.Note
+			}
+		}
+		for i := range plan.Sessions {
+			if n := notes[plan.Sessions[i].UID]; n != "" {
+				plan.Sessions[i].Notes = strings.TrimSpace(plan.Sessions[i].Notes + " " + n)
+			}
+		}
+	}
 	if req.Sink != nil {
 		if res.Changes, err = req.Sink.Apply(ctx, plan.Sessions, winFrom, winTo, req.DryRun); err != nil {
 			return res, named(req.Sink.Name(), err)

@@ -49,6 +49,14 @@ type GoogleLink interface {
 	Sink() Sink
 }
 
+// Watcher is a GoogleLink that can have Google push the changes of the
+// calendars the plan reads, so a sync follows a runner's edit within
+// seconds instead of at the next poll. Watch keeps one live channel on each
+// calendar and returns when it must be called again (zero: not pushed).
+type Watcher interface {
+	Watch(ctx context.Context, calendarIDs []string, now time.Time) (renewAt time.Time, err error)
+}
+
 // StateStore keeps small blobs by key; a per-plan view of Store.
 type StateStore interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
@@ -87,6 +95,13 @@ type Service struct {
 	// plan, so a zone's plans are not all planned again at midnight [4h].
 	// A changed input re-plans at once, from today.
 	ReplanSpread time.Duration
+	// ObserveFetch, when set, hears the result of every fetch of a URL
+	// source, one of FetchResults: /metrics counts them.
+	ObserveFetch func(result string)
+	// PushEvery is the time between scheduled syncs of a plan whose
+	// calendars Google pushes (Watcher): polling is then only the safety
+	// net for a lost notification [6h].
+	PushEvery time.Duration
 
 	mu         stdsync.Mutex
 	unrecorded map[string]Outcome
@@ -152,6 +167,9 @@ type SyncResult struct {
 	Skipped  bool // inputs unchanged since the last sync: nothing parsed or planned
 	Sessions int
 	Changes  Changes
+	// RenewPush is when the plan's push channels need renewing; zero when
+	// Google does not push the plan's calendars.
+	RenewPush time.Time
 }
 
 // SyncPlan syncs one plan. It takes the plan's lock first, so two syncs of
@@ -209,6 +227,10 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 	wasFailing := fresh.Status != StatusOK
 	fresh.LastSync, fresh.Updated = now, now
 	fresh.Status, fresh.LastError = out.Status, out.LastError
+	fresh.FailReason = FailReasonOf(syncErr)
+	if syncErr == nil {
+		fresh.LastSuccess = now
+	}
 	var se *SyncError
 	switch {
 	case errors.Is(syncErr, oauth.ErrRevoked):
@@ -224,7 +246,7 @@ func (s *Service) SyncPlan(ctx context.Context, id string) (SyncResult, error) {
 			fresh.NextSync = Never
 		}
 	default:
-		fresh.NextSync = now.Add(s.every())
+		fresh.NextSync = s.nextSync(now, res.RenewPush)
 		if wasFailing {
 			if err := s.Store.DeleteState(rctx, id, failuresKey); err != nil {
 				return unstored(err)
@@ -292,6 +314,27 @@ func planInputs(p *PlanRecord) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// nextSync schedules a plan's next poll: the usual interval, or the slower
+// safety-net pace of a pushed plan, but never past its channels' renewal.
+func (s *Service) nextSync(now, renewPush time.Time) time.Time {
+	next := now.Add(s.every())
+	if renewPush.IsZero() || renewPush.Before(next) {
+		return next
+	}
+	every := s.PushEvery
+	if every <= 0 {
+		every = 6 * time.Hour
+	}
+	return minTime(now.Add(max(every, s.every())), renewPush)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func (s *Service) every() time.Duration {
 	if s.Every <= 0 {
 		return 15 * time.Minute
@@ -332,7 +375,7 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 			}
 			return link.Source(id), nil
 		}
-		return storedSource{url: spec, client: s.Fetch, state: state, room: room, log: s.Log}, nil
+		return storedSource{url: spec, client: s.Fetch, state: state, room: room, log: s.Log, observe: s.ObserveFetch}, nil
 	}
 	weeks := s.Weeks
 	if weeks <= 0 {
@@ -367,12 +410,24 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 		req.Sink = link.Sink()
 	}
 	req.Keep = []Keeper{feedKeeper{store: s.Store, planID: p.ID}}
+	if b, ok, err := state.Get(ctx, snapshotKey); err == nil && ok {
+		var prev rules.Snapshot
+		if json.Unmarshal(b, &prev) == nil {
+			req.Previous = &prev
+		}
+	}
+	// The destinations count as inputs: a feed plan that connects Google
+	// must be written there although its calendars did not change.
+	dest := ""
+	if req.Sink != nil {
+		dest = "|" + req.Sink.Name()
+	}
 	last, _, err := state.Get(ctx, fingerprintKey)
 	if err != nil {
 		return SyncResult{}, err
 	}
 	req.Unchanged = func(fp string) bool {
-		if fp != string(last) {
+		if fp+dest != string(last) {
 			return false
 		}
 		// The feed's validators say it is there; its calendar and plan
@@ -384,18 +439,115 @@ func (s *Service) syncLocked(ctx context.Context, p *PlanRecord) (SyncResult, er
 	if err != nil {
 		return SyncResult{}, err
 	}
+	renew := s.watch(ctx, p, link)
 	if res.Skipped {
-		return SyncResult{Skipped: true}, nil
+		return SyncResult{Skipped: true, RenewPush: renew}, nil
 	}
 	if err := s.publish(ctx, p, res, limits.PlanBytes); err != nil {
 		return SyncResult{}, err
 	}
+	if err := s.logChanges(ctx, state, res); err != nil {
+		return SyncResult{}, err
+	}
 	if res.Fingerprint != "" {
-		if err := state.Put(ctx, fingerprintKey, []byte(res.Fingerprint)); err != nil {
+		if err := state.Put(ctx, fingerprintKey, []byte(res.Fingerprint+dest)); err != nil {
 			return SyncResult{}, err
 		}
 	}
-	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes}, nil
+	return SyncResult{Sessions: len(res.Plan.Sessions), Changes: res.Changes, RenewPush: renew}, nil
+}
+
+// watch asks Google to push the changes of the plan's Google run
+// calendars. A failure costs only speed: the plan is polled as before.
+func (s *Service) watch(ctx context.Context, p *PlanRecord, link GoogleLink) time.Time {
+	w, ok := link.(Watcher)
+	if !ok {
+		return time.Time{}
+	}
+	var ids []string
+	for _, spec := range p.Sources {
+		if id, ok := strings.CutPrefix(spec, "google:"); ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return time.Time{}
+	}
+	renew, err := w.Watch(ctx, ids, s.Now())
+	if err != nil {
+		if s.Log != nil {
+			s.Log.Warn("push not set up: polling", slog.String("plan_id", p.ID), slog.String("error", oneLine(err.Error())))
+		}
+		return time.Time{}
+	}
+	return renew
+}
+
+// snapshotKey keeps what the plan was last made from; changesKey the
+// change log (SPEC §6 "Every change explained").
+const (
+	snapshotKey = "service/snapshot"
+	changesKey  = "service/changes"
+	// KeptChanges is how many change-log entries a plan keeps.
+	KeptChanges = 50
+)
+
+// LoggedChange is one entry of a plan's change log: a session added,
+// moved or removed, why, and when the sync saw it.
+type LoggedChange struct {
+	At time.Time `json:"at"`
+	rules.Explained
+}
+
+// logChanges keeps the snapshot for the next sync and appends this sync's
+// explained changes to the log, the newest first, KeptChanges at most.
+func (s *Service) logChanges(ctx context.Context, state StateStore, res *Result) error {
+	b, err := json.Marshal(res.Snapshot)
+	if err != nil {
+		return err
+	}
+	if err := state.Put(ctx, snapshotKey, b); err != nil {
+		return err
+	}
+	if len(res.Explained) == 0 {
+		return nil
+	}
+	old, err := readChanges(ctx, state)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	log := make([]LoggedChange, 0, len(res.Explained)+len(old))
+	for _, e := range res.Explained {
+		log = append(log, LoggedChange{At: now, Explained: e})
+	}
+	log = append(log, old...)
+	if len(log) > KeptChanges {
+		log = log[:KeptChanges]
+	}
+	if b, err = json.Marshal(log); err != nil {
+		return err
+	}
+	return state.Put(ctx, changesKey, b)
+}
+
+func readChanges(ctx context.Context, state StateStore) ([]LoggedChange, error) {
+	b, ok, err := state.Get(ctx, changesKey)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var log []LoggedChange
+	if json.Unmarshal(b, &log) != nil {
+		return nil, nil // a damaged log starts again
+	}
+	return log, nil
+}
+
+// PlanChanges returns a plan's change log, the newest first: the last
+// KeptChanges sessions added, moved or removed, each with its cause. The
+// web page and the API read it; syncs write it.
+func PlanChanges(ctx context.Context, store Store, planID string) ([]LoggedChange, error) {
+	return readChanges(ctx, PlanState{Store: store, PlanID: planID})
 }
 
 // stillStart is yesterday while the plan's local time of day is before

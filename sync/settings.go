@@ -108,8 +108,10 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 		s.Taper = *j.Taper
 	}
 	if j.Recovery != nil {
-		if *j.Recovery < 0 || *j.Recovery > 28 {
-			return s, bad("recovery", "%d days is out of range (0–28; leave it out for recovery by distance)", *j.Recovery)
+		// -1 (rules.RecoveryByDistance) asks for recovery by distance
+		// again: a merge cannot say it by leaving the key out.
+		if *j.Recovery != rules.RecoveryByDistance && (*j.Recovery < 0 || *j.Recovery > 28) {
+			return s, bad("recovery", "%d days is out of range (0–28, or -1 or left out for recovery by distance)", *j.Recovery)
 		}
 		s.Recovery = *j.Recovery
 	}
@@ -129,6 +131,13 @@ func (j SettingsJSON) Apply(base rules.Settings) (rules.Settings, error) {
 			return s, bad("started", "%v", err)
 		}
 		s.Started = d
+	}
+	for key, m := range map[string]map[string]float64{"five_rm": j.FiveRM, "one_rm": j.OneRM} {
+		for lift := range m {
+			if !rules.IsLift(lift) {
+				return s, bad(key, "unknown lift %q (known lifts: %s)", lift, strings.Join(rules.Lifts(), ", "))
+			}
+		}
 	}
 	if j.FiveRM != nil {
 		s.FiveRM = lowerKeys(j.FiveRM)

@@ -65,7 +65,7 @@ func TestParseConfigErrorsNameLineAndField(t *testing.T) {
 		{"bad duration", `{"duration": "forty"}`, "c.json:1: duration: invalid duration \"forty\""},
 		{"duration too short", `{"duration": "5m"}`, "c.json:1: duration: 5m0s is out of range"},
 		{"negative max", `{"one_rm": {"deadlift": -5}}`, "c.json:1: one_rm: \"deadlift\": -5 kg is out of range"},
-		{"negative recovery", "{\n \"recovery\": -1}", "c.json:2: recovery: -1 days is out of range (0–28; leave it out for recovery by distance)"},
+		{"negative recovery", "{\n \"recovery\": -2}", "c.json:2: recovery: -2 days is out of range (0–28, or -1 or left out for recovery by distance)"},
 		{"recovery too long", `{"recovery": 29}`, "c.json:1: recovery: 29 days is out of range"},
 		{"fill not a bool", "{\"taper\": 7,\n\"fill\": \"yes\"}", "c.json:2: fill: want true or false, got string"},
 	}
@@ -143,5 +143,13 @@ func TestSettingsRecoveryAndFill(t *testing.T) {
 				t.Errorf("wire form %s: recovery written = %v", data, hasRecovery)
 			}
 		})
+	}
+}
+
+// A max for a lift no session uses would change nothing: the config says so.
+func TestParseConfigUnknownLift(t *testing.T) {
+	_, _, err := ParseConfig("c.json", []byte(`{"five_rm": {"back squat": 80, "leg press": 200}}`), rules.DefaultSettings())
+	if err == nil || !strings.Contains(err.Error(), `five_rm: unknown lift "leg press"`) || !strings.Contains(err.Error(), "trap-bar deadlift") {
+		t.Fatalf("error = %v", err)
 	}
 }

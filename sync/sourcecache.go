@@ -49,6 +49,8 @@ type storedSource struct {
 	state  StateStore
 	room   *atomic.Int64
 	log    *slog.Logger
+	// observe, when set, hears how each fetch went (FetchResults).
+	observe func(result string)
 }
 
 func (s storedSource) Name() string { return fetch.Redact(s.url) }
@@ -70,6 +72,13 @@ func (s storedSource) Load(ctx context.Context, _, _ time.Time) (Calendar, error
 		prev = rec.validators()
 	}
 	res, err := s.client.Fetch(ctx, s.url, prev)
+	if s.observe != nil {
+		why := fetch.WhyChanged
+		if err == nil && (res.NotModified || res.SameContent) {
+			why = fetch.WhyNotModified
+		}
+		s.observe(fetchResult(why, err))
+	}
 	if err != nil {
 		return nil, err
 	}

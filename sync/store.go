@@ -41,9 +41,14 @@ type PlanRecord struct {
 	Status    string // "new", "syncing", "ok", "error"
 	LastSync  time.Time
 	LastError string
-	NextSync  time.Time
-	Created   time.Time
-	Updated   time.Time
+	// LastSuccess is when a sync last succeeded; zero before the first.
+	LastSuccess time.Time
+	// FailReason says why the last sync failed, one of the Reason
+	// constants; empty after a success.
+	FailReason string
+	NextSync   time.Time
+	Created    time.Time
+	Updated    time.Time
 }
 
 // Feed is the last published calendar of a plan and the plan as planned,
@@ -54,6 +59,62 @@ type Feed struct {
 	Updated time.Time // when ICS last changed
 	// PlanJSON is the plan (days, sessions) in the `plan --json` shape.
 	PlanJSON []byte
+}
+
+// Reasons a plan's last sync failed, kept in PlanRecord.FailReason: a small
+// fixed set, so /metrics can count failing plans by reason.
+const (
+	// ReasonPermanentSource: a source answered in a way only the runner
+	// can fix (404, 403, not a calendar).
+	ReasonPermanentSource = "permanent_source"
+	// ReasonTransientSource: a source timed out or answered 5xx/429.
+	ReasonTransientSource = "transient_source"
+	// ReasonGoogleRevoked: the runner's Google grant is gone
+	// (StatusNeedsReconnect).
+	ReasonGoogleRevoked = "google_revoked"
+	// ReasonStore: the store refused a read or a write.
+	ReasonStore = "store"
+	// ReasonOther is every other failure.
+	ReasonOther = "other"
+)
+
+// FailReasons returns every reason, in a fixed order.
+func FailReasons() []string {
+	return []string{ReasonPermanentSource, ReasonTransientSource, ReasonGoogleRevoked, ReasonStore, ReasonOther}
+}
+
+// RunnerSide reports whether only the runner can end a failure of this
+// reason (their calendar host, their Google grant). Such plans do not count
+// towards SyncHealth.OldestSuccess: one runner's dead calendar must not
+// page the operator.
+func RunnerSide(reason string) bool {
+	switch reason {
+	case ReasonPermanentSource, ReasonTransientSource, ReasonGoogleRevoked:
+		return true
+	}
+	return false
+}
+
+// Watched reports whether the plan counts towards SyncHealth.OldestSuccess:
+// it is scheduled and not failing for a runner-side reason.
+func (p *PlanRecord) Watched() bool { return p.NextSync.Before(Never) && !RunnerSide(p.FailReason) }
+
+// SuccessClock is the instant a watched plan's staleness counts from: its
+// last success, or its creation before the first.
+func (p *PlanRecord) SuccessClock() time.Time {
+	if !p.LastSuccess.IsZero() {
+		return p.LastSuccess
+	}
+	return p.Created
+}
+
+// SyncHealth is what an operator alerts on, summed over every plan.
+type SyncHealth struct {
+	// OldestSuccess is the earliest SuccessClock among watched plans; zero
+	// when no plan is watched.
+	OldestSuccess time.Time
+	// Failing counts plans by FailReason; reasons with no plan may be absent.
+	Failing map[string]int
 }
 
 // Store keeps plans, feeds and per-plan state. Implementations: SQLite (the
@@ -107,6 +168,10 @@ type Store interface {
 	// Lock takes a lease named name for ttl, or returns ErrLocked; unlock
 	// releases it only if it is still ours. A crashed holder's lease expires.
 	Lock(ctx context.Context, name string, ttl time.Duration) (unlock func(context.Context) error, err error)
+
+	// SyncHealth summarises every plan for /metrics without reading each
+	// one: it is asked at every scrape, with 10,000 plans stored.
+	SyncHealth(ctx context.Context) (SyncHealth, error)
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error

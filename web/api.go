@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -23,6 +24,19 @@ type createRequest struct {
 	Busy     []string          `json:"busy"`
 	TimeZone string            `json:"timezone"`
 	Settings sync.SettingsJSON `json:"settings"`
+	// Google asks for the sessions in Google as well (hybrid output): the
+	// answer's google_connect_url takes the runner through Google's
+	// consent, after which every sync writes them there too, within
+	// minutes of a change instead of at the feed's next fetch.
+	Google bool `json:"google"`
+}
+
+// createdJSON is POST /api/plans's answer.
+type createdJSON struct {
+	*created
+	// GoogleConnectURL is where the runner gives the plan access to
+	// Google, when the request asked for it.
+	GoogleConnectURL string `json:"google_connect_url,omitempty"`
 }
 
 // planView is GET /api/plans/{id}: the plan's state and, from its last
@@ -54,6 +68,10 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := planInput{Sources: req.Sources, Busy: req.Busy, TimeZone: req.TimeZone, Settings: req.Settings}
+	if req.Google && s.Google == nil {
+		s.apiFail(w, r, badField("google", "this service is not set up to connect Google: leave google out and subscribe to the feed"))
+		return
+	}
 	if err := s.validate(&in, false, true); err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -63,8 +81,12 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	res := createdJSON{created: out}
+	if req.Google {
+		res.GoogleConnectURL = s.base(r) + googleConnectPath(out)
+	}
 	w.Header().Set("Location", "/api/plans/"+out.ID)
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, res)
 }
 
 func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +101,36 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// changesJSON is GET /api/plans/{id}/changes: the plan's change log, the
+// newest first (SPEC §6 "Every change explained").
+type changesJSON struct {
+	Changes []sync.LoggedChange `json:"changes"`
+}
+
+func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) {
+	p, err := s.authorize(r.Context(), r.PathValue("id"), bearer(r))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	log, err := s.Changes(r.Context(), p.ID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, changesJSON{Changes: log})
+}
+
+// Changes is a plan's change log, the newest first, never nil: the plan
+// page's "What changed" list shows it.
+func (s *Server) Changes(ctx context.Context, planID string) ([]sync.LoggedChange, error) {
+	log, err := sync.PlanChanges(ctx, s.Store, planID)
+	if log == nil {
+		log = []sync.LoggedChange{}
+	}
+	return log, err
 }
 
 func (s *Server) apiPatch(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/ical/fetch"
+	"github.com/strengthsync/strengthsync/sync"
 )
 
 // SourceFetcher reads one calendar URL; *fetch.Client is one. Its errors
@@ -38,43 +39,18 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 	if s.Fetcher == nil {
 		return "", nil
 	}
-	var probes []*probe
-	add := func(field string, list []string) {
-		for i, src := range list {
-			if !strings.HasPrefix(src, "google:") {
-				probes = append(probes, &probe{field: fmt.Sprintf("%s[%d]", field, i), url: src})
-			}
-		}
-	}
-	add("sources", in.Sources)
-	add("busy", in.Busy)
-	if len(probes) == 0 {
-		return "", nil
-	}
-	select {
-	case s.contacts <- struct{}{}:
-		defer func() { <-s.contacts }()
-	case <-ctx.Done():
-		return "", &apiError{Status: http.StatusServiceUnavailable, Msg: "too many plans are being made right now: try again in a minute"}
-	}
-	// One calendar at a time, and only the first one's body kept (for its
-	// time zone): a request holds at most one calendar body beside it.
-	for i, p := range probes {
-		res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
-		if err == nil && i == 0 {
-			p.body = res.Body
-		}
-		p.err = err
+	probes, err := s.readCalendars(ctx, in)
+	if err != nil {
+		return "", err
 	}
 
 	var warnings []string
 	for _, p := range probes {
-		var fe *fetch.Error
 		switch {
 		case p.err == nil:
-		case errors.As(p.err, &fe) && fe.Kind() == fetch.Permanent:
+		case sync.IsPermanent(p.err):
 			return "", &apiError{Status: http.StatusUnprocessableEntity, Field: p.field,
-				Msg: p.field + ": " + fe.Error() + "; nothing was created"}
+				Msg: p.field + ": " + safeMessage(p.err) + "; nothing was created"}
 		default:
 			warnings = append(warnings, p.field+": "+safeMessage(p.err))
 		}
@@ -96,15 +72,61 @@ func (s *Server) firstContact(ctx context.Context, in *planInput) (warning strin
 	return warning, nil
 }
 
-// firstContacts is how many creates may read their calendars at once.
+// firstContacts is how many creates and previews may read their calendars
+// at once.
 const firstContacts = 4
+
+// readCalendars fetches every URL calendar of in, sources first, then busy
+// ones; Google calendars are skipped. It reads one calendar at a time, at
+// most firstContacts requests at once, and stops keeping bodies once they
+// pass the plan's SourceBytes limit, so requests cannot hold more calendar
+// bytes in memory than the workers would.
+func (s *Server) readCalendars(ctx context.Context, in *planInput) ([]*probe, error) {
+	var probes []*probe
+	add := func(field string, list []string) {
+		for i, src := range list {
+			if !strings.HasPrefix(src, "google:") {
+				probes = append(probes, &probe{field: fmt.Sprintf("%s[%d]", field, i), url: src})
+			}
+		}
+	}
+	add("sources", in.Sources)
+	add("busy", in.Busy)
+	if len(probes) == 0 {
+		return nil, nil
+	}
+	select {
+	case s.contacts <- struct{}{}:
+		defer func() { <-s.contacts }()
+	case <-ctx.Done():
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Msg: "too many plans are being made right now: try again in a minute"}
+	}
+	budget := s.Limits.WithDefaults().SourceBytes
+	for _, p := range probes {
+		res, err := s.Fetcher.Fetch(ctx, p.url, fetch.Validators{})
+		switch {
+		case err != nil:
+			p.err = err
+		case len(res.Body) > budget:
+			p.err = &sync.LimitError{Msg: fmt.Sprintf("the plan's calendars are larger than %d MB together", s.Limits.WithDefaults().SourceBytes>>20)}
+		default:
+			budget -= len(res.Body)
+			p.body = res.Body
+		}
+	}
+	return probes, nil
+}
 
 // safeMessage is a fetch failure's one-line message, which names only the
 // redacted address; anything else is summed up without its text.
 func safeMessage(err error) string {
 	var fe *fetch.Error
-	if errors.As(err, &fe) {
+	var le *sync.LimitError
+	switch {
+	case errors.As(err, &fe):
 		return fe.Error()
+	case errors.As(err, &le):
+		return le.Error()
 	}
 	return "the calendar could not be read"
 }

@@ -182,6 +182,9 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.svc = &sync.Service{Store: store, Engine: &sync.Engine{Zone: ical.LoadLocation, Log: log}, Fetch: fetch.New(fopts),
 		Now: e.clock.Now, Log: log, Every: 15 * time.Minute}
 	e.queue = queue.NewLocal(2, log)
+	// Wired as serve wires them: every sync and every source fetch counts.
+	metrics := NewMetrics(MetricsConfig{Queue: e.queue, Store: store, Unrecorded: e.svc.UnrecordedCount, Now: e.clock.Now})
+	e.svc.ObserveFetch = metrics.ObserveFetch
 	e.synced = make(chan string, 1000)
 	qctx, cancel := context.WithCancel(context.Background())
 	qdone := make(chan struct{})
@@ -197,7 +200,7 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	e.stopQueue = stdsync.OnceFunc(func() { cancel(); <-qdone })
 	t.Cleanup(e.stopQueue)
 	e.srv = &Server{Store: store, Syncer: e.svc, Queue: e.queue, Sealer: sealer, Zone: ical.LoadLocation,
-		Now: e.clock.Now, Log: log, Metrics: NewMetrics(e.queue),
+		Now: e.clock.Now, Log: log, Metrics: metrics,
 		// Generous limits: only the rate limit test meets them.
 		FeedLimit: Limit{Rate: 1000, Burst: 1000}, APILimit: Limit{Rate: 1000, Burst: 1000},
 		// New plans' calendars are read first with the service's client.

@@ -62,12 +62,15 @@ func FuzzCreateBody(f *testing.F) {
 
 // FuzzSettingsForm: form values become settings or a field error.
 func FuzzSettingsForm(f *testing.F) {
-	f.Add("2", "stack", "18:00", "45m", "3h", "06:00-21:00", "7", "beginner")
-	f.Add("", "", "", "", "", "", "", "")
-	f.Add("x", "both", "25:61", "-1h", "1y", "9-5", "-3", "pro")
-	f.Fuzz(func(t *testing.T, perWeek, policy, at, dur, gap, window, taper, level string) {
+	f.Add("2", "stack", "18:00", "45m", "3h", "06:00-21:00", "7", "beginner", "auto", "06:00", "21:00", "mon", "100")
+	f.Add("", "", "", "", "", "", "", "", "", "", "", "", "")
+	f.Add("x", "both", "25:61", "-1h", "1y", "9-5", "-3", "pro", "-2", "21:00", "06:00", "funday", "-5")
+	f.Add("1", "separate", "07:00", "30m", "0s", "", "0", "advanced", "14", "", "20:00", "", "1,5e3")
+	f.Fuzz(func(t *testing.T, perWeek, policy, at, dur, gap, window, taper, level, recovery, wfrom, wto, weekday, kg string) {
 		form := url.Values{"per_week": {perWeek}, "policy": {policy}, "at": {at}, "duration": {dur}, "gap": {gap},
-			"window": {window}, "taper": {taper}, "level": {level}}
+			"window": {window}, "taper": {taper}, "level": {level}, "recovery": {recovery}, "window_from": {wfrom},
+			"window_to": {wto}, "weekdays_shown": {"1"}, "weekdays": {weekday}, "lifts_shown": {"1"},
+			"rm5_backsquat": {kg}, "rm1_deadlift": {kg}}
 		j, err := settingsFromForm(form)
 		if err == nil {
 			s := &Server{Zone: ical.LoadLocation}

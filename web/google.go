@@ -109,8 +109,7 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
 			s.render(w, r, http.StatusBadRequest, "home", homeData{Title: "Strength training for runners", Google: true,
-				Zones: commonZones, Error: ae.Msg, TimeZone: q.Get("timezone"), PerWeek: q.Get("per_week"), Policy: q.Get("policy"),
-				FormToken: s.formToken("")})
+				Zones: commonZones, Error: ae.Msg, Form: formFromPost(q), FormToken: s.formToken("")})
 			return
 		}
 		s.pageFail(w, r, err)
@@ -219,7 +218,15 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
 }
 
-// reconnect gives an existing plan its new grant and syncs it again.
+// googleConnectPath starts Google's consent for a plan just made from
+// URLs, so it writes its sessions into Google too (hybrid output).
+func googleConnectPath(c *created) string {
+	return "/auth/google/start?" + url.Values{"plan": {c.ID}, "token": {c.ManageToken}}.Encode()
+}
+
+// reconnect gives an existing plan its new grant and syncs it again: a
+// revoked plan comes back, and a plan that reads URLs starts writing its
+// sessions into Google too (hybrid output).
 func (s *Server) reconnect(w http.ResponseWriter, r *http.Request, st oauthState, token []byte) {
 	ctx := r.Context()
 	err := s.mutate(ctx, st.PlanID, func(p *sync.PlanRecord) error {
@@ -235,7 +242,7 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request, st oauthState
 		s.pageFail(w, r, err)
 		return
 	}
-	s.Log.LogAttrs(ctx, slog.LevelInfo, "google reconnected", slog.String("plan_id", st.PlanID))
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "google connected", slog.String("plan_id", st.PlanID))
 	s.enqueue(ctx, st.PlanID)
 	http.Redirect(w, r, "/plans/"+st.PlanID+"?token="+url.QueryEscape(st.ManageToken)+"&done=reconnected", http.StatusSeeOther)
 }

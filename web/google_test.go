@@ -231,3 +231,37 @@ func TestGoogleNotConfigured(t *testing.T) {
 	wantStatus(t, e.do(http.MethodGet, "/auth/google/start", "", nil), http.StatusNotFound)
 	wantStatus(t, e.do(http.MethodGet, "/auth/google/callback?code=x&state=y", "", nil), http.StatusNotFound)
 }
+
+// TestHybridForm: the home form's "also in Google" makes the URL plan,
+// then sends the runner through Google's consent; the plan keeps its
+// calendar addresses and gains the grant (hybrid output).
+func TestHybridForm(t *testing.T) {
+	fake := googlefake.New(googlefake.Options{})
+	t.Cleanup(fake.Close)
+	e := newEnv(t, withGoogle(fake))
+	res := e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}, "timezone": {"Europe/London"}, "google": {"on"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	to, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || to.Path != "/auth/google/start" || to.Query().Get("plan") == "" || to.Query().Get("token") == "" {
+		t.Fatalf("the form went to %q, want Google's consent for the new plan", res.Header.Get("Location"))
+	}
+	id := to.Query().Get("plan")
+	cb := e.consent(to.RawQuery, nil)
+	wantStatus(t, cb, http.StatusSeeOther)
+	if loc := cb.Header.Get("Location"); !strings.HasPrefix(loc, "/plans/"+id+"?") {
+		t.Fatalf("the consent went back to %q", loc)
+	}
+	p, err := e.store.GetPlan(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Sources) != 1 || p.Sources[0] != e.cal.sourceURL() || p.GoogleTokenSealed == nil {
+		t.Fatalf("hybrid plan: sources %v, google %v", p.Sources, p.GoogleTokenSealed != nil)
+	}
+	// Without the box the form makes a feed-only plan, as before.
+	res = e.form("/plans", url.Values{"sources": {e.cal.sourceURL()}, "timezone": {"Europe/London"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	if m := manageLink.FindStringSubmatch(res.Header.Get("Location")); m == nil {
+		t.Fatalf("the form without the box went to %q", res.Header.Get("Location"))
+	}
+}

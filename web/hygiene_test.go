@@ -274,6 +274,12 @@ func TestHealthAndMetrics(t *testing.T) {
 		`strengthsync_feed_requests_total{status="304"} 1`,
 		`strengthsync_feed_requests_total{status="404"} 1`,
 		`strengthsync_queue_depth 0`,
+		`strengthsync_queue_lag_seconds 0`,
+		`strengthsync_source_fetches_total{result="unchanged"} 1`,
+		`strengthsync_source_fetches_total{result="permanent_error"} 0`,
+		`strengthsync_store_up 1`,
+		`strengthsync_oldest_success_age_seconds 0`, // synced this instant
+		`strengthsync_plans_failing{reason="permanent_source"} 0`,
 		"go_goroutines",
 	} {
 		if !strings.Contains(body, want) {

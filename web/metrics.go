@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/strengthsync/strengthsync/ical/fetch"
 	"github.com/strengthsync/strengthsync/sync"
 )
 
@@ -29,9 +28,35 @@ type Metrics struct {
 	feedRequests  *prometheus.CounterVec
 }
 
-// NewMetrics registers the metrics. q, when not nil, is asked for its depth
-// at every scrape.
-func NewMetrics(q Queue) *Metrics {
+// QueueStats is what /metrics asks the queue at every scrape; sync/queue's
+// Local and Redis have it.
+type QueueStats interface {
+	Depth(ctx context.Context) (int, error)
+	Lag(ctx context.Context) (time.Duration, error)
+}
+
+// HealthSource summarises the stored plans; every sync.Store is one.
+type HealthSource interface {
+	SyncHealth(ctx context.Context) (sync.SyncHealth, error)
+}
+
+// MetricsConfig is what the metrics read at every scrape. A nil field
+// leaves its metrics out.
+type MetricsConfig struct {
+	Queue QueueStats
+	Store HealthSource
+	// Unrecorded counts the plans whose last outcome the store could not
+	// take (sync.Service.UnrecordedCount): failing for reason "store".
+	Unrecorded func() int
+	// Now is the clock the oldest success's age is measured with [time.Now].
+	Now func() time.Time
+}
+
+// scrapeTimeout bounds each question a scrape asks the queue or the store.
+const scrapeTimeout = 2 * time.Second
+
+// NewMetrics registers the metrics.
+func NewMetrics(c MetricsConfig) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -49,7 +74,7 @@ func NewMetrics(q Queue) *Metrics {
 		}, []string{"method", "status"}),
 		sourceFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "strengthsync_source_fetches_total",
-			Help: "Outcome of reading a plan's sources, once per sync: unchanged, changed, transient_error, permanent_error.",
+			Help: "Fetches of a plan's calendar URLs, one per source per sync, by result: changed, unchanged (304 or same bytes), transient_error, permanent_error.",
 		}, []string{"result"}),
 		feedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "strengthsync_feed_requests_total",
@@ -58,21 +83,86 @@ func NewMetrics(q Queue) *Metrics {
 	}
 	m.Registry.MustRegister(m.syncs, m.syncDuration, m.googleCalls, m.sourceFetches, m.feedRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if q != nil {
+	for _, r := range []string{"ok", "unchanged", "error", "locked"} {
+		m.syncs.WithLabelValues(r)
+	}
+	for _, r := range sync.FetchResults() {
+		m.sourceFetches.WithLabelValues(r) // every result shows, at 0 until it happens
+	}
+	if q := c.Queue; q != nil {
 		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "strengthsync_queue_depth",
 			Help: "Sync jobs waiting or in flight (-1 when the queue cannot be reached).",
 		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 			defer cancel()
 			n, err := q.Depth(ctx)
 			if err != nil {
 				return -1
 			}
 			return float64(n)
+		}), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "strengthsync_queue_lag_seconds",
+			Help: "Age of the oldest sync job waiting or in flight; 0 when the queue is empty, -1 when it cannot be reached.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+			defer cancel()
+			d, err := q.Lag(ctx)
+			if err != nil {
+				return -1
+			}
+			return d.Seconds()
 		}))
 	}
+	if c.Store != nil {
+		if c.Now == nil {
+			c.Now = time.Now
+		}
+		m.Registry.MustRegister(&healthCollector{c: c})
+	}
 	return m
+}
+
+// healthCollector asks the store once per scrape and reports what it said.
+type healthCollector struct{ c MetricsConfig }
+
+var (
+	oldestSuccessDesc = prometheus.NewDesc("strengthsync_oldest_success_age_seconds",
+		"Seconds since the least recently successful plan last synced (since its creation if it never has), "+
+			"among plans that are scheduled and not failing for a reason only the runner can fix; 0 with no such plan.", nil, nil)
+	failingDesc = prometheus.NewDesc("strengthsync_plans_failing",
+		"Plans whose last sync failed, by reason: permanent_source, transient_source, google_revoked, store, other.",
+		[]string{"reason"}, nil)
+	storeUpDesc = prometheus.NewDesc("strengthsync_store_up",
+		"1 when the store answered this scrape's health query, 0 when it did not (the other store gauges are then absent).", nil, nil)
+)
+
+func (h *healthCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- oldestSuccessDesc
+	ch <- failingDesc
+	ch <- storeUpDesc
+}
+
+func (h *healthCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	health, err := h.c.Store.SyncHealth(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(storeUpDesc, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(storeUpDesc, prometheus.GaugeValue, 1)
+	age := 0.0
+	if !health.OldestSuccess.IsZero() {
+		age = max(h.c.Now().Sub(health.OldestSuccess).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(oldestSuccessDesc, prometheus.GaugeValue, age)
+	if h.c.Unrecorded != nil {
+		health.Failing[sync.ReasonStore] += h.c.Unrecorded()
+	}
+	for _, r := range sync.FailReasons() {
+		ch <- prometheus.MustNewConstMetric(failingDesc, prometheus.GaugeValue, float64(health.Failing[r]), r)
+	}
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -98,7 +188,6 @@ func (i instrumented) SyncPlan(ctx context.Context, id string) (sync.SyncResult,
 
 // ObserveSync records one sync's outcome and duration.
 func (m *Metrics) ObserveSync(res sync.SyncResult, err error, took time.Duration) {
-	var fe *fetch.Error
 	switch {
 	case errors.Is(err, sync.ErrLocked):
 		m.syncs.WithLabelValues("locked").Inc()
@@ -106,20 +195,19 @@ func (m *Metrics) ObserveSync(res sync.SyncResult, err error, took time.Duration
 	case errors.Is(err, sync.ErrNotFound):
 		m.syncs.WithLabelValues("error").Inc()
 		return
-	case errors.As(err, &fe):
-		m.syncs.WithLabelValues("error").Inc()
-		m.sourceFetches.WithLabelValues(fe.Kind().String() + "_error").Inc()
 	case err != nil:
 		m.syncs.WithLabelValues("error").Inc()
 	case res.Skipped:
 		m.syncs.WithLabelValues("unchanged").Inc()
-		m.sourceFetches.WithLabelValues("unchanged").Inc()
 	default:
 		m.syncs.WithLabelValues("ok").Inc()
-		m.sourceFetches.WithLabelValues("changed").Inc()
 	}
 	m.syncDuration.Observe(took.Seconds())
 }
+
+// ObserveFetch counts one fetch of a source URL by result; it is
+// sync.Service.ObserveFetch, so each source of a sync counts.
+func (m *Metrics) ObserveFetch(result string) { m.sourceFetches.WithLabelValues(result).Inc() }
 
 // GoogleTransport counts every request to Google that passes through it by
 // API method and status. Put it under the OAuth transport, so token

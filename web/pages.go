@@ -2,12 +2,17 @@ package web
 
 import (
 	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,12 +27,24 @@ import (
 // which another site cannot know; every form also carries a form token and
 // passes pageForm's cross-site check (forms.go).
 
-// pageCSP allows our own stylesheet and forms, and Google's consent page as
-// a form target (the "connect Google" form redirects there).
-const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+// pageCSP allows our own stylesheet, script and forms, the script's
+// requests to us, and Google's consent page as a form target (the "connect
+// Google" form redirects there). No inline script or style: nothing leaves
+// our origin but a form the runner sends to Google.
+const pageCSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; " +
+	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 var templateFuncs = template.FuncMap{
 	"lower": strings.ToLower,
+	"list":  func(v ...string) []string { return v },
+	// dict passes several values to a sub-template.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // commonZones seed the time zone field's suggestions; any IANA name works.
@@ -39,83 +56,129 @@ var commonZones = []string{
 	"Pacific/Auckland", "Africa/Johannesburg",
 }
 
-// homeData is the home page: the create form, filled again after an error.
+// homeData is the home page: the form, filled again after a preview or
+// an error, and the preview when one was asked for.
 type homeData struct {
-	Title    string
-	Google   bool
-	Zones    []string
-	Error    string
-	Sources  string
-	Busy     string
-	TimeZone string
-	PerWeek  string
-	Policy   string
+	Title   string
+	Google  bool
+	Zones   []string
+	Error   string
+	Form    settingsForm
+	Preview *previewData
 	// FormToken is the create form's token (formToken).
 	FormToken string
 }
 
 // planPage is the manage page of one plan.
 type planPage struct {
-	Title     string
-	ID        string
-	Token     string
-	Status    string
-	LastSync  string
-	NextSync  string
-	LastError string
-	Google    bool
+	Title  string
+	ID     string
+	Token  string
+	Status string
+	// StatusText is the status in words; Advice says what to do about an
+	// error.
+	StatusText string
+	Advice     string
+	LastError  string
+	LastSync   string
+	NextSync   string
+	Google     bool
 	// Reconnect offers Google's consent again: the plan's access was revoked.
 	Reconnect bool
 	FeedURL   string
 	// WebcalURL is trusted: html/template would blank a webcal: link, and
 	// this one is built from PublicURL and a token of ours.
-	WebcalURL  template.URL
-	Notice     string
-	Error      string
-	Weeks      []gridWeek
-	ShortWeeks []sync.ShortWeekJSON
-	Synced     bool
-	Form       settingsForm
-	Sources    []string // redacted, for display
+	WebcalURL template.URL
+	// GoogleAddURL is Google Calendar's add-by-URL link for the feed.
+	GoogleAddURL string
+	Notice       string
+	Error        string
+	Synced       bool
+	Calendar     calendar
+	Races        []calRace
+	GoalRace     *calRace
+	Timeline     []phaseSpan
+	Form         settingsForm
+	Zones        []string
+	Sources      []string // redacted, for display
 	// FormToken is the plan's forms' token (formToken, scoped to the plan).
 	FormToken string
+	// RotateBreaks and DeleteBreaks fill the confirmation dialogs.
+	RotateBreaks, DeleteBreaks []string
+	// Changes is the plan's change log, the newest first ("What changed").
+	Changes []sync.LoggedChange
 }
 
 // settingsForm holds the settings form's values as the runner sees them.
 type settingsForm struct {
-	TimeZone, PerWeek, Policy, At, Duration, Gap, Window, Taper, Level, Sources, Busy string
+	TimeZone, BrowserZone, PerWeek, Policy, Level, At, Duration, Gap, WindowFrom, WindowTo, Taper, Recovery string
+	Sources, Busy                                                                                           string
+	Weekdays                                                                                                []weekdayBox
+	Lifts                                                                                                   []liftBox
+	Durations, Gaps                                                                                         []string
 }
 
-// gridWeek is one row of the four-week calendar.
-type gridWeek struct {
-	Label string
-	Days  []gridDay
+type weekdayBox struct {
+	Value, Label string
+	Checked      bool
 }
 
-// gridDay is one cell.
-type gridDay struct {
-	Date     string
-	Label    string // "Tue 3 Mar"
-	Kind     string // race … rest, or "" when outside the plan
-	Reason   string
-	Today    bool
-	Events   []gridEvent
-	Sessions []gridSession
+type liftBox struct{ Name, Slug, Five, One string }
+
+// mainLifts are the lifts whose loads a 5RM or 1RM turns into kilograms.
+var mainLifts = []string{"back squat", "trap-bar deadlift", "deadlift", "hip thrust", "bench press", "overhead press"}
+
+func liftSlug(name string) string { return strings.NewReplacer(" ", "", "-", "").Replace(name) }
+
+// formOf fills the settings form from settings.
+func formOf(st rules.Settings, zone string, sources, busy []string) settingsForm {
+	sj := sync.FromSettings(st)
+	from, to, _ := strings.Cut(*sj.Window, "-")
+	f := settingsForm{TimeZone: zone, PerWeek: strconv.Itoa(st.PerWeek), Policy: *sj.Policy, Level: *sj.Level, At: *sj.At,
+		Duration: *sj.Duration, Gap: *sj.Gap, WindowFrom: from, WindowTo: to, Taper: strconv.Itoa(st.Taper),
+		Recovery: "auto", Sources: strings.Join(sources, "\n"), Busy: strings.Join(busy, "\n")}
+	if st.Recovery != rules.RecoveryByDistance {
+		f.Recovery = strconv.Itoa(st.Recovery)
+	}
+	for i := range 7 {
+		d := time.Weekday((i + 1) % 7) // Monday first
+		name := d.String()
+		f.Weekdays = append(f.Weekdays, weekdayBox{Value: strings.ToLower(name[:3]), Label: name, Checked: st.Weekdays[d]})
+	}
+	kg := func(m map[string]float64, lift string) string {
+		if v, ok := m[lift]; ok {
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return ""
+	}
+	for _, l := range mainLifts {
+		f.Lifts = append(f.Lifts, liftBox{Name: l, Slug: liftSlug(l), Five: kg(st.FiveRM, l), One: kg(st.OneRM, l)})
+	}
+	f.Durations = withValue([]string{"20m", "30m", "45m", "1h", "1h15m", "1h30m"}, f.Duration)
+	f.Gaps = withValue([]string{"0s", "1h", "2h", "3h", "4h", "6h", "8h"}, f.Gap)
+	return f
 }
 
-type gridEvent struct {
-	Summary string
-	Time    string
-	Kind    string
+// withValue adds v to a select's options when it is not one of them.
+func withValue(opts []string, v string) []string {
+	if v == "" || slices.Contains(opts, v) {
+		return opts
+	}
+	return append(opts, v)
 }
 
-type gridSession struct {
-	Title     string
-	Time      string
-	Phase     string
-	Reason    string
-	Warning   string
-	Exercises []rules.Exercise
+// formFromPost fills the form again from what was sent: the settings when
+// they are valid, else the defaults with the runner's own entries kept.
+func formFromPost(form url.Values) settingsForm {
+	st := rules.DefaultSettings()
+	if j, err := settingsFromForm(form); err == nil {
+		if applied, err := j.Apply(st); err == nil {
+			st = applied
+		}
+	}
+	f := formOf(st, strings.TrimSpace(form.Get("timezone")), nil, nil)
+	f.Sources, f.Busy, f.BrowserZone = form.Get("sources"), form.Get("busy"), form.Get("browser_tz")
+	return f
 }
 
 type messagePage struct {
@@ -189,31 +252,61 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", homeData{Title: "Strength training for runners", Google: s.Google != nil,
-		Zones: commonZones, PerWeek: "2", Policy: "stack", FormToken: s.formToken("")})
+		Zones: commonZones, Form: formOf(rules.DefaultSettings(), "", nil, nil), FormToken: s.formToken("")})
+}
+
+// homeAgain is the home page filled with what the runner sent.
+func (s *Server) homeAgain(r *http.Request) homeData {
+	return homeData{Title: "Strength training for runners", Google: s.Google != nil, Zones: commonZones,
+		Form: formFromPost(r.PostForm), FormToken: s.formToken("")}
+}
+
+// planInputOf reads the home form.
+func planInputOf(form url.Values) (planInput, error) {
+	in := planInput{Sources: lines(form.Get("sources")), Busy: lines(form.Get("busy")), TimeZone: form.Get("timezone")}
+	var err error
+	in.Settings, err = settingsFromForm(form)
+	return in, err
+}
+
+// browserZone is the zone the runner's browser reported (a hidden field
+// the script fills), when we know it: the fallback after the calendar's own.
+func (s *Server) browserZone(form url.Values) string {
+	z := strings.TrimSpace(form.Get("browser_tz"))
+	if z == "" || len(z) > 64 {
+		return ""
+	}
+	if _, err := s.Zone(z); err != nil {
+		return ""
+	}
+	return z
 }
 
 // pageCreate makes a plan from the home form (pageForm has read it). The
-// time zone may be left empty: the calendar's own is used, else UTC.
+// time zone may be left empty: the calendar's own is used, else the
+// browser's, else UTC.
 func (s *Server) pageCreate(w http.ResponseWriter, r *http.Request) {
-	form := homeData{Title: "Strength training for runners", Google: s.Google != nil, Zones: commonZones,
-		Sources: r.PostForm.Get("sources"), Busy: r.PostForm.Get("busy"), TimeZone: r.PostForm.Get("timezone"),
-		PerWeek: r.PostForm.Get("per_week"), Policy: r.PostForm.Get("policy"), FormToken: s.formToken("")}
-	in := planInput{Sources: lines(form.Sources), Busy: lines(form.Busy), TimeZone: form.TimeZone}
-	var err error
+	in, err := planInputOf(r.PostForm)
 	var out *created
-	if in.Settings, err = settingsFromForm(r.PostForm); err == nil {
+	if err == nil {
 		if err = s.validate(&in, false, true); err == nil {
-			out, err = s.createChecked(r, in, "UTC")
+			out, err = s.createChecked(r, in, cmp.Or(s.browserZone(r.PostForm), "UTC"))
 		}
 	}
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && (ae.Status == http.StatusBadRequest || ae.Status == http.StatusUnprocessableEntity) {
+			form := s.homeAgain(r)
 			form.Error = ae.Msg
 			s.render(w, r, ae.Status, "home", form)
 			return
 		}
 		s.pageFail(w, r, err)
+		return
+	}
+	if r.PostForm.Get("google") == "on" && s.Google != nil {
+		// Hybrid output: the plan exists; Google's consent connects it.
+		http.Redirect(w, r, googleConnectPath(out), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/plans/"+out.ID+"?token="+out.ManageToken+"&done=created", http.StatusSeeOther)
@@ -231,7 +324,9 @@ func lines(s string) []string {
 }
 
 // settingsFromForm reads the settings fields a form sent; empty fields are
-// "not given" and keep the plan's value.
+// "not given" and keep the plan's value. Weekdays and lifts count as given
+// when the form showed them (weekdays_shown, lifts_shown): no box ticked
+// and every weight cleared are answers too.
 func settingsFromForm(form url.Values) (sync.SettingsJSON, error) {
 	var j sync.SettingsJSON
 	str := func(name string) *string {
@@ -259,7 +354,40 @@ func settingsFromForm(form url.Values) (sync.SettingsJSON, error) {
 	if j.Taper, err = num("taper"); err != nil {
 		return j, err
 	}
+	if v := str("recovery"); v != nil && *v == "auto" {
+		auto := rules.RecoveryByDistance
+		j.Recovery = &auto
+	} else if j.Recovery, err = num("recovery"); err != nil {
+		return j, err
+	}
 	j.Policy, j.At, j.Duration, j.Gap, j.Window, j.Level = str("policy"), str("at"), str("duration"), str("gap"), str("window"), str("level")
+	if from, to := str("window_from"), str("window_to"); from != nil && to != nil {
+		win := *from + "-" + *to
+		j.Window = &win
+	}
+	if form.Has("weekdays_shown") {
+		j.Weekdays = append([]string{}, form["weekdays"]...)
+	}
+	if form.Has("lifts_shown") {
+		j.FiveRM, j.OneRM = map[string]float64{}, map[string]float64{}
+		for _, lift := range mainLifts {
+			for field, m := range map[string]map[string]float64{"five_rm": j.FiveRM, "one_rm": j.OneRM} {
+				name := "rm5_"
+				if field == "one_rm" {
+					name = "rm1_"
+				}
+				v := str(name + liftSlug(lift))
+				if v == nil {
+					continue
+				}
+				kg, err := strconv.ParseFloat(strings.Replace(*v, ",", ".", 1), 64)
+				if err != nil {
+					return j, badField("settings."+field, "%s: want kilograms, got %q", lift, *v)
+				}
+				m[lift] = kg
+			}
+		}
+	}
 	return j, nil
 }
 
@@ -308,6 +436,16 @@ func (s *Server) pagePlan(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "plan", data)
 }
 
+// calendarWeeks is how much of the calendar the plan page shows: the past
+// 2 weeks and the next 6.
+const calendarWeeks, calendarPast = 8, 2
+
+// googleAddURL is Google Calendar's "add by URL" link for a feed: it opens
+// Google Calendar with the subscription ready to confirm.
+func googleAddURL(webcal string) string {
+	return "https://calendar.google.com/calendar/r?" + url.Values{"cid": {webcal}}.Encode()
+}
+
 func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*planPage, error) {
 	p = s.shown(p)
 	feedTok, err := s.openFeedToken(p)
@@ -318,18 +456,41 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	if err != nil {
 		loc = time.UTC
 	}
+	now := s.Now()
 	d := &planPage{Title: "Your strength plan", ID: p.ID, Token: token, Status: p.Status, LastError: p.LastError,
-		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID)}
+		Google: p.GoogleTokenSealed != nil, FeedURL: s.feedURL(r, feedTok), FormToken: s.formToken(p.ID), Zones: commonZones,
+		RotateBreaks: rotateBreaks, DeleteBreaks: deleteBreaks}
 	d.Reconnect = p.Status == sync.StatusNeedsReconnect && s.Google != nil
-	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
-	if d.Status == sync.StatusNew {
-		d.Status = sync.StatusSyncing
+	if d.Changes, err = s.Changes(r.Context(), p.ID); err != nil {
+		return nil, err
 	}
+	d.WebcalURL = template.URL(webcalURL(d.FeedURL))
+	d.GoogleAddURL = googleAddURL(webcalURL(d.FeedURL))
 	if !p.LastSync.IsZero() {
 		d.LastSync = p.LastSync.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 	}
 	if !p.NextSync.IsZero() {
 		d.NextSync = p.NextSync.In(loc).Format("Mon 2 Jan 15:04 MST")
+	}
+	switch p.Status {
+	case sync.StatusNew, sync.StatusSyncing:
+		d.Status, d.StatusText = sync.StatusSyncing, "Reading your calendar now. Reload this page in a moment."
+	case sync.StatusOK:
+		d.StatusText = "Synced " + ago(now, p.LastSync)
+		if p.NextSync.After(now) {
+			d.StatusText += "; next check " + until(now, p.NextSync)
+		}
+		d.StatusText += "."
+	case sync.StatusError:
+		// LastSync is the last attempt, this failed one.
+		d.StatusText = "The last sync failed"
+		if !p.LastSync.IsZero() {
+			d.StatusText += " (" + ago(now, p.LastSync) + ")"
+		}
+		d.StatusText += "."
+		d.Advice = advice(p.LastError)
+	default:
+		d.StatusText = "Status: " + strings.ReplaceAll(p.Status, "_", " ") + "."
 	}
 	for _, src := range p.Sources {
 		d.Sources = append(d.Sources, displaySource(src))
@@ -338,20 +499,44 @@ func (s *Server) planData(r *http.Request, p *sync.PlanRecord, token string) (*p
 	if err != nil {
 		settings = rules.DefaultSettings()
 	}
-	sj := sync.FromSettings(settings)
-	d.Form = settingsForm{TimeZone: p.TimeZone, PerWeek: strconv.Itoa(*sj.PerWeek), Policy: *sj.Policy, At: *sj.At,
-		Duration: *sj.Duration, Gap: *sj.Gap, Window: *sj.Window, Taper: strconv.Itoa(*sj.Taper), Level: *sj.Level,
-		Sources: strings.Join(p.Sources, "\n"), Busy: strings.Join(p.Busy, "\n")}
-	pj, err := s.planJSON(r.Context(), p.ID)
+	d.Form = formOf(settings, p.TimeZone, p.Sources, p.Busy)
+	sp, feed, err := s.storedPlan(r.Context(), p.ID)
 	if err != nil {
 		return nil, err
 	}
-	if pj != nil {
+	today := rules.DateOf(now.In(loc))
+	monday := today.Monday().AddDays(-7 * calendarPast)
+	if f, err := rules.ParseDate(r.URL.Query().Get("from")); err == nil && f.Sub(today) < 5*366 && today.Sub(f) < 5*366 {
+		monday = f.Monday()
+	}
+	if sp != nil {
 		d.Synced = true
-		d.Weeks = grid(pj, rules.DateOf(s.Now().In(loc)), 4)
-		d.ShortWeeks = pj.ShortWeeks
+		start, _ := rules.ParseDate(sp.Start)
+		d.Calendar = calendarOf(sp, monday, calendarWeeks, today, pastSessions(feed.ICS, loc, start))
+		d.Races = racesOf(sp)
+		d.GoalRace, d.Timeline = timeline(sp, today)
 	}
 	return d, nil
+}
+
+// storedPlan is the plan as last synced with its feed, or nil before the
+// first sync.
+func (s *Server) storedPlan(ctx context.Context, id string) (*storedPlan, *sync.Feed, error) {
+	f, err := s.Store.GetFeed(ctx, id)
+	if errors.Is(err, sync.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, storeFailed("get feed", err)
+	}
+	if len(f.PlanJSON) == 0 {
+		return nil, nil, nil
+	}
+	var sp storedPlan
+	if err := json.Unmarshal(f.PlanJSON, &sp); err != nil {
+		return nil, nil, fmt.Errorf("stored plan: %w", err)
+	}
+	return &sp, f, nil
 }
 
 // displaySource shows a source without its secret parts: feed addresses
@@ -361,53 +546,6 @@ func displaySource(src string) string {
 		return src
 	}
 	return fetch.Redact(src)
-}
-
-// grid lays the plan's days out as weeks, Monday first, from the week of
-// today for n weeks. Days before today or outside the plan stay blank.
-func grid(pj *sync.PlanJSON, today rules.Date, n int) []gridWeek {
-	days := map[string]sync.DayJSON{}
-	for _, d := range pj.Days {
-		days[d.Date] = d
-	}
-	sessions := map[string][]sync.SessionJSON{}
-	for _, ss := range pj.Sessions {
-		sessions[ss.Date] = append(sessions[ss.Date], ss)
-	}
-	wd := int(today.In(time.UTC).Weekday())
-	monday := today.AddDays(-((wd + 6) % 7))
-	var weeks []gridWeek
-	for w := range n {
-		start := monday.AddDays(7 * w)
-		t := start.In(time.UTC)
-		yr, wk := t.ISOWeek()
-		gw := gridWeek{Label: "Week of " + t.Format("2 Jan") + " (" + strconv.Itoa(yr) + "-W" + twoDigits(wk) + ")"}
-		for i := range 7 {
-			date := start.AddDays(i)
-			dt := date.In(time.UTC)
-			cell := gridDay{Date: date.String(), Label: dt.Format("Mon 2 Jan"), Today: date == today}
-			if day, ok := days[date.String()]; ok && !date.Before(today) {
-				cell.Kind, cell.Reason = day.Kind, day.Reason
-				for _, e := range day.Events {
-					cell.Events = append(cell.Events, gridEvent{Summary: e.Summary, Time: clockRange(e.Start, e.End, e.AllDay), Kind: e.Kind})
-				}
-				for _, ss := range sessions[date.String()] {
-					cell.Sessions = append(cell.Sessions, gridSession{Title: ss.Title, Time: clockRange(ss.Start, ss.End, false),
-						Phase: ss.Phase, Reason: ss.Reason, Warning: ss.Warning, Exercises: ss.Exercises})
-				}
-			}
-			gw.Days = append(gw.Days, cell)
-		}
-		weeks = append(weeks, gw)
-	}
-	return weeks
-}
-
-func twoDigits(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
 }
 
 // clockRange shows "07:00–08:00" from RFC 3339 times, which the plan wrote
@@ -474,9 +612,46 @@ func (s *Server) pageSync(w http.ResponseWriter, r *http.Request) {
 	s.backToPlan(w, r, p.ID, token, "sync")
 }
 
+// confirmPage asks before a change that cannot be undone, saying what
+// breaks. Without JavaScript it is its own page; with it, the plan page
+// shows the same words in a dialog.
+type confirmPage struct {
+	Title, Heading, Action, Button, Back string
+	Breaks                               []string
+	ID, Token, FormToken                 string
+}
+
+// rotateBreaks and deleteBreaks say what each change breaks; the plan
+// page's dialogs show them too.
+var (
+	rotateBreaks = []string{
+		"The current feed address stops working at once.",
+		"Every calendar app subscribed to it (phone, laptop, Google) stops updating and may drop the sessions.",
+		"You then subscribe again with the new address shown on the plan page.",
+	}
+	deleteBreaks = []string{
+		"The plan, its settings and its manage link are deleted.",
+		"Subscribed calendar apps get an empty calendar: the strength sessions disappear from them.",
+		"This cannot be undone: a new plan gets new addresses.",
+	}
+)
+
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, p *sync.PlanRecord, token string, c confirmPage) {
+	c.ID, c.Token, c.FormToken = p.ID, token, s.formToken(p.ID)
+	c.Back = "/plans/" + p.ID + "?" + url.Values{"token": {token}}.Encode()
+	s.render(w, r, http.StatusOK, "confirm", c)
+}
+
+// pageRotate gives the feed a new address once the runner confirmed it;
+// the first post without confirm=yes answers the confirmation page.
 func (s *Server) pageRotate(w http.ResponseWriter, r *http.Request) {
 	p, token, ok := s.pageAuth(w, r)
 	if !ok {
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		s.confirm(w, r, p, token, confirmPage{Title: "New feed address?", Heading: "Give the feed a new address?",
+			Action: "feed-token", Button: "Yes, give it a new address", Breaks: rotateBreaks})
 		return
 	}
 	if _, err := s.rotate(r.Context(), p.ID); err != nil {
@@ -486,13 +661,19 @@ func (s *Server) pageRotate(w http.ResponseWriter, r *http.Request) {
 	s.backToPlan(w, r, p.ID, token, "rotated")
 }
 
+// pageDelete deletes the plan once the runner confirmed it.
 func (s *Server) pageDelete(w http.ResponseWriter, r *http.Request) {
-	p, _, ok := s.pageAuth(w, r)
+	p, token, ok := s.pageAuth(w, r)
 	if !ok {
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
-		s.message(w, r, http.StatusBadRequest, "Not deleted", "Tick the box to confirm that the plan and its feed should be deleted.")
+		c := confirmPage{Title: "Delete this plan?", Heading: "Delete this plan?", Action: "delete",
+			Button: "Yes, delete the plan", Breaks: deleteBreaks}
+		if p.GoogleTokenSealed != nil {
+			c.Breaks = append(slices.Clone(c.Breaks), "The “Strength training” calendar in your Google account is deleted.")
+		}
+		s.confirm(w, r, p, token, c)
 		return
 	}
 	if err := s.remove(r.Context(), p.ID); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,19 +21,27 @@ func TestHomePage(t *testing.T) {
 	res := e.do(http.MethodGet, "/", "", nil)
 	wantStatus(t, res, http.StatusOK)
 	body := string(readBody(t, res))
-	for _, want := range []string{`<html lang="en">`, `<form method="post" action="/plans">`, `name="sources"`,
-		`name="timezone"`, `name="per_week"`, `name="policy"`, `<label`, `/static/style.css`} {
+	for _, want := range []string{`<html lang="en">`, `<form method="post" action="/plans"`, `name="sources"`,
+		`name="timezone"`, `name="per_week"`, `name="policy"`, `<label`, `/static/style.css`, `formaction="/preview"`,
+		// every setting is on the form
+		`name="level"`, `name="at"`, `name="duration"`, `name="gap"`, `name="window_from"`, `name="window_to"`,
+		`name="weekdays"`, `name="taper"`, `name="recovery"`, `name="rm5_backsquat"`, `name="rm1_benchpress"`, `name="browser_tz"`,
+		// and where each platform keeps its link
+		"TrainingPeaks", "Final Surge", "intervals.icu", "Runna", "Garmin Connect", "Secret address in iCal format",
+		"Apple iCloud", "Outlook", "keep the hard days hard"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home page lacks %q", want)
 		}
 	}
-	if strings.Contains(body, "<script") {
-		t.Error("home page has a script")
+	// Scripts are ours, from a file: the CSP allows no inline script.
+	if n, m := strings.Count(body, "<script"), strings.Count(body, `<script src="/static/app.js" defer></script>`); n != m || n != 1 {
+		t.Errorf("home page has %d scripts, %d of them app.js", n, m)
 	}
 	if strings.Contains(body, "/auth/google/start") {
 		t.Error("home page offers Google on a server without Google")
 	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+		!strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP = %q", csp)
 	}
 	css := e.do(http.MethodGet, "/static/style.css", "", nil)
@@ -73,14 +82,17 @@ func TestPlanPage(t *testing.T) {
 	feedTok, _ := e.srv.openFeedToken(p)
 	feed := e.ts.URL + "/feeds/" + feedTok + ".ics"
 	for _, want := range []string{
-		"Bookmark this page",                  // the created notice
-		`<dd class="st-ok">ok</dd>`,           // status
-		"Mon 2 Mar 2026 08:00 GMT",            // last sync, in the runner's zone
-		`value="` + feed + `"`,                // feed URL
-		`href="` + webcalURL(feed) + `"`,      // subscribe link
-		`<table class="grid">`,                // the grid
-		`<th scope="col">Mon</th>`,            // with headers
-		`kind-long`, `kind-easy`, `kind-hard`, // kinds
+		"Bookmark this page",             // the created notice
+		"Synced just now",                // status in words
+		"Mon 2 Mar 2026 08:00 GMT",       // last sync, in the runner's zone
+		`value="` + feed + `"`,           // feed URL
+		`href="` + webcalURL(feed) + `"`, // subscribe link
+		`href="https://calendar.google.com/calendar/r?cid=` + url.QueryEscape(webcalURL(feed)) + `"`,
+		"every 8 to 24 hours",                 // Google's refresh, said plainly
+		`<ol class="days">`,                   // the calendar
+		`kind-long`, `kind-easy`, `kind-hard`, // kinds by colour
+		">Long run</p>", ">Easy</p>", ">Hard</p>", // and by word
+		"No session: why?",                // days without a session open to their note
 		"Intervals 6x800m", "Long run 2h", // the runs
 		`name="token" value="` + token + `"`, // forms carry the token
 		`name="form_token" value="`,          // and a form token
@@ -91,17 +103,18 @@ func TestPlanPage(t *testing.T) {
 			t.Errorf("plan page lacks %q", want)
 		}
 	}
-	if n := strings.Count(body, `name="form_token"`); n != 4 {
-		t.Errorf("%d of the plan page's 4 forms carry a form token", n)
+	// Four forms and the two confirmation dialogs' forms.
+	if n := strings.Count(body, `name="form_token"`); n != 6 {
+		t.Errorf("%d of the plan page's 6 forms carry a form token", n)
 	}
-	// Four weeks of seven days, Monday first, today marked.
-	if n := strings.Count(body, `<td class="day`); n != 28 {
-		t.Errorf("grid has %d day cells, want 28", n)
+	// Eight weeks of seven days (the past 2, the next 6), Monday first, today marked.
+	if n := strings.Count(body, `<li class="day`); n != 56 {
+		t.Errorf("calendar has %d days, want 56", n)
 	}
-	if !strings.Contains(body, `kind-rest today">`) {
+	if !strings.Contains(body, `k-rest today" aria-current="date">`) {
 		t.Error("today (a rest Monday) is not marked")
 	}
-	// Every session in the four weeks is shown with its reason.
+	// Every session in the next six weeks is shown with its reason.
 	pj, err := e.srv.planJSON(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -109,15 +122,15 @@ func TestPlanPage(t *testing.T) {
 	shown := 0
 	for _, s := range pj.Sessions {
 		d, _ := rules.ParseDate(s.Date)
-		if d.Sub(rules.Date{Year: 2026, Month: 3, Day: 2}) < 28 {
+		if d.Sub(rules.Date{Year: 2026, Month: 3, Day: 2}) < 42 {
 			shown++
 			if !strings.Contains(body, templateEscape(s.Reason)) {
 				t.Errorf("session reason %q is not on the page", s.Reason)
 			}
 		}
 	}
-	if got := strings.Count(body, `<div class="session">`); got != shown || shown != 8 {
-		t.Errorf("page shows %d sessions, want %d (8)", got, shown)
+	if got := strings.Count(body, `<details class="session">`); got != shown || shown != 12 {
+		t.Errorf("page shows %d sessions, want %d (12)", got, shown)
 	}
 	if strings.Contains(body, "secret-c4l3nd4r-k3y") && !strings.Contains(body, `name="sources"`) {
 		t.Error("the source's secret path is shown outside the settings form")
@@ -193,14 +206,14 @@ func TestPageForms(t *testing.T) {
 	e.waitSynced(id)
 	res = e.do(http.MethodGet, "/plans/"+id+"?token="+token+"&done=settings", "", nil)
 	body := string(readBody(t, res))
-	if !strings.Contains(body, "Settings saved") || !strings.Contains(body, `<option value="separate" selected>`) {
+	if !strings.Contains(body, "Settings saved") || !strings.Contains(body, `value="separate" checked>`) {
 		t.Error("plan page does not show the saved settings")
 	}
 
 	// A bad value: 400, the page again, the field named, nothing saved.
 	res = e.form("/plans/"+id+"/settings", url.Values{"token": {token}, "per_week": {"lots"}})
 	wantStatus(t, res, http.StatusBadRequest)
-	if b := string(readBody(t, res)); !strings.Contains(b, "settings.per_week") || !strings.Contains(b, `<table class="grid">`) {
+	if b := string(readBody(t, res)); !strings.Contains(b, "settings.per_week") || !strings.Contains(b, `<ol class="days">`) {
 		t.Errorf("bad settings page does not name the field or lost the plan:\n%s", b)
 	}
 	res = e.form("/plans/"+id+"/settings", url.Values{"token": {token}, "window": {"21:00-06:00"}})
@@ -219,9 +232,18 @@ func TestPageForms(t *testing.T) {
 	back(e.form("/plans/"+id+"/sync", url.Values{"token": {token}}), "sync")
 	e.waitSynced(id)
 
-	// Rotate: the page shows the new address, the old one is 404.
+	// Rotate asks first, saying what breaks; then the page shows the new
+	// address and the old one is 404.
 	old, _ := e.srv.openFeedToken(p)
-	back(e.form("/plans/"+id+"/feed-token", url.Values{"token": {token}}), "rotated")
+	res = e.form("/plans/"+id+"/feed-token", url.Values{"token": {token}})
+	wantStatus(t, res, http.StatusOK)
+	if b := string(readBody(t, res)); !strings.Contains(b, "stops working at once") || !strings.Contains(b, `name="confirm" value="yes"`) {
+		t.Errorf("rotate without confirmation does not ask first:\n%s", b)
+	}
+	if p2, _ := e.store.GetPlan(t.Context(), id); !bytes.Equal(p2.FeedTokenHash, p.FeedTokenHash) {
+		t.Fatal("rotated without confirmation")
+	}
+	back(e.form("/plans/"+id+"/feed-token", url.Values{"token": {token}, "confirm": {"yes"}}), "rotated")
 	p, _ = e.store.GetPlan(t.Context(), id)
 	nu, _ := e.srv.openFeedToken(p)
 	if nu == old {
@@ -233,9 +255,12 @@ func TestPageForms(t *testing.T) {
 		t.Error("plan page does not show the new feed address only")
 	}
 
-	// Delete needs the box ticked.
+	// Delete asks first.
 	res = e.form("/plans/"+id+"/delete", url.Values{"token": {token}})
-	wantStatus(t, res, http.StatusBadRequest)
+	wantStatus(t, res, http.StatusOK)
+	if b := string(readBody(t, res)); !strings.Contains(b, "cannot be undone") || !strings.Contains(b, `name="confirm" value="yes"`) {
+		t.Errorf("delete without confirmation does not ask first:\n%s", b)
+	}
 	if _, err := e.store.GetPlan(t.Context(), id); err != nil {
 		t.Fatal("deleted without confirmation")
 	}
@@ -288,5 +313,25 @@ func TestCreateFormErrors(t *testing.T) {
 	m = manageLink.FindStringSubmatch(res.Header.Get("Location"))
 	if p, err := e.store.GetPlan(t.Context(), m[1]); err != nil || p.TimeZone != "UTC" {
 		t.Errorf("plan from a form without zone, calendar without one: %+v %v", p, err)
+	}
+}
+
+// A failed sync is said in words, with what to do about it.
+func TestPlanPageError(t *testing.T) {
+	e := newEnv(t)
+	id, token := e.createByForm()
+	e.cal.set(nil, http.StatusNotFound)
+	e.clock.Add(20 * time.Minute)
+	if _, err := e.svc.SyncPlan(t.Context(), id); err == nil {
+		t.Fatal("a sync of a calendar that is gone succeeded")
+	}
+	res := e.do(http.MethodGet, "/plans/"+id+"?token="+token, "", nil)
+	wantStatus(t, res, http.StatusOK)
+	body := string(readBody(t, res))
+	for _, want := range []string{"The last sync failed (just now).", "What went wrong:",
+		"What to do:</strong> The calendar address no longer works"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("error page lacks %q", want)
+		}
 	}
 }

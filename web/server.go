@@ -1,10 +1,12 @@
 // Package web is strengthsync's HTTP side: the JSON API that creates and
-// manages plans, the iCal feeds calendar apps subscribe to, the small HTML
-// pages a runner uses without JavaScript, the Google consent flow, and the
-// operational endpoints (/healthz, /readyz, /metrics).
+// manages plans, the iCal feeds calendar apps subscribe to, the HTML pages
+// a runner uses (they work without JavaScript; a small script of ours only
+// enhances them, and nothing is loaded from another origin), the Google
+// consent flow, and the operational endpoints (/healthz, /readyz, /metrics).
 //
-// It serves what the worker stored and never plans on a request path (the
-// first sync of a new plan is the one bounded exception). It owns the
+// It serves what the worker stored and never plans on a request path, but
+// for two bounded exceptions: the first sync of a new plan, and the home
+// page's preview, which plans within FirstSyncWait and stores nothing. It owns the
 // bearer tokens' life cycle — made, shown once, kept as hashes — and never
 // lets a token into a log line: logs name route patterns, not paths.
 package web
@@ -38,7 +40,7 @@ type Syncer interface {
 // Redis are two.
 type Queue interface {
 	Enqueue(ctx context.Context, planID string) error
-	Depth(ctx context.Context) (int, error)
+	QueueStats
 }
 
 // GoogleUnlinker removes what a Google-connected plan made in the runner's
@@ -103,6 +105,9 @@ type Server struct {
 	// source that can never work is refused (422) instead of stored. Nil
 	// skips the check.
 	Fetcher SourceFetcher
+	// Planner plans the home page's previews from calendars Fetcher read
+	// [a sync.Engine with Zone and Log].
+	Planner Planner
 	// SeparateMetrics leaves /metrics off the main handler: it is served on
 	// its own listener (Metrics.Handler), out of the public's reach.
 	SeparateMetrics bool
@@ -118,6 +123,16 @@ type Server struct {
 	// ReadyNotes are warnings /readyz adds to its body without failing
 	// ("Redis has no persistence: …").
 	ReadyNotes []string
+	// Push checks Google's push notifications (POST /hooks/google); nil
+	// answers them 404, and plans are polled.
+	Push PushChannels
+	// PushCoalesce gathers a plan's notifications this long before one
+	// sync is queued [DefaultCoalesce].
+	PushCoalesce time.Duration
+	// HookLimit is per client address on /hooks/google [20/s, burst 200]:
+	// Google sends from few addresses, so it is looser than APILimit.
+	HookLimit Limit
+
 	// WriteProbeEvery is how often /readyz tries a small write to the
 	// store; answers in between reuse the last result [10s].
 	WriteProbeEvery time.Duration
@@ -136,11 +151,14 @@ type Server struct {
 	// contacts bounds the first contacts (calendars read before a plan is
 	// made) running at once, so creates cannot hold more bodies in memory
 	// than the workers would.
-	contacts chan struct{}
-	mux      *http.ServeMux
-	bg       stdsync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	contacts  chan struct{}
+	mux       *http.ServeMux
+	hookLim   *limiter
+	hooks     *coalescer
+	hooksOnce stdsync.Once
+	bg        stdsync.WaitGroup
+	bgCtx     context.Context
+	bgCancel  context.CancelFunc
 }
 
 //go:embed templates/*.html
@@ -164,7 +182,7 @@ func (s *Server) init() {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
 	if s.Metrics == nil {
-		s.Metrics = NewMetrics(s.Queue)
+		s.Metrics = NewMetrics(MetricsConfig{Queue: s.Queue, Store: s.Store, Now: s.Now})
 	}
 	if s.FirstSyncWait <= 0 {
 		s.FirstSyncWait = 10 * time.Second
@@ -178,6 +196,9 @@ func (s *Server) init() {
 	if s.TokenLimit.Rate == 0 {
 		s.TokenLimit = s.APILimit
 	}
+	if s.HookLimit.Rate == 0 {
+		s.HookLimit = Limit{Rate: 20, Burst: 200}
+	}
 	if s.MaxClients <= 0 {
 		s.MaxClients = 10000
 	}
@@ -187,10 +208,14 @@ func (s *Server) init() {
 	if s.WriteProbeEvery <= 0 {
 		s.WriteProbeEvery = 10 * time.Second
 	}
+	if s.Planner == nil {
+		s.Planner = &sync.Engine{Zone: s.Zone, Log: s.Log}
+	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	s.feedLim = newLimiter(s.FeedLimit, s.MaxClients)
 	s.apiLim = newLimiter(s.APILimit, s.MaxClients)
 	s.tokenLim = newLimiter(s.TokenLimit, s.MaxClients)
+	s.hookLim = newLimiter(s.HookLimit, s.MaxClients)
 	s.crossOrigin = http.NewCrossOriginProtection()
 	if s.PublicURL != "" {
 		if err := s.crossOrigin.AddTrustedOrigin(s.PublicURL); err != nil {
@@ -209,14 +234,17 @@ func (s *Server) init() {
 
 	api("POST /api/plans", s.apiCreate)
 	api("GET /api/plans/{id}", s.apiGet)
+	api("GET /api/plans/{id}/changes", s.apiChanges)
 	api("PATCH /api/plans/{id}", s.apiPatch)
 	api("DELETE /api/plans/{id}", s.apiDelete)
 	api("POST /api/plans/{id}/sync", s.apiSync)
 	api("POST /api/plans/{id}/feed-token", s.apiRotate)
 	feed("GET /feeds/{file}", s.serveFeed)
+	mux.Handle("POST /hooks/google", s.limit(s.hookLim, s.clientIP, http.HandlerFunc(s.googleHook)))
 
 	mux.HandleFunc("GET /{$}", s.pageHome)
 	form("POST /plans", s.pageCreate)
+	form("POST /preview", s.pagePreview)
 	api("GET /plans/{id}", s.pagePlan)
 	form("POST /plans/{id}/settings", s.pageSettings)
 	form("POST /plans/{id}/sync", s.pageSync)

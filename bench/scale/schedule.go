@@ -37,6 +37,8 @@ func (q *fakeQueue) Enqueue(_ context.Context, id string) error {
 
 func (q *fakeQueue) Depth(context.Context) (int, error) { return 0, nil }
 
+func (q *fakeQueue) Lag(context.Context) (time.Duration, error) { return 0, nil }
+
 func (q *fakeQueue) take() []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -113,9 +113,9 @@ func newApp(env Env) *App {
 	}
 	a := &App{Env: env}
 	a.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a.configDir = a.dir("STRENGTHSYNC_CONFIG_DIR", os.UserConfigDir)
-	a.cacheDir = a.dir("STRENGTHSYNC_CACHE_DIR", os.UserCacheDir)
-	a.dataDir = a.dir("STRENGTHSYNC_DATA_DIR", userDataDir(env.Getenv))
+	a.configDir = a.dir(envConfigDir, os.UserConfigDir)
+	a.cacheDir = a.dir(envCacheDir, os.UserCacheDir)
+	a.dataDir = a.dir(envDataDir, userDataDir(env.Getenv))
 	a.google = newGoogleProvider(a)
 	return a
 }
@@ -135,7 +135,7 @@ func (a *App) dir(envName string, def func() (string, error)) string {
 // userDataDir follows XDG: $XDG_DATA_HOME, else ~/.local/share.
 func userDataDir(getenv func(string) string) func() (string, error) {
 	return func() (string, error) {
-		if d := getenv("XDG_DATA_HOME"); d != "" {
+		if d := getenv(envXDGDataHome); d != "" {
 			return d, nil
 		}
 		home, err := os.UserHomeDir()
@@ -165,6 +165,7 @@ on the hard days, never the day before a long run or race, never in a taper.`,
 	root.AddCommand(a.planCmd(), a.syncCmd())
 	root.AddCommand(a.googleCmds()...)
 	root.AddCommand(a.serviceCmds()...)
+	root.AddCommand(a.healthcheckCmd())
 	registerCompletions(root)
 	return root
 }

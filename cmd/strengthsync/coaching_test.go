@@ -66,7 +66,7 @@ func TestRecoveryAndFillSettings(t *testing.T) {
 		want string
 	}{
 		{"recovery too long", []string{"--recovery", "40"}, "--recovery: 40 days is out of range"},
-		{"negative recovery", []string{"--recovery", "-1"}, "--recovery: -1 days is out of range"},
+		{"negative recovery", []string{"--recovery", "-3"}, "--recovery: -3 days is out of range"},
 		{"recovery not a number", []string{"--recovery", "lots"}, "--recovery"},
 		{"config recovery", []string{"--config", cfg("bad.json", "{\n\"recovery\": 99}")}, "bad.json:2: recovery: 99 days is out of range"},
 		{"config fill", []string{"--config", cfg("badfill.json", `{"fill": "yes"}`)}, "badfill.json:1: fill: want true or false"},

@@ -61,7 +61,7 @@ func withPrefix(values []string, prefix string) []string {
 // copy (time/tzdata) cannot be listed, so with neither there is nothing
 // to offer, though every name still works.
 func zoneNames() []string {
-	sources := []string{os.Getenv("ZONEINFO"), "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ"}
+	sources := []string{os.Getenv(envZoneInfo), "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ"}
 	for _, src := range sources {
 		if src == "" {
 			continue

@@ -54,7 +54,7 @@ func (a *App) googleEnv() (oauth.Endpoints, *oauth.Credentials, time.Duration, e
 		return ep, nil, 0, usageErr(err)
 	}
 	var cred *oauth.Credentials
-	if a.Getenv("STRENGTHSYNC_GOOGLE_CLIENT_ID") != "" || a.Getenv("STRENGTHSYNC_GOOGLE_CLIENT_SECRET") != "" {
+	if a.Getenv(envGoogleClientID) != "" || a.Getenv(envGoogleSecret) != "" {
 		c, err := oauth.LoadCredentials("", a.Getenv)
 		if err != nil {
 			return ep, nil, 0, usageErr(err)
@@ -62,7 +62,7 @@ func (a *App) googleEnv() (oauth.Endpoints, *oauth.Credentials, time.Duration, e
 		cred = &c
 	}
 	var backoff time.Duration
-	if v := a.Getenv("STRENGTHSYNC_GOOGLE_BACKOFF"); v != "" {
+	if v := a.Getenv(envGoogleBackoff); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 || d > time.Minute {
 			return ep, nil, 0, usageErr(fmt.Errorf("STRENGTHSYNC_GOOGLE_BACKOFF: %q is not a duration between 0 and 1m", v))

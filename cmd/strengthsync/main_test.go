@@ -661,3 +661,42 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestSyncSaysWhy: the second sync to a destination says which sessions
+// changed and the run that caused it (SPEC §6), and the moved session's
+// description says where it was and why.
+func TestSyncSaysWhy(t *testing.T) {
+	src, err := os.ReadFile("../../examples/trainingpeaks-marathon.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	runs, dest := filepath.Join(dir, "runs.ics"), filepath.Join(dir, "strength.ics")
+	env := map[string]string{"STRENGTHSYNC_CONFIG_DIR": filepath.Join(dir, "config"), "STRENGTHSYNC_CACHE_DIR": filepath.Join(dir, "cache"),
+		"STRENGTHSYNC_DATA_DIR": filepath.Join(dir, "data"), "TZ": "Europe/London"}
+	syncOnce := func() string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		code := Main(context.Background(), []string{"sync", "--from", runs, "--to", dest, "--start", "2027-01-25", "--weeks", "8"},
+			Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return fixedNow }})
+		if code != 0 {
+			t.Fatalf("sync: exit %d: %s", code, errb.String())
+		}
+		return out.String()
+	}
+	os.WriteFile(runs, src, 0o644)
+	if out := syncOnce(); strings.Contains(out, "why:") {
+		t.Errorf("a first sync explains changes:\n%s", out)
+	}
+	os.WriteFile(runs, bytes.Replace(src, []byte("DTSTART;VALUE=DATE:20270307\r\nDTEND;VALUE=DATE:20270308"),
+		[]byte("DTSTART;VALUE=DATE:20270305\r\nDTEND;VALUE=DATE:20270306"), 1), 0o644)
+	out := syncOnce()
+	why := regexp.MustCompile(`(?m)^  why: Strength [AB] (moved|removed from) .*: "[^"]+" moved from Sun 7 to Fri 5 Mar$`)
+	if !why.MatchString(out) {
+		t.Fatalf("the second sync does not say why:\n%s", out)
+	}
+	if data := mustRead(t, dest); strings.Contains(out, "why: Strength") && strings.Contains(why.FindString(out), " moved ") &&
+		!bytes.Contains(bytes.ReplaceAll(data, []byte("\r\n "), nil), []byte("Moved from ")) {
+		t.Errorf("the moved session's description does not say where it was:\n%s", data)
+	}
+}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +16,7 @@ import (
 	"github.com/strengthsync/strengthsync/ical"
 	"github.com/strengthsync/strengthsync/rules"
 	"github.com/strengthsync/strengthsync/sync"
+	"github.com/strengthsync/strengthsync/sync/filestate"
 )
 
 // planFlags are the flags plan and sync share.
@@ -234,7 +239,7 @@ func firstNonEmpty(ss ...string) string {
 // localZoneName names the machine's zone without using time.Local, whose
 // name is just "Local": $TZ, else the /etc/localtime link.
 func localZoneName(getenv func(string) string) string {
-	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+	if tz := strings.TrimPrefix(getenv(envTZ), ":"); tz != "" {
 		return tz
 	}
 	if target, err := os.Readlink("/etc/localtime"); err == nil {
@@ -291,15 +296,38 @@ func (a *App) syncCmd() *cobra.Command {
 				return err
 			}
 			req.DryRun = f.dryRun
+			// What the last sync to this destination planned from, so the
+			// changes can say why (SPEC §6).
+			state := filestate.Open(a.statePath())
+			key := snapshotKey(req.Sink.Name())
+			if b, ok, err := state.Get(ctx, key); err == nil && ok {
+				var prev rules.Snapshot
+				if json.Unmarshal(b, &prev) == nil {
+					req.Previous = &prev
+				}
+			}
 			res, err := a.engine(f).Run(ctx, req)
 			if err != nil {
 				return err
+			}
+			if !f.dryRun {
+				if b, err := json.Marshal(res.Snapshot); err == nil {
+					if err := state.Put(ctx, key, b); err != nil {
+						a.log.Warn("the plan's inputs were not kept: the next sync cannot say why it changes", slog.Any("error", err))
+					}
+				}
 			}
 			return writeChanges(a.Stdout, res, req.Sink.Name(), f.dryRun)
 		},
 	}
 	f.register(cmd, true)
 	return cmd
+}
+
+// snapshotKey keeps, per destination, what its last sync planned from.
+func snapshotKey(dest string) string {
+	sum := sha256.Sum256([]byte(dest))
+	return "cli/snapshot/" + hex.EncodeToString(sum[:8])
 }
 
 func (a *App) engine(f *planFlags) *sync.Engine {

@@ -62,7 +62,7 @@ func writeTable(w io.Writer, res *sync.Result, verbose bool) error {
 				bw.printf("  %s  %-5s  %s  ✋ moved by hand\n", strings.Repeat(" ", 10), "", pad("", 44))
 			}
 			if s.Warning != "" {
-				bw.printf("  %s  %-5s  %s  ⚠ %s\n", strings.Repeat(" ", 10), "", pad("", 44), s.Warning)
+				bw.printf("  %s  %-5s  %s  ⚠ %s\n", strings.Repeat(" ", 10), "", pad("", 44), sync.AdviceText(s.Warning, s.Suggest))
 			}
 			if verbose {
 				bw.printf("  %s  %-5s  %s  why: %s\n", strings.Repeat(" ", 10), "", pad("", 44), s.Reason)
@@ -162,6 +162,14 @@ func writeChanges(w io.Writer, res *sync.Result, dest string, dryRun bool) error
 	for _, ch := range c.Removed {
 		bw.printf("  - %s  %s\n", when(ch.From), ch.Title)
 	}
+	for _, e := range res.Explained {
+		bw.printf("  why: %s\n", e.Text)
+	}
+	for _, s := range res.Plan.Sessions {
+		if s.Hand && s.Warning != "" {
+			bw.printf("  moved by hand to %s, which breaks a rule: %s\n", s.Date.Text(), sync.AdviceText(s.Warning, s.Suggest))
+		}
+	}
 	for _, sw := range res.Plan.ShortWeeks {
 		bw.printf("  short week: %s\n", sw.Reason)
 	}
@@ -176,9 +184,12 @@ type errWriter struct {
 	err error
 }
 
+// printf writes one formatted piece. Titles come from other people's
+// calendars: control characters (an escape sequence could rewrite the
+// runner's terminal) are dropped as in every text we write.
 func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
+		_, e.err = io.WriteString(e.w, rules.CleanText(fmt.Sprintf(format, a...)))
 	}
 }
 

@@ -51,3 +51,13 @@ func TestTableDayNotes(t *testing.T) {
 		t.Errorf("the session's reason is missing:\n%s", out)
 	}
 }
+
+// A title with an escape sequence must not reach the runner's terminal.
+func TestTableDropsControlCharacters(t *testing.T) {
+	var b strings.Builder
+	w := &errWriter{w: &b}
+	w.printf("  %s\n", "Intervals \x1b[2J6x800m\x00")
+	if got := b.String(); got != "  Intervals [2J6x800m\n" {
+		t.Errorf("printed %q", got)
+	}
+}

@@ -61,6 +61,25 @@ type serviceFlags struct {
 	limits         sync.Limits
 	// feedRate is --feed-rate: feed requests a second per feed token.
 	feedRate float64
+	// pushEvery and coalesce tune Google push (--push-poll-every,
+	// --push-coalesce).
+	pushEvery time.Duration
+	coalesce  time.Duration
+}
+
+// hookURL is where Google posts notifications, or "" when push is off: it
+// needs a public https address (Google refuses any other). A loopback
+// http address is taken too, for a local fake of Google.
+func (f *serviceFlags) hookURL() string {
+	u, err := url.Parse(f.publicURL)
+	if f.publicURL == "" || err != nil {
+		return ""
+	}
+	h := u.Hostname()
+	if u.Scheme != "https" && !(u.Scheme == "http" && (h == "127.0.0.1" || h == "localhost" || h == "::1")) {
+		return ""
+	}
+	return strings.TrimRight(f.publicURL, "/") + "/hooks/google"
 }
 
 func (a *App) serviceCmds() []*cobra.Command { return []*cobra.Command{a.serveCmd(), a.workerCmd()} }
@@ -85,6 +104,13 @@ func (a *App) commonServiceFlags(cmd *cobra.Command, f *serviceFlags) {
 		"refuse to start unless Redis keeps every write across a restart (appendonly yes)")
 	fl.StringVar(&f.credentials, "google-credentials", "",
 		"OAuth client file for Google (client_secret.json); default $STRENGTHSYNC_GOOGLE_CLIENT_ID and _SECRET, else no Google")
+	fl.StringVar(&f.publicURL, "public-url", "",
+		"where runners reach the service (https://strength.example), for feed links, Google's redirect and Google's push "+
+			"notifications (https only); default http://localhost:PORT, and Google-connected plans are polled")
+	fl.DurationVar(&f.pushEvery, "push-poll-every", 6*time.Hour,
+		"time between scheduled syncs of a plan Google pushes changes of: polling is then only a safety net")
+	fl.DurationVar(&f.coalesce, "push-coalesce", web.DefaultCoalesce,
+		"how long Google's notifications for a plan are gathered before one sync is queued")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "",
 		"serve /metrics (and /healthz) on this address instead of the main one; a worker serves none when empty")
 }
@@ -106,8 +132,6 @@ SIGTERM stops accepting, finishes the requests and syncs in flight, and exits 0.
 	cmd.Flags().StringVar(&f.addr, "addr", ":8080", "address to listen on")
 	cmd.Flags().Float64Var(&f.feedRate, "feed-rate", 5,
 		"feed requests a second allowed per feed token (bursts of 60), never per client address")
-	cmd.Flags().StringVar(&f.publicURL, "public-url", "",
-		"where runners reach the service (https://strength.example), for feed links and Google's redirect; default http://localhost:PORT")
 	cmd.Flags().StringVar(&f.trustedProxies, "trusted-proxies", "",
 		"CIDRs or addresses of reverse proxies whose X-Forwarded-For / Forwarded name the client (10.0.0.0/8,127.0.0.1); "+
 			"default $STRENGTHSYNC_TRUSTED_PROXIES, else none")
@@ -136,7 +160,7 @@ SIGTERM finishes the syncs in flight and exits 0.`,
 // check validates the flags across each other; messages name the flag.
 func (f *serviceFlags) check(getenv func(string) string) error {
 	if f.redisURL == "" {
-		f.redisURL = strings.TrimSpace(getenv("REDIS_URL"))
+		f.redisURL = strings.TrimSpace(getenv(envRedisURL))
 	}
 	if f.redisURL != "" {
 		if _, err := redis.ParseURL(f.redisURL); err != nil {
@@ -161,6 +185,9 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 			return usageErr(fmt.Errorf("%s: %d: want at least 1", l.flag, l.v))
 		}
 	}
+	if f.pushEvery < time.Second || f.coalesce < 0 {
+		return usageErr(fmt.Errorf("--push-poll-every %v / --push-coalesce %v: out of range", f.pushEvery, f.coalesce))
+	}
 	if f.syncTimeout < time.Second {
 		return usageErr(fmt.Errorf("--sync-timeout: %v is too short (at least 1s)", f.syncTimeout))
 	}
@@ -177,7 +204,7 @@ func (f *serviceFlags) check(getenv func(string) string) error {
 		return usageErr(errors.New("--require-durable-redis: no --redis (or REDIS_URL) to check"))
 	}
 	if f.trustedProxies == "" {
-		f.trustedProxies = getenv("STRENGTHSYNC_TRUSTED_PROXIES")
+		f.trustedProxies = getenv(envTrustedProxies)
 	}
 	proxies, err := web.ParseTrustedProxies(f.trustedProxies)
 	if err != nil {
@@ -263,11 +290,18 @@ func (a *App) build(ctx context.Context, f *serviceFlags) (*parts, error) {
 	opts.UserAgent = fetch.UserAgent(version)
 	opts.Logger = p.log
 	p.svc = &sync.Service{Store: p.store, Engine: &sync.Engine{Zone: ical.LoadLocation, Log: p.log}, Fetch: fetch.New(opts),
-		Now: a.Now, Log: p.log, Every: f.every, LockTTL: f.syncTimeout, Limits: f.limits}
+		Now: a.Now, Log: p.log, Every: f.every, LockTTL: f.syncTimeout, Limits: f.limits, PushEvery: f.pushEvery}
 	if p.google != nil {
 		p.svc.Google = p.google
 	}
 	return p, nil
+}
+
+// instrument builds the metrics on the queue and the store, and has the
+// service report every source fetch to them.
+func (p *parts) instrument(q web.QueueStats, now func() time.Time) {
+	p.metrics = web.NewMetrics(web.MetricsConfig{Queue: q, Store: p.store, Unrecorded: p.svc.UnrecordedCount, Now: now})
+	p.svc.ObserveFetch = p.metrics.ObserveFetch
 }
 
 // scheduler polls often enough for short test intervals, and never asks
@@ -320,7 +354,7 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 		local = queue.NewLocal(f.workers, p.log)
 		q = local
 	}
-	p.metrics = web.NewMetrics(q)
+	p.instrument(q, a.Now)
 	srv := &web.Server{Store: p.store, Syncer: p.svc, Queue: q, Sealer: p.sealer, Zone: ical.LoadLocation, Limits: p.svc.Limits,
 		PublicURL: public, Now: a.Now, Log: p.log, Metrics: p.metrics, TrustedProxies: f.proxies,
 		Fetcher: p.svc.Fetch, SeparateMetrics: f.metricsAddr != "", Outcomes: p.svc, ReadyNotes: p.notes,
@@ -337,6 +371,11 @@ func (a *App) serve(ctx context.Context, f *serviceFlags) error {
 		srv.Google = &web.GoogleAuth{Config: oauth.Config(p.google.cred, p.google.ends, public+"/auth/google/callback"),
 			HTTPClient: p.google.httpClient()}
 		srv.Unlink = p.google
+		if p.google.hook != "" {
+			srv.Push, srv.PushCoalesce = p.google, f.coalesce
+		} else {
+			p.log.Info("no https --public-url: Google-connected plans are polled every " + f.every.String())
+		}
 	}
 
 	// Background work stops only after the HTTP side has drained, so a
@@ -409,7 +448,7 @@ func (a *App) worker(ctx context.Context, f *serviceFlags) error {
 	}
 	defer p.close()
 	q := queue.NewRedis(p.rdb, queue.RedisOptions{Workers: f.workers, MinIdle: f.claimIdle, Log: p.log})
-	p.metrics = web.NewMetrics(q)
+	p.instrument(q, a.Now)
 	if p.google != nil {
 		p.google.metrics = p.metrics
 	}
@@ -455,11 +494,15 @@ type googleSetup struct {
 	store   sync.Store
 	log     *slog.Logger
 	metrics *web.Metrics // set once built; counts every call to Google
+	// hook is the push webhook's address; "" polls every plan.
+	hook string
 }
 
 var (
 	_ sync.GoogleLinker  = (*googleSetup)(nil)
 	_ web.GoogleUnlinker = (*googleSetup)(nil)
+	_ web.PushChannels   = (*googleSetup)(nil)
+	_ sync.Watcher       = googleLink{}
 )
 
 // googleSetup reads the OAuth client (--google-credentials or the
@@ -479,7 +522,8 @@ func (a *App) googleSetup(f *serviceFlags, p *parts) (*googleSetup, error) {
 		}
 		cred = &c
 	}
-	return &googleSetup{cred: *cred, ends: ends, backoff: backoff, sealer: p.sealer, store: p.store, log: p.log}, nil
+	return &googleSetup{cred: *cred, ends: ends, backoff: backoff, sealer: p.sealer, store: p.store, log: p.log,
+		hook: f.hookURL()}, nil
 }
 
 // httpClient talks to Google with every call counted.
@@ -560,7 +604,16 @@ func (g *googleSetup) Link(ctx context.Context, p *sync.PlanRecord, state sync.S
 	if err != nil {
 		return nil, err
 	}
-	return googleLink{c: c, calendar: sinkSpec(p)}, nil
+	return googleLink{c: c, calendar: sinkSpec(p), owner: p.ID, hook: g.hook}, nil
+}
+
+// Owner is web.PushChannels: a channel ID starts with its plan's ID.
+func (g *googleSetup) Owner(channelID string) string { return google.ChannelOwner(channelID) }
+
+// Check is web.PushChannels: the channel is one of the plan's, live, and
+// the token its own.
+func (g *googleSetup) Check(ctx context.Context, planID, channelID, token string) (bool, error) {
+	return google.CheckChannel(ctx, sync.PlanState{Store: g.store, PlanID: planID}, channelID, token, time.Now())
 }
 
 // sinkSpec is where a plan's sessions go: the calendar it names, else one
@@ -575,6 +628,16 @@ func sinkSpec(p *sync.PlanRecord) string {
 type googleLink struct {
 	c        *google.Client
 	calendar string
+	owner    string // the plan's ID
+	hook     string // the push webhook; "" when push is off
+}
+
+// Watch is sync.Watcher: a channel on each calendar, when push is on.
+func (l googleLink) Watch(ctx context.Context, ids []string, now time.Time) (time.Time, error) {
+	if l.hook == "" {
+		return time.Time{}, nil
+	}
+	return l.c.Watch(ctx, ids, google.WatchOptions{Address: l.hook, Owner: l.owner, Now: now})
 }
 
 func (l googleLink) Source(id string) sync.Source { return l.c.Source(id) }
@@ -589,6 +652,11 @@ func (g *googleSetup) Unlink(ctx context.Context, p *sync.PlanRecord) error {
 	c, hc, err := g.client(ctx, p, state)
 	if err != nil {
 		return err
+	}
+	// Channels first: a deleted plan must not be notified (and synced)
+	// again. One not stopped expires on its own within a week.
+	if err := c.StopWatching(ctx, time.Now()); err != nil && !errors.Is(err, oauth.ErrRevoked) {
+		g.log.Warn("push channels not stopped", slog.String("plan_id", p.ID), slog.Any("error", err))
 	}
 	sink := c.Sink(sinkSpec(p))
 	if p.GoogleCalendarID != "" {

@@ -103,8 +103,8 @@ func eventFor(s rules.Session) *calendar.Event {
 	zone := zoneName(s.Start.Location())
 	return &calendar.Event{
 		Id:          EventID(s.UID),
-		Summary:     s.Title,
-		Description: describe(s),
+		Summary:     rules.CleanText(s.Title),
+		Description: rules.CleanText(describe(s)),
 		Start:       &calendar.EventDateTime{DateTime: s.Start.Format(time.RFC3339), TimeZone: zone},
 		End:         &calendar.EventDateTime{DateTime: s.End.Format(time.RFC3339), TimeZone: zone},
 		// Busy, so the runner's other tools see the time as taken.

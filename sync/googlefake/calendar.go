@@ -42,6 +42,9 @@ func (s *Server) serveCalendar(w http.ResponseWriter, r *http.Request, rt routed
 	case "freebusy.query":
 		s.freebusy(w, r, a)
 		return
+	case "channels.stop":
+		s.channelsStop(w, r, a)
+		return
 	}
 	c := s.calendars[rt.calendar]
 	if c == nil {
@@ -52,6 +55,12 @@ func (s *Server) serveCalendar(w http.ResponseWriter, r *http.Request, rt routed
 	read := a.has(ScopeCalendar, ScopeReadonly, ScopeEvents, ScopeEventsReadonly) || (c.appCreated && a.has(ScopeAppCreated))
 	write := a.has(ScopeCalendar, ScopeEvents) || (c.appCreated && a.has(ScopeAppCreated))
 	switch rt.kind {
+	case "events.watch":
+		if !read {
+			insufficient(w)
+			return
+		}
+		s.eventsWatch(w, r, a, c)
 	case "calendars.get":
 		if !read && !a.has(ScopeCalendarsManage) {
 			insufficient(w)
@@ -430,7 +439,8 @@ func readEvent(r *http.Request) (*calendar.Event, map[string]any, error) {
 	return &ev, raw, nil
 }
 
-func (s *Server) bump(se *storedEvent) {
+func (s *Server) bump(c *fakeCalendar, se *storedEvent) {
+	defer s.changed(c)
 	s.seq++
 	se.seq = s.seq
 	se.ev.Etag = etag(s.seq)
@@ -483,7 +493,7 @@ func (s *Server) eventsInsert(w http.ResponseWriter, r *http.Request, c *fakeCal
 	}
 	se := &storedEvent{ev: ev}
 	c.events[ev.Id] = se
-	s.bump(se)
+	s.bump(c, se)
 	writeJSON(w, http.StatusOK, se.ev)
 }
 
@@ -552,7 +562,7 @@ func (s *Server) eventsModify(w http.ResponseWriter, r *http.Request, c *fakeCal
 		next.Sequence++
 	}
 	se.ev = next
-	s.bump(se)
+	s.bump(c, se)
 	writeJSON(w, http.StatusOK, se.ev)
 }
 
@@ -598,7 +608,7 @@ func (s *Server) eventsDelete(w http.ResponseWriter, r *http.Request, c *fakeCal
 		return
 	}
 	se.ev.Status = "cancelled"
-	s.bump(se)
+	s.bump(c, se)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -1,6 +1,6 @@
 // Package googlefake is a fake of the parts of Google that strengthsync
 // talks to: the OAuth 2.0 endpoints for installed apps and the Calendar API
-// v3 (events, calendars, freebusy). It exists for tests only: it listens on
+// v3 (events, calendars, freebusy, push channels). It exists for tests only: it listens on
 // 127.0.0.1, keeps everything in memory, and follows Google's documented
 // behaviour closely enough that the real client library cannot tell:
 //
@@ -14,6 +14,9 @@
 //     (error bodies, 403 rateLimitExceeded and quotaExceeded, 409, 410, 412, 429, 5xx)
 //   - https://developers.google.com/calendar/api/guides/version-resources
 //     (ETags and If-Match)
+//   - https://developers.google.com/calendar/api/guides/push
+//     (events.watch, channels.stop, notifications POSTed to the channel's
+//     address; see push.go)
 //
 // Tests act as the runner or the coach through helper methods (MoveEvent,
 // DeleteEvent, AddRun, …), inject faults (FailNext, InjectFaults), and read
@@ -99,6 +102,12 @@ type Server struct {
 	injected   map[Fault]int
 	total      int
 	hook       func(kind string, n int) Action
+
+	// Push notification channels by ID, and the notifications in flight.
+	channels  map[string]*channel
+	resources map[string]string // calendar ID → its resource ID
+	inflight  stdsync.WaitGroup
+	delivered map[string]int // by resource state
 }
 
 type fakeCalendar struct {
@@ -142,6 +151,9 @@ func New(opt Options) *Server {
 		counts:    map[string]int{},
 		injected:  map[Fault]int{},
 		syncGen:   1,
+		channels:  map[string]*channel{},
+		resources: map[string]string{},
+		delivered: map[string]int{},
 	}
 	s.calendars[opt.Account] = &fakeCalendar{
 		cal: calendar.Calendar{
@@ -156,7 +168,10 @@ func New(opt Options) *Server {
 }
 
 // Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+func (s *Server) Close() {
+	s.ts.Close()
+	s.inflight.Wait()
+}
 
 // APIURL is the Calendar API base to give the client with
 // option.WithEndpoint: paths then arrive without the /calendar/v3 prefix.
@@ -306,6 +321,10 @@ func route(r *http.Request) routed {
 		case http.MethodPost:
 			return routed{kind: "events.insert", calendar: seg[1]}
 		}
+	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events" && seg[3] == "watch" && m == http.MethodPost:
+		return routed{kind: "events.watch", calendar: seg[1]}
+	case p == "channels/stop" && m == http.MethodPost:
+		return routed{kind: "channels.stop"}
 	case len(seg) == 4 && seg[0] == "calendars" && seg[2] == "events":
 		rt := routed{calendar: seg[1], event: seg[3]}
 		switch m {

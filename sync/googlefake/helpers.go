@@ -41,7 +41,7 @@ func (s *Server) AddEvent(calID string, ev *calendar.Event) (*calendar.Event, er
 	}
 	se := &storedEvent{ev: ev}
 	c.events[ev.Id] = se
-	s.bump(se)
+	s.bump(c, se)
 	return cloneEvent(se.ev), nil
 }
 
@@ -102,7 +102,7 @@ func (s *Server) EditEvent(calID, id string, f func(*calendar.Event)) error {
 		next.Sequence++
 	}
 	se.ev = next
-	s.bump(se)
+	s.bump(c, se)
 	return nil
 }
 

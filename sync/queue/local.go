@@ -26,6 +26,8 @@ type Local struct {
 	DrainTimeout time.Duration
 	// Retry says how failing jobs are tried again. Set it before Run.
 	Retry Retry
+	// Now is the clock Lag reads [time.Now]. Set it before Enqueue.
+	Now func() time.Time
 
 	workers int
 	log     *slog.Logger
@@ -34,9 +36,13 @@ type Local struct {
 	state    map[string]planState
 	waiting  []string // FIFO of plans in stateWaiting
 	inflight int      // plans in stateRunning or stateAgain
-	ran      bool     // Run has been called
-	closed   bool     // Run has returned
-	wake     chan struct{}
+	// since is when the plan's oldest request still to be served was made:
+	// that of its waiting or running job. again is when the first request
+	// of a plan in stateAgain came, which becomes since when it runs again.
+	since, again map[string]time.Time
+	ran          bool // Run has been called
+	closed       bool // Run has returned
+	wake         chan struct{}
 }
 
 type planState int
@@ -54,6 +60,8 @@ func NewLocal(workers int, log *slog.Logger) *Local {
 		workers: max(workers, 1),
 		log:     discard(log),
 		state:   make(map[string]planState),
+		since:   make(map[string]time.Time),
+		again:   make(map[string]time.Time),
 		wake:    make(chan struct{}, 1),
 	}
 }
@@ -74,8 +82,10 @@ func (l *Local) Enqueue(ctx context.Context, planID string) error {
 		// Coalesced: the job that will run has not read its inputs yet.
 	case stateRunning:
 		l.state[planID] = stateAgain
+		l.again[planID] = l.now()
 	default:
 		l.state[planID] = stateWaiting
+		l.since[planID] = l.now()
 		l.waiting = append(l.waiting, planID)
 		l.signal()
 	}
@@ -94,6 +104,29 @@ func (l *Local) Depth(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Lag is how long the oldest job waiting or running has been asked for.
+func (l *Local) Lag(ctx context.Context) (time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var oldest time.Time
+	for _, t := range l.since {
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+	}
+	if oldest.IsZero() {
+		return 0, nil
+	}
+	return max(l.now().Sub(oldest), 0), nil
+}
+
+func (l *Local) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
 }
 
 // signal wakes the dispatcher; l.mu is held.
@@ -168,8 +201,11 @@ func (l *Local) work(jobCtx context.Context, drain <-chan struct{}, r runner, id
 	if l.state[id] == stateAgain {
 		l.state[id] = stateWaiting
 		l.waiting = append(l.waiting, id)
+		l.since[id] = l.again[id]
+		delete(l.again, id)
 	} else {
 		delete(l.state, id)
+		delete(l.since, id)
 	}
 	l.signal()
 }

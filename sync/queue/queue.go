@@ -60,6 +60,10 @@ type Queue interface {
 	Enqueue(ctx context.Context, planID string) error
 	// Depth counts jobs waiting plus jobs in flight, for /metrics.
 	Depth(ctx context.Context) (int, error)
+	// Lag is how long the oldest job waiting or in flight has been in the
+	// queue; 0 when it is empty. For /metrics: a queue that grows old has
+	// too few workers or stuck ones.
+	Lag(ctx context.Context) (time.Duration, error)
 }
 
 // Runner runs jobs until its context is cancelled, then drains.

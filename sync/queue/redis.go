@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"time"
@@ -61,6 +62,9 @@ type RedisOptions struct {
 	Retry Retry
 	// Log receives the queue's logs [discarded].
 	Log *slog.Logger
+	// Now is the clock Lag compares the oldest job's entry ID (Redis's
+	// clock, in ms) with [time.Now].
+	Now func() time.Time
 }
 
 func (o RedisOptions) withDefaults() RedisOptions {
@@ -228,6 +232,31 @@ func (q *Redis) Depth(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("queue: depth: %w", err)
 	}
 	return int(n), nil
+}
+
+// Lag is the age of the stream's first entry: jobs are deleted once done,
+// so it is the oldest job waiting, in flight or left by a dead worker.
+func (q *Redis) Lag(ctx context.Context) (time.Duration, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	first, err := q.c.XRangeN(ctx, q.stream, "-", "+", 1).Result()
+	if err != nil {
+		return 0, fmt.Errorf("queue: lag: %w", err)
+	}
+	if len(first) == 0 {
+		return 0, nil
+	}
+	ms, _, _ := strings.Cut(first[0].ID, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("queue: lag: entry ID %q: %w", first[0].ID, err)
+	}
+	now := time.Now
+	if q.o.Now != nil {
+		now = q.o.Now
+	}
+	return max(now().Sub(time.UnixMilli(n)), 0), nil
 }
 
 // opTimeout bounds one short Redis call made outside the caller's context.

@@ -45,6 +45,8 @@ func (q *asked) Enqueue(_ context.Context, id string) error {
 
 func (q *asked) Depth(context.Context) (int, error) { return 0, nil }
 
+func (q *asked) Lag(context.Context) (time.Duration, error) { return 0, nil }
+
 func (q *asked) take() []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -11,6 +11,8 @@
 //	{managetoken:<hex sha256>}  plan ID: keeps manage token hashes unique
 //	{due}                       sorted set: plan ID scored by NextSync (Unix ms)
 //	{lock:<name>}               a lease: random owner token with a PX expiry
+//	{health}:watch              sorted set: watched plan ID scored by its SuccessClock (Unix ms)
+//	{health}:failing            hash: failing plan ID → FailReason
 //
 // The hash tags put every key of one plan in one Cluster slot, so the
 // plan's own multi-key operations (delete, put-if-plan-exists) are atomic;
@@ -55,6 +57,16 @@ func manageTokenKey(h []byte) string  { return prefix + "{managetoken:" + hex.En
 func lockKey(name string) string      { return prefix + "{lock:" + name + "}" }
 
 const dueKey = prefix + "{due}"
+
+// The health keys share a slot, so one transaction moves a plan in both.
+// Like the due set they are hints written after the plan: a crash in
+// between leaves them as the plan was until its next write, which for a
+// scheduled plan is its next sync. Plans stored before these keys existed
+// join them the same way, at their next sync.
+const (
+	watchKey   = prefix + "{health}:watch"
+	failingKey = prefix + "{health}:failing"
+)
 
 // Store is a sync.Store on Redis. It is safe for concurrent use by
 // goroutines and by processes sharing the server.
@@ -164,14 +176,22 @@ type planDoc struct {
 	Status            string            `json:"status,omitempty"`
 	LastSyncMS        int64             `json:"last_sync_ms"`
 	LastError         string            `json:"last_error,omitempty"`
-	NextSyncMS        int64             `json:"next_sync_ms"`
-	CreatedMS         int64             `json:"created_ms"`
-	UpdatedMS         int64             `json:"updated_ms"`
+	// LastSuccessMS is absent in records written before it existed.
+	LastSuccessMS *int64 `json:"last_success_ms,omitempty"`
+	FailReason    string `json:"fail_reason,omitempty"`
+	NextSyncMS    int64  `json:"next_sync_ms"`
+	CreatedMS     int64  `json:"created_ms"`
+	UpdatedMS     int64  `json:"updated_ms"`
 }
 
 const docVersion = 1
 
 func encodePlan(p *sync.PlanRecord) ([]byte, error) {
+	var lastSuccess *int64
+	if !p.LastSuccess.IsZero() {
+		ms := toMillis(p.LastSuccess)
+		lastSuccess = &ms
+	}
 	return json.Marshal(planDoc{
 		V: docVersion, ID: p.ID,
 		ManageTokenHash: p.ManageTokenHash, FeedTokenHash: p.FeedTokenHash,
@@ -180,7 +200,8 @@ func encodePlan(p *sync.PlanRecord) ([]byte, error) {
 		GoogleTokenSealed: p.GoogleTokenSealed, GoogleCalendarID: p.GoogleCalendarID,
 		Status: p.Status, LastSyncMS: toMillis(p.LastSync), LastError: p.LastError,
 		NextSyncMS: toMillis(p.NextSync), CreatedMS: toMillis(p.Created),
-		UpdatedMS: toMillis(p.Updated),
+		UpdatedMS: toMillis(p.Updated), FailReason: p.FailReason,
+		LastSuccessMS: lastSuccess,
 	})
 }
 
@@ -194,15 +215,19 @@ func decodePlan(b []byte) (*sync.PlanRecord, error) {
 	if d.V != docVersion {
 		return nil, fmt.Errorf("plan record version %d, want %d", d.V, docVersion)
 	}
-	return &sync.PlanRecord{
+	p := &sync.PlanRecord{
 		ID: d.ID, ManageTokenHash: d.ManageTokenHash, FeedTokenHash: d.FeedTokenHash,
 		FeedTokenSealed: d.FeedTokenSealed, Sources: d.Sources, Busy: d.Busy,
 		TimeZone: d.TimeZone, Settings: d.Settings,
 		GoogleTokenSealed: d.GoogleTokenSealed, GoogleCalendarID: d.GoogleCalendarID,
 		Status: d.Status, LastSync: fromMillis(d.LastSyncMS), LastError: d.LastError,
 		NextSync: fromMillis(d.NextSyncMS), Created: fromMillis(d.CreatedMS),
-		Updated: fromMillis(d.UpdatedMS),
-	}, nil
+		Updated: fromMillis(d.UpdatedMS), FailReason: d.FailReason,
+	}
+	if d.LastSuccessMS != nil {
+		p.LastSuccess = fromMillis(*d.LastSuccessMS)
+	}
+	return p, nil
 }
 
 func validate(p *sync.PlanRecord) error {
@@ -338,7 +363,28 @@ func (s *Store) createPlan(ctx context.Context, p *sync.PlanRecord) error {
 		}
 		return fmt.Errorf("ID %w", errInUse)
 	}
-	return s.schedule(ctx, p.ID, p.NextSync, false)
+	if err := s.schedule(ctx, p.ID, p.NextSync, false); err != nil {
+		return err
+	}
+	return s.health(ctx, p)
+}
+
+// health moves the plan in the health keys to match its record.
+func (s *Store) health(ctx context.Context, p *sync.PlanRecord) error {
+	_, err := s.c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if p.Watched() {
+			pipe.ZAdd(ctx, watchKey, redis.Z{Score: float64(toMillis(p.SuccessClock())), Member: p.ID})
+		} else {
+			pipe.ZRem(ctx, watchKey, p.ID)
+		}
+		if p.FailReason != "" {
+			pipe.HSet(ctx, failingKey, p.ID, p.FailReason)
+		} else {
+			pipe.HDel(ctx, failingKey, p.ID)
+		}
+		return nil
+	})
+	return err
 }
 
 // GetPlan returns the plan or sync.ErrNotFound.
@@ -431,6 +477,9 @@ func (s *Store) updatePlan(ctx context.Context, p *sync.PlanRecord) error {
 	if err := s.schedule(ctx, p.ID, p.NextSync, false); err != nil {
 		return err
 	}
+	if err := s.health(ctx, p); err != nil {
+		return err
+	}
 	// The old entries no longer match the plan, so they already resolve to
 	// nothing; removing them only tidies up.
 	if newFeed {
@@ -476,6 +525,14 @@ func (s *Store) deletePlan(ctx context.Context, id string) error {
 		return sync.ErrNotFound // deleted meanwhile
 	}
 	if err := s.c.ZRem(ctx, dueKey, id).Err(); err != nil {
+		return err
+	}
+	_, err = s.c.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.ZRem(ctx, watchKey, id)
+		pipe.HDel(ctx, failingKey, id)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return errors.Join(
@@ -635,6 +692,27 @@ func (s *Store) dropDangling(ctx context.Context, id string, score float64) (boo
 		NX:      true,
 		Members: []redis.Z{{Score: float64(toMillis(p.NextSync)), Member: id}},
 	}).Err()
+}
+
+// SyncHealth reads the lowest score of the watch set and counts the
+// failing hash, which holds only the failing plans.
+func (s *Store) SyncHealth(ctx context.Context) (sync.SyncHealth, error) {
+	h := sync.SyncHealth{Failing: map[string]int{}}
+	oldest, err := s.c.ZRangeWithScores(ctx, watchKey, 0, 0).Result()
+	if err != nil {
+		return h, fmt.Errorf("redisstore: sync health: %w", err)
+	}
+	if len(oldest) > 0 {
+		h.OldestSuccess = fromMillis(int64(oldest[0].Score))
+	}
+	reasons, err := s.c.HVals(ctx, failingKey).Result()
+	if err != nil {
+		return h, fmt.Errorf("redisstore: sync health: %w", err)
+	}
+	for _, r := range reasons {
+		h.Failing[r]++
+	}
+	return h, nil
 }
 
 // PutFeed stores the plan's published calendar, or returns

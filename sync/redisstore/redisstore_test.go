@@ -445,3 +445,10 @@ func BenchmarkPlanByFeedToken(b *testing.B) {
 	defer s.Close()
 	storetest.BenchPlanByFeedToken(b, s)
 }
+
+func BenchmarkSyncHealth(b *testing.B) {
+	srv := storetest.StartRedis(b, storetest.RedisOptions{})
+	s := openOn(b, srv)
+	defer s.Close()
+	storetest.BenchSyncHealth(b, s)
+}

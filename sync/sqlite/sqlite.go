@@ -128,7 +128,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		sources = ?5, busy = ?6, time_zone = ?7, settings = ?8,
 		google_token_sealed = ?9, google_calendar_id = ?10, status = ?11,
 		last_sync_ms = ?12, last_error = ?13, next_sync_ms = ?14,
-		created_ms = ?15, updated_ms = ?16
+		created_ms = ?15, updated_ms = ?16,
+		last_success_ms = ?17, fail_reason = ?18, watch_ms = ?19
 		WHERE id = ?1`},
 		{&s.lock, `INSERT INTO locks (name, owner, expires_ms) VALUES (?1, ?2, ?3)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_ms = excluded.expires_ms
@@ -211,6 +212,18 @@ var migrations = []string{
 		hash     BLOB PRIMARY KEY,
 		until_ms INTEGER NOT NULL
 	) STRICT, WITHOUT ROWID;`,
+	// What /metrics reads at every scrape (Store.SyncHealth): watch_ms is
+	// the SuccessClock of a watched plan, NULL otherwise, so the oldest is
+	// one index lookup. Plans of older versions count from their last
+	// successful sync, else from their creation.
+	fmt.Sprintf(`ALTER TABLE plans ADD COLUMN last_success_ms INTEGER NOT NULL DEFAULT %[1]d;
+	ALTER TABLE plans ADD COLUMN fail_reason TEXT NOT NULL DEFAULT '';
+	ALTER TABLE plans ADD COLUMN watch_ms INTEGER;
+	UPDATE plans SET last_success_ms = last_sync_ms WHERE status = 'ok';
+	UPDATE plans SET watch_ms = CASE WHEN last_success_ms != %[1]d THEN last_success_ms ELSE created_ms END
+		WHERE next_sync_ms < %[2]d;
+	CREATE INDEX plans_watch ON plans (watch_ms) WHERE watch_ms IS NOT NULL;
+	CREATE INDEX plans_failing ON plans (fail_reason) WHERE fail_reason != '';`, zeroMillis, sync.Never.UnixMilli()),
 	// A feed's validators beside its row: a conditional feed request reads
 	// a few bytes here, not the calendar and plan of the feeds row.
 	`CREATE TABLE feed_heads (
@@ -293,9 +306,14 @@ func isConstraint(err error, codes ...int) bool {
 
 const planColumns = `id, manage_token_hash, feed_token_hash, feed_token_sealed, sources, busy,
 	time_zone, settings, google_token_sealed, google_calendar_id, status,
-	last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms`
+	last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms,
+	last_success_ms, fail_reason`
 
-// planArgs returns p's columns in planColumns order.
+// planWriteColumns are planColumns and the derived watch_ms, in planArgs
+// order.
+const planWriteColumns = planColumns + `, watch_ms`
+
+// planArgs returns p's columns in planWriteColumns order.
 func planArgs(p *sync.PlanRecord) ([]any, error) {
 	sources, err := json.Marshal(p.Sources)
 	if err != nil {
@@ -309,12 +327,17 @@ func planArgs(p *sync.PlanRecord) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var watch any // NULL: not watched
+	if p.Watched() {
+		watch = toMillis(p.SuccessClock())
+	}
 	return []any{
 		p.ID, p.ManageTokenHash, p.FeedTokenHash, p.FeedTokenSealed,
 		string(sources), string(busy), p.TimeZone, string(settings),
 		p.GoogleTokenSealed, p.GoogleCalendarID, p.Status,
 		toMillis(p.LastSync), p.LastError, toMillis(p.NextSync),
 		toMillis(p.Created), toMillis(p.Updated),
+		toMillis(p.LastSuccess), p.FailReason, watch,
 	}, nil
 }
 
@@ -325,11 +348,12 @@ func scanPlan(row scanner) (*sync.PlanRecord, error) {
 		p                                    sync.PlanRecord
 		sources, busy, settings              string
 		lastSync, nextSync, created, updated int64
+		lastSuccess                          int64
 	)
 	err := row.Scan(&p.ID, &p.ManageTokenHash, &p.FeedTokenHash, &p.FeedTokenSealed,
 		&sources, &busy, &p.TimeZone, &settings, &p.GoogleTokenSealed,
 		&p.GoogleCalendarID, &p.Status, &lastSync, &p.LastError, &nextSync,
-		&created, &updated)
+		&created, &updated, &lastSuccess, &p.FailReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sync.ErrNotFound
 	}
@@ -347,6 +371,7 @@ func scanPlan(row scanner) (*sync.PlanRecord, error) {
 	}
 	p.LastSync, p.NextSync = fromMillis(lastSync), fromMillis(nextSync)
 	p.Created, p.Updated = fromMillis(created), fromMillis(updated)
+	p.LastSuccess = fromMillis(lastSuccess)
 	return &p, nil
 }
 
@@ -372,8 +397,8 @@ func (s *Store) CreatePlan(ctx context.Context, p *sync.PlanRecord) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create plan %s: %w", p.ID, err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO plans (`+planColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.w.ExecContext(ctx, `INSERT INTO plans (`+planWriteColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isConstraint(err, sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3lib.SQLITE_CONSTRAINT_UNIQUE) {
 		return fmt.Errorf("sqlite: create plan %s: ID or token hash already in use: %w", p.ID, err)
 	}
@@ -525,6 +550,36 @@ func (s *Store) DuePlans(ctx context.Context, t time.Time, limit int) ([]string,
 		return nil, fmt.Errorf("sqlite: due plans: %w", err)
 	}
 	return ids, nil
+}
+
+// SyncHealth reads the oldest watched success clock from its index and
+// counts the failing plans, which are few.
+func (s *Store) SyncHealth(ctx context.Context) (sync.SyncHealth, error) {
+	h := sync.SyncHealth{Failing: map[string]int{}}
+	var oldest sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT min(watch_ms) FROM plans WHERE watch_ms IS NOT NULL`).Scan(&oldest); err != nil {
+		return h, fmt.Errorf("sqlite: sync health: %w", err)
+	}
+	if oldest.Valid {
+		h.OldestSuccess = fromMillis(oldest.Int64)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT fail_reason, count(*) FROM plans WHERE fail_reason != '' GROUP BY fail_reason`)
+	if err != nil {
+		return h, fmt.Errorf("sqlite: sync health: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var reason string
+		var n int
+		if err := rows.Scan(&reason, &n); err != nil {
+			return h, fmt.Errorf("sqlite: sync health: %w", err)
+		}
+		h.Failing[reason] = n
+	}
+	if err := rows.Err(); err != nil {
+		return h, fmt.Errorf("sqlite: sync health: %w", err)
+	}
+	return h, nil
 }
 
 // PutFeed stores the plan's published calendar, or returns

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,6 +326,73 @@ func BenchmarkPlanByFeedToken(b *testing.B) {
 	storetest.BenchPlanByFeedToken(b, s)
 }
 
+func BenchmarkSyncHealth(b *testing.B) {
+	s := openTemp(b)
+	defer s.Close()
+	storetest.BenchSyncHealth(b, s)
+}
+
+// TestHealthMigration: plans stored before the health columns existed
+// count from their last sync when it succeeded, else from their creation;
+// a plan left unscheduled (needs_reconnect) does not count.
+func TestHealthMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "watch_ms") })
+	for _, m := range migrations[:before] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for _, p := range []struct {
+		id, status        string
+		lastSync, created time.Time
+		next              time.Time
+	}{
+		{"ok", sync.StatusOK, t0.Add(3 * time.Hour), t0, t0.Add(4 * time.Hour)},
+		{"failing", sync.StatusError, t0.Add(3 * time.Hour), t0.Add(time.Hour), t0.Add(4 * time.Hour)},
+		{"revoked", sync.StatusNeedsReconnect, t0.Add(3 * time.Hour), t0.Add(-time.Hour), sync.Never},
+	} {
+		_, err := db.Exec(`INSERT INTO plans (id, manage_token_hash, feed_token_hash, sources, busy, time_zone,
+			settings, google_calendar_id, status, last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms)
+			VALUES (?, ?, ?, '[]', '[]', 'UTC', '{}', '', ?, ?, '', ?, ?, ?)`,
+			p.id, []byte("m-"+p.id), []byte("f-"+p.id), p.status, p.lastSync.UnixMilli(), p.next.UnixMilli(), p.created.UnixMilli(), p.created.UnixMilli())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h, err := s.SyncHealth(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(time.Hour); !h.OldestSuccess.Equal(want) {
+		t.Errorf("OldestSuccess = %v, want %v (the failing plan's creation)", h.OldestSuccess, want)
+	}
+	for id, want := range map[string]time.Time{"ok": t0.Add(3 * time.Hour), "failing": {}} {
+		p, err := s.GetPlan(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.LastSuccess.Equal(want) {
+			t.Errorf("%s: LastSuccess = %v, want %v", id, p.LastSuccess, want)
+		}
+	}
+}
+
 // A database from before feed_heads keeps answering its feeds: the
 // migration copies every feed's validators.
 func TestMigrationCopiesFeedHeads(t *testing.T) {
@@ -332,20 +401,23 @@ func TestMigrationCopiesFeedHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations[:2] {
+	before := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "CREATE TABLE feed_heads") })
+	for _, m := range migrations[:before] {
 		if _, err := db.Exec(m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	p := storetest.NewPlan("old")
-	if _, err := db.Exec(`INSERT INTO plans VALUES (?, ?, ?, NULL, '[]', '[]', 'UTC', '{}', NULL, '', 'ok', 0, '', 0, 0, 0)`,
+	if _, err := db.Exec(`INSERT INTO plans (id, manage_token_hash, feed_token_hash, sources, busy, time_zone,
+		settings, google_calendar_id, status, last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms)
+		VALUES (?, ?, ?, '[]', '[]', 'UTC', '{}', '', 'ok', 0, '', 0, 0, 0)`,
 		p.ID, p.ManageTokenHash, p.FeedTokenHash); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO feeds VALUES ('old', X'42', '"e1"', 1700000000000, X'7b7d')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 2"); err != nil {
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

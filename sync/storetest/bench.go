@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/seal"
@@ -59,5 +60,32 @@ func BenchPlanByFeedToken(b *testing.B, s sync.Store) {
 			b.Fatal("wrong plan")
 		}
 		i++
+	}
+}
+
+// BenchSyncHealth measures what every /metrics scrape asks the store, over
+// 10,000 plans of which one in fifty is failing.
+func BenchSyncHealth(b *testing.B, s sync.Store) {
+	ctx := b.Context()
+	const n = 10_000
+	for i := range n {
+		p := NewPlan(fmt.Sprintf("bench-%05d", i))
+		p.LastSuccess = base.Add(-time.Duration(i) * time.Second)
+		if i%50 == 0 {
+			p.Status, p.FailReason = sync.StatusError, sync.FailReasons()[i/50%len(sync.FailReasons())]
+		}
+		if err := s.CreatePlan(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h, err := s.SyncHealth(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if h.OldestSuccess.IsZero() || len(h.Failing) == 0 {
+			b.Fatalf("health %+v", h)
+		}
 	}
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) sync.Store) {
 		{"ConcurrentState", testConcurrentState},
 		{"ConcurrentPlans", testConcurrentPlans},
 		{"Ping", testPing},
+		{"SyncHealth", testSyncHealth},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +94,7 @@ func NewPlan(id string) *sync.PlanRecord {
 		NextSync:          base.Add(time.Hour),
 		Created:           base.Add(-48 * time.Hour),
 		Updated:           base.Add(-time.Hour),
+		LastSuccess:       base.Add(-time.Hour),
 	}
 }
 
@@ -154,6 +156,7 @@ func planDiff(want, got *sync.PlanRecord) []string {
 		{"GoogleCalendarID", want.GoogleCalendarID, got.GoogleCalendarID},
 		{"Status", want.Status, got.Status},
 		{"LastError", want.LastError, got.LastError},
+		{"FailReason", want.FailReason, got.FailReason},
 	} {
 		if f.w != f.g {
 			add(f.name, strconv.Quote(f.w), strconv.Quote(f.g))
@@ -167,6 +170,7 @@ func planDiff(want, got *sync.PlanRecord) []string {
 		{"NextSync", want.NextSync, got.NextSync},
 		{"Created", want.Created, got.Created},
 		{"Updated", want.Updated, got.Updated},
+		{"LastSuccess", want.LastSuccess, got.LastSuccess},
 	} {
 		if !sameTime(f.w, f.g) {
 			add(f.name, f.w, f.g)
@@ -1133,4 +1137,75 @@ func testFeedByToken(t *testing.T, s sync.Store) {
 	if f, err := s.FeedByToken(ctx, p.FeedTokenHash, false); err != nil || f.ETag != `"two"` {
 		t.Errorf("new token: FeedByToken = %v, %v; want the feed", f, err)
 	}
+}
+
+// testSyncHealth follows plans through creation, failures, recovery,
+// needs_reconnect and deletion: the oldest success clock counts only
+// watched plans, and failing plans are counted by reason.
+func testSyncHealth(t *testing.T, s sync.Store) {
+	ctx := ctxOf(t)
+	check := func(step string, oldest time.Time, failing map[string]int) {
+		t.Helper()
+		h, err := s.SyncHealth(ctx)
+		if err != nil {
+			t.Fatalf("%s: SyncHealth: %v", step, err)
+		}
+		if !sameTime(h.OldestSuccess, oldest) || h.OldestSuccess.IsZero() != oldest.IsZero() {
+			t.Errorf("%s: OldestSuccess = %v, want %v", step, h.OldestSuccess, oldest)
+		}
+		for _, r := range sync.FailReasons() {
+			if h.Failing[r] != failing[r] {
+				t.Errorf("%s: Failing[%s] = %d, want %d", step, r, h.Failing[r], failing[r])
+			}
+		}
+	}
+	check("empty", time.Time{}, nil)
+
+	// a has synced; b has never synced, so it counts from its creation.
+	a := NewPlan("health-a")
+	a.LastSuccess = base.Add(-2 * time.Hour)
+	mustCreate(t, s, a)
+	b := NewPlan("health-b")
+	b.Status, b.LastSync, b.LastSuccess, b.Created = "new", time.Time{}, time.Time{}, base.Add(-3*time.Hour)
+	mustCreate(t, s, b)
+	check("created", b.Created, nil)
+
+	// b's host is down: its own problem, it leaves the watch.
+	b.Status, b.FailReason = "error", sync.ReasonTransientSource
+	if err := s.UpdatePlan(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	check("b failing at its source", a.LastSuccess, map[string]int{sync.ReasonTransientSource: 1})
+
+	// a fails in the store: still watched, still counting from its last success.
+	a.Status, a.FailReason = "error", sync.ReasonStore
+	if err := s.UpdatePlan(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	check("a failing in the store", a.LastSuccess, map[string]int{sync.ReasonTransientSource: 1, sync.ReasonStore: 1})
+
+	// a recovers; b loses its Google grant and is no longer scheduled.
+	a.Status, a.FailReason, a.LastSuccess = "ok", "", base
+	if err := s.UpdatePlan(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b.Status, b.FailReason, b.NextSync = sync.StatusNeedsReconnect, sync.ReasonGoogleRevoked, sync.Never
+	if err := s.UpdatePlan(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	check("a recovered, b revoked", base, map[string]int{sync.ReasonGoogleRevoked: 1})
+
+	// b reconnected but not yet synced: watched again, from its creation.
+	b.Status, b.FailReason, b.NextSync = "new", "", time.Time{}
+	if err := s.UpdatePlan(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	check("b reconnected", b.Created, nil)
+
+	for _, id := range []string{b.ID, a.ID} {
+		if err := s.DeletePlan(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("deleted", time.Time{}, nil)
 }
