@@ -158,7 +158,7 @@ func runRedis(ctx context.Context, c config, work string, src *sources) error {
 		return err
 	}
 	common := []string{"--redis", url, "--allow-private-sources", "--sync-every", "30m", "--workers", strconv.Itoa(c.workers), "--data", dir}
-	serve, err := benchkit.Start("serve", dir, env, c.bin, append([]string{"serve", "--addr", addr}, common...)...)
+	serve, err := benchkit.Start("serve", dir, env, c.bin, append([]string{"serve", "--addr", addr, "--feed-rate", "1e9"}, common...)...)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func runSQLite(ctx context.Context, c config, work string, src *sources) error {
 	if err != nil {
 		return err
 	}
-	serve, err := benchkit.Start("serve", dir, env, c.bin, "serve", "--addr", addr, "--data", dir, "--allow-private-sources",
+	serve, err := benchkit.Start("serve", dir, env, c.bin, "serve", "--addr", addr, "--feed-rate", "1e9", "--data", dir, "--allow-private-sources",
 		"--sync-every", "30m", "--workers", strconv.Itoa(c.workers))
 	if err != nil {
 		return err
