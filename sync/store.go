@@ -128,6 +128,12 @@ type Store interface {
 	// PlanByFeedToken finds the plan whose current feed token hashes to
 	// hash, or ErrNotFound; a rotated-away token is not found.
 	PlanByFeedToken(ctx context.Context, hash []byte) (*PlanRecord, error)
+	// PlanIDByManageToken returns the ID of the plan the manage token
+	// hashing to hash was issued for, or ErrNotFound. Authorising a request
+	// reads this small index before any plan record, so a wrong token costs
+	// the same as a plan that does not exist; the caller still compares
+	// the record's hash, since the ID may name a plan whose token changed.
+	PlanIDByManageToken(ctx context.Context, hash []byte) (string, error)
 	// UpdatePlan replaces a plan's record (its feed token index included)
 	// or returns ErrNotFound.
 	UpdatePlan(ctx context.Context, p *PlanRecord) error

@@ -283,10 +283,11 @@ func TestAuthSameWork(t *testing.T) {
 	counting := &countingStore{Store: e.store}
 	e.srv.Store = counting
 	for _, tt := range []struct{ name, id string }{{"wrong token", c.ID}, {"missing plan", newPlanID()}} {
-		counting.gets = 0
+		counting.gets, counting.byToken = 0, 0
 		_, err := e.srv.authorize(t.Context(), tt.id, seal.NewToken())
-		if err != errNoPlan || counting.gets != 1 {
-			t.Errorf("%s: %v after %d lookups, want errNoPlan after 1", tt.name, err, counting.gets)
+		if err != errNoPlan || counting.byToken != 1 || counting.gets != 0 {
+			t.Errorf("%s: %v after %d token lookups and %d plan reads, want errNoPlan after 1 and 0",
+				tt.name, err, counting.byToken, counting.gets)
 		}
 	}
 	hash := seal.HashToken(c.ManageToken)
@@ -299,7 +300,12 @@ func TestAuthSameWork(t *testing.T) {
 // countingStore counts plan lookups on the real store underneath.
 type countingStore struct {
 	sync.Store
-	gets int
+	gets, byToken int
+}
+
+func (c *countingStore) PlanIDByManageToken(ctx context.Context, hash []byte) (string, error) {
+	c.byToken++
+	return c.Store.PlanIDByManageToken(ctx, hash)
 }
 
 func (c *countingStore) GetPlan(ctx context.Context, id string) (*sync.PlanRecord, error) {

@@ -285,6 +285,15 @@ func (s *Server) authorize(ctx context.Context, id, token string) (*sync.PlanRec
 	if wait := s.tokenLim.allow(tokenKey(hash), time.Now()); wait > 0 {
 		return nil, &apiError{Status: http.StatusTooManyRequests, Msg: "too many requests: slow down", RetryAfter: wait}
 	}
+	// The token's index first: a wrong token and a plan that does not
+	// exist both end at this one small read, so neither answer is slower.
+	owner, err := s.Store.PlanIDByManageToken(ctx, hash)
+	if err != nil && !errors.Is(err, sync.ErrNotFound) {
+		return nil, storeFailed("find plan", err)
+	}
+	if err != nil || subtle.ConstantTimeCompare([]byte(owner), []byte(id)) != 1 {
+		return nil, errNoPlan
+	}
 	p, err := s.lookupPlan(ctx, id)
 	if err != nil && !errors.Is(err, sync.ErrNotFound) {
 		return nil, storeFailed("get plan", err)

@@ -399,6 +399,22 @@ func (s *Store) GetPlan(ctx context.Context, id string) (*sync.PlanRecord, error
 // PlanByFeedToken returns the plan whose current feed token hashes to hash,
 // or sync.ErrNotFound. The index entry is checked against the plan, so a
 // stale entry (left by a crash mid-rotation) never resolves.
+// PlanIDByManageToken reads the manage token index; the entry may be
+// stale (see claim), which the caller's comparison of hashes catches.
+func (s *Store) PlanIDByManageToken(ctx context.Context, hash []byte) (string, error) {
+	if len(hash) == 0 {
+		return "", fmt.Errorf("redisstore: plan by manage token: %w", sync.ErrNotFound)
+	}
+	id, err := s.c.Get(ctx, manageTokenKey(hash)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("redisstore: plan by manage token: %w", sync.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("redisstore: plan by manage token: %w", err)
+	}
+	return id, nil
+}
+
 func (s *Store) PlanByFeedToken(ctx context.Context, hash []byte) (*sync.PlanRecord, error) {
 	if len(hash) == 0 {
 		return nil, fmt.Errorf("redisstore: plan by feed token: %w", sync.ErrNotFound)

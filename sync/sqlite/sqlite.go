@@ -432,6 +432,20 @@ func (s *Store) PlanByFeedToken(ctx context.Context, hash []byte) (*sync.PlanRec
 	return p, nil
 }
 
+// PlanIDByManageToken reads the plans' unique index of manage token
+// hashes.
+func (s *Store) PlanIDByManageToken(ctx context.Context, hash []byte) (string, error) {
+	var id string
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM plans WHERE manage_token_hash = ?`, hash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || len(hash) == 0 {
+		return "", fmt.Errorf("sqlite: plan by manage token: %w", sync.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: plan by manage token: %w", err)
+	}
+	return id, nil
+}
+
 // UpdatePlan replaces the plan's record, or returns sync.ErrNotFound. A
 // token hash used by another plan is refused.
 func (s *Store) UpdatePlan(ctx context.Context, p *sync.PlanRecord) error {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) sync.Store) {
 		{"DuePlansFollowUpdates", testDuePlansFollowUpdates},
 		{"Feed", testFeed},
 		{"FeedByToken", testFeedByToken},
+		{"PlanIDByManageToken", testPlanIDByManageToken},
 		{"State", testState},
 		{"Lock", testLock},
 		{"LockExpiry", testLockExpiry},
@@ -1097,6 +1098,26 @@ func testPing(t *testing.T, s sync.Store) {
 
 // testFeedByToken: a feed request's one read gives the validators, the
 // calendar only when asked, and follows publishes and token rotation.
+func testPlanIDByManageToken(t *testing.T, s sync.Store) {
+	ctx := ctxOf(t)
+	p := NewPlan("bymanage")
+	mustCreate(t, s, p)
+	if id, err := s.PlanIDByManageToken(ctx, p.ManageTokenHash); err != nil || id != p.ID {
+		t.Errorf("PlanIDByManageToken = %q, %v; want %q", id, err, p.ID)
+	}
+	for _, h := range [][]byte{nil, seal.HashToken(seal.NewToken())} {
+		if id, err := s.PlanIDByManageToken(ctx, h); !errors.Is(err, sync.ErrNotFound) {
+			t.Errorf("unknown hash %x: PlanIDByManageToken = %q, %v; want ErrNotFound", h, id, err)
+		}
+	}
+	if err := s.DeletePlan(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.PlanIDByManageToken(ctx, p.ManageTokenHash); !errors.Is(err, sync.ErrNotFound) {
+		t.Errorf("after delete: PlanIDByManageToken = %q, %v; want ErrNotFound", id, err)
+	}
+}
+
 func testFeedByToken(t *testing.T, s sync.Store) {
 	ctx := ctxOf(t)
 	p := NewPlan("fbt")
