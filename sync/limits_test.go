@@ -16,25 +16,13 @@ import (
 	"github.com/strengthsync/strengthsync/sync"
 	"github.com/strengthsync/strengthsync/sync/queue"
 	"github.com/strengthsync/strengthsync/sync/sqlite"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 )
-
-// clock is a settable clock for the service.
-type clock struct {
-	mu stdsync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // hits counts the requests a loopback source gets, by simulated hour.
 type hits struct {
 	mu     stdsync.Mutex
-	clock  *clock
+	clock  *storetest.Clock
 	start  time.Time
 	byHour map[int]int
 }
@@ -63,7 +51,7 @@ func (h *hits) hour(i int) int {
 
 // limitService is a Service on a real SQLite store with a settable clock,
 // fetching from loopback with its retries taking no time.
-func limitService(t *testing.T, c *clock, edit func(*fetch.Options)) (*sync.Service, sync.Store) {
+func limitService(t *testing.T, c *storetest.Clock, edit func(*fetch.Options)) (*sync.Service, sync.Store) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
@@ -93,7 +81,7 @@ func newPlan(t *testing.T, st sync.Store, id string, now time.Time, sources, bus
 
 // runSchedule syncs every due plan each simulated minute for d, as the
 // scheduler and the queue do.
-func runSchedule(t *testing.T, svc *sync.Service, st sync.Store, c *clock, d time.Duration) {
+func runSchedule(t *testing.T, svc *sync.Service, st sync.Store, c *storetest.Clock, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	for end := c.Now().Add(d); c.Now().Before(end); c.Add(time.Minute) {
@@ -110,7 +98,7 @@ func runSchedule(t *testing.T, svc *sync.Service, st sync.Store, c *clock, d tim
 func TestFailingSourcesBackOff(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
-	c := &clock{t: start}
+	c := storetest.NewClock(start)
 	svc, st := limitService(t, c, nil)
 	body, err := os.ReadFile("../examples/runna-weekly.ics")
 	if err != nil {
@@ -200,7 +188,7 @@ func TestFailingSourcesBackOff(t *testing.T) {
 // A source that never answers holds a worker for one fetch timeout, once:
 // with a single worker, a healthy plan queued behind it still syncs.
 func TestHangingSourceDoesNotStarveOthers(t *testing.T) {
-	c := &clock{t: time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
 	svc, st := limitService(t, c, func(o *fetch.Options) { o.Timeout = 200 * time.Millisecond })
 	body, err := os.ReadFile("../examples/runna-weekly.ics")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -49,7 +50,7 @@ func TestOneRequestCannotUseGigabytes(t *testing.T) {
 	}
 	ctx := context.Background()
 	now := icaltest.Start
-	c := &clock{t: now}
+	c := storetest.NewClock(now)
 	svc, st := limitService(t, c, nil)
 
 	// 100,000 events as a feed writes them (45 MB, over the fetch size

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"fmt"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,7 +29,7 @@ func TestSyncRecordsSuccessReasonAndFetches(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
 	// No retries: a 503 fails at once.
-	svc, st := limitService(t, &clock{t: now}, func(o *fetch.Options) { o.Retries = -1 })
+	svc, st := limitService(t, storetest.NewClock(now), func(o *fetch.Options) { o.Retries = -1 })
 	var mu stdsync.Mutex
 	var heard []string
 	svc.ObserveFetch = func(r string) { mu.Lock(); heard = append(heard, r); mu.Unlock() }

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +19,7 @@ import (
 // at a fixed time.
 func newService(t *testing.T, now time.Time) (*sync.Service, sync.Store) {
 	t.Helper()
-	return limitService(t, &clock{t: now}, nil)
+	return limitService(t, storetest.NewClock(now), nil)
 }
 
 func TestSyncPlanPublishesSkipsAndKeepsEditsMadeMeanwhile(t *testing.T) {

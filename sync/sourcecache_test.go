@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,7 +115,7 @@ func TestUnchangedSyncWritesLittle(t *testing.T) {
 	for _, style := range []string{"etag", "no-validators"} {
 		t.Run(style, func(t *testing.T) {
 			ctx := context.Background()
-			c := &clock{t: time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)}
+			c := storetest.NewClock(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
 			svc, st := limitService(t, c, nil)
 			counter := &ioCounter{Store: st}
 			svc.Store = counter
@@ -175,7 +176,7 @@ func TestLostSourceBodyIsFetchedAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
 	svc, st := limitService(t, c, nil)
 	srv, _ := sourceServer(t, body, true)
 	newPlan(t, st, "p1", c.Now(), []string{srv.URL + "/runs.ics"}, nil)
@@ -229,7 +230,7 @@ func TestDailyReplanIsSpread(t *testing.T) {
 	}
 	ctx := context.Background()
 	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC) // London is on UTC in December
-	c := &clock{t: day.Add(8 * time.Hour)}
+	c := storetest.NewClock(day.Add(8 * time.Hour))
 	svc, st := limitService(t, c, nil)
 	svc.ReplanSpread = 4 * time.Hour
 	srv, _ := sourceServer(t, body, true)
@@ -245,7 +246,7 @@ func TestDailyReplanIsSpread(t *testing.T) {
 	replanned := map[string]time.Duration{}
 	steps := map[time.Duration]int{}
 	for at := time.Duration(0); at <= 5*time.Hour; at += 30 * time.Minute {
-		c.t = day.Add(24*time.Hour + at)
+		c.Set(day.Add(24*time.Hour + at))
 		for _, id := range ids {
 			res, err := svc.SyncPlan(ctx, id)
 			if err != nil {

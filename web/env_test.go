@@ -25,24 +25,12 @@ import (
 	"github.com/strengthsync/strengthsync/sync/queue"
 	"github.com/strengthsync/strengthsync/sync/seal"
 	"github.com/strengthsync/strengthsync/sync/sqlite"
+	"github.com/strengthsync/strengthsync/sync/storetest"
 )
 
 // The tests run the real Server on the real SQLite store and the real
 // sync.Service and the in-process queue, against a calendar served on
 // 127.0.0.1: nothing of ours is faked.
-
-// clock is the test's controlled time.
-type clock struct {
-	mu stdsync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // monday is the test's "today": the plan starts here.
 var monday = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
@@ -148,7 +136,7 @@ type env struct {
 	svc   *sync.Service
 	cal   *calServer
 	queue *queue.Local
-	clock *clock
+	clock *storetest.Clock
 	// synced hears the plan ID of every sync the queue's worker ran.
 	synced    chan string
 	stopQueue func()
@@ -172,7 +160,7 @@ func newEnv(t testing.TB, opts ...func(*env)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: store, cal: newCalServer(t), clock: &clock{t: monday},
+	e := &env{t: t, store: store, cal: newCalServer(t), clock: storetest.NewClock(monday),
 		logs: &syncBuffer{}, key: key}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fopts := fetch.DefaultOptions()
