@@ -336,45 +336,20 @@ func BenchmarkSyncHealth(b *testing.B) {
 // count from their last sync when it succeeded, else from their creation;
 // a plan left unscheduled (needs_reconnect) does not count.
 func TestHealthMigration(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "watch_ms") })
-	for _, m := range migrations[:before] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	for _, p := range []struct {
-		id, status        string
-		lastSync, created time.Time
-		next              time.Time
-	}{
-		{"ok", sync.StatusOK, t0.Add(3 * time.Hour), t0, t0.Add(4 * time.Hour)},
-		{"failing", sync.StatusError, t0.Add(3 * time.Hour), t0.Add(time.Hour), t0.Add(4 * time.Hour)},
-		{"revoked", sync.StatusNeedsReconnect, t0.Add(3 * time.Hour), t0.Add(-time.Hour), sync.Never},
-	} {
-		_, err := db.Exec(`INSERT INTO plans (id, manage_token_hash, feed_token_hash, sources, busy, time_zone,
-			settings, google_calendar_id, status, last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms)
-			VALUES (?, ?, ?, '[]', '[]', 'UTC', '{}', '', ?, ?, '', ?, ?, ?)`,
-			p.id, []byte("m-"+p.id), []byte("f-"+p.id), p.status, p.lastSync.UnixMilli(), p.next.UnixMilli(), p.created.UnixMilli(), p.created.UnixMilli())
-		if err != nil {
-			t.Fatal(err)
+	s := openFromBefore(t, "watch_ms", func(db *sql.DB) {
+		for _, p := range []struct {
+			id, status        string
+			lastSync, created time.Time
+			next              time.Time
+		}{
+			{"ok", sync.StatusOK, t0.Add(3 * time.Hour), t0, t0.Add(4 * time.Hour)},
+			{"failing", sync.StatusError, t0.Add(3 * time.Hour), t0.Add(time.Hour), t0.Add(4 * time.Hour)},
+			{"revoked", sync.StatusNeedsReconnect, t0.Add(3 * time.Hour), t0.Add(-time.Hour), sync.Never},
+		} {
+			insertOldPlan(t, db, p.id, []byte("m-"+p.id), []byte("f-"+p.id), p.status, p.lastSync, p.next, p.created)
 		}
-	}
-	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	})
 	h, err := s.SyncHealth(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -396,27 +371,36 @@ func TestHealthMigration(t *testing.T) {
 // A database from before feed_heads keeps answering its feeds: the
 // migration copies every feed's validators.
 func TestMigrationCopiesFeedHeads(t *testing.T) {
+	p := storetest.NewPlan("old")
+	s := openFromBefore(t, "CREATE TABLE feed_heads", func(db *sql.DB) {
+		insertOldPlan(t, db, p.ID, p.ManageTokenHash, p.FeedTokenHash, "ok", time.UnixMilli(0), time.UnixMilli(0), time.UnixMilli(0))
+		if _, err := db.Exec(`INSERT INTO feeds VALUES ('old', X'42', '"e1"', 1700000000000, X'7b7d')`); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f, err := s.FeedByToken(t.Context(), p.FeedTokenHash, false)
+	if err != nil || f.ETag != `"e1"` || f.Updated.UnixMilli() != 1700000000000 {
+		t.Errorf("FeedByToken after the migration = %+v, %v; want the old feed's validators", f, err)
+	}
+}
+
+// openFromBefore makes a database stopped just before the first migration
+// that contains marker, lets fill write rows in that older shape, and
+// opens it with Open, which migrates it the rest of the way.
+func openFromBefore(t *testing.T, marker string, fill func(db *sql.DB)) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.db")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, "CREATE TABLE feed_heads") })
+	before := slices.IndexFunc(migrations, func(m string) bool { return strings.Contains(m, marker) })
 	for _, m := range migrations[:before] {
 		if _, err := db.Exec(m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p := storetest.NewPlan("old")
-	if _, err := db.Exec(`INSERT INTO plans (id, manage_token_hash, feed_token_hash, sources, busy, time_zone,
-		settings, google_calendar_id, status, last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms)
-		VALUES (?, ?, ?, '[]', '[]', 'UTC', '{}', '', 'ok', 0, '', 0, 0, 0)`,
-		p.ID, p.ManageTokenHash, p.FeedTokenHash); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`INSERT INTO feeds VALUES ('old', X'42', '"e1"', 1700000000000, X'7b7d')`); err != nil {
-		t.Fatal(err)
-	}
+	fill(db)
 	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
 		t.Fatal(err)
 	}
@@ -425,9 +409,18 @@ func TestMigrationCopiesFeedHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	f, err := s.FeedByToken(t.Context(), p.FeedTokenHash, false)
-	if err != nil || f.ETag != `"e1"` || f.Updated.UnixMilli() != 1700000000000 {
-		t.Errorf("FeedByToken after the migration = %+v, %v; want the old feed's validators", f, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// insertOldPlan writes a plan row with the columns every migration has.
+func insertOldPlan(t *testing.T, db *sql.DB, id string, manage, feed []byte, status string, lastSync, next, created time.Time) {
+	t.Helper()
+	_, err := db.Exec(`INSERT INTO plans (id, manage_token_hash, feed_token_hash, sources, busy, time_zone,
+		settings, google_calendar_id, status, last_sync_ms, last_error, next_sync_ms, created_ms, updated_ms)
+		VALUES (?, ?, ?, '[]', '[]', 'UTC', '{}', '', ?, ?, '', ?, ?, ?)`,
+		id, manage, feed, status, lastSync.UnixMilli(), next.UnixMilli(), created.UnixMilli(), created.UnixMilli())
+	if err != nil {
+		t.Fatal(err)
 	}
 }
