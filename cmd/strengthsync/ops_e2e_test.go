@@ -263,7 +263,14 @@ func TestOpsMetricsExist(t *testing.T) {
 			}
 			return addr != ""
 		})
-		res, body := svcDo(t, http.MethodGet, "http://"+addr+"/metrics", "", nil)
+		// Readiness beside the metrics: the store answers, and this Redis
+		// keeps nothing on restart, which the body says.
+		res, body := svcDo(t, http.MethodGet, "http://"+addr+"/readyz", "", nil)
+		svcWant(t, res, body, http.StatusOK)
+		if !strings.HasPrefix(string(body), "ready\n") || !strings.Contains(string(body), "warning: ") {
+			t.Errorf("worker /readyz = %q, want ready with the persistence warning", body)
+		}
+		res, body = svcDo(t, http.MethodGet, "http://"+addr+"/metrics", "", nil)
 		svcWant(t, res, body, http.StatusOK)
 		worker := parseExposition(body)
 		for where, expr := range exprs {

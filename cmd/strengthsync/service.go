@@ -477,6 +477,24 @@ func metricsServer(addr string, p *parts) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", p.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	// A worker takes no traffic, but one whose store does not answer
+	// cannot sync: /readyz says so, with the standing warnings (a Redis
+	// without persistence) as serve's does.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := p.store.Ping(ctx); err != nil {
+			p.log.Warn("readyz: store unavailable", slog.Any("error", err))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("store unavailable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+		for _, n := range p.notes {
+			fmt.Fprintf(w, "warning: %s\n", n)
+		}
+	})
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	p.log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
