@@ -62,6 +62,23 @@ func (w *pushWorld) client(t *testing.T) *google.Client {
 	return c
 }
 
+// seen returns the token the webhook saw for a channel and whether its
+// first message checked, under the lock the webhook writes them with.
+func (w *pushWorld) seen(id string) (token string, checked bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tokens[id], w.checked[id]
+}
+
+// restart replaces the state file, as a restart with a fresh store does;
+// the webhook reads the state under the same lock.
+func (w *pushWorld) restart(t *testing.T, name string) {
+	w.mu.Lock()
+	w.state = filestate.Open(filepath.Join(w.dir, name))
+	w.mu.Unlock()
+	w.c = w.client(t)
+}
+
 func (w *pushWorld) clock() time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -109,17 +126,15 @@ func TestWatchRenewal(t *testing.T) {
 		t.Fatalf("renew at %v, want %v", renew, want)
 	}
 	w.srv.WaitNotifications()
-	w.mu.Lock()
-	firstChecked := w.checked[first[0].ID]
-	w.mu.Unlock()
+	firstToken, firstChecked := w.seen(first[0].ID)
 	if !firstChecked {
 		t.Fatal("the channel's first message arrived before the channel was known")
 	}
-	ok, err := google.CheckChannel(ctx, w.state, first[0].ID, w.tokens[first[0].ID], w.clock())
+	ok, err := google.CheckChannel(ctx, w.state, first[0].ID, firstToken, w.clock())
 	if err != nil || !ok {
 		t.Fatalf("the token Google sent does not check: %v %v", ok, err)
 	}
-	for _, forged := range []struct{ id, token string }{{first[0].ID, "guess"}, {first[0].ID, ""}, {"plan1=0000", w.tokens[first[0].ID]}} {
+	for _, forged := range []struct{ id, token string }{{first[0].ID, "guess"}, {first[0].ID, ""}, {"plan1=0000", firstToken}} {
 		if ok, _ := google.CheckChannel(ctx, w.state, forged.id, forged.token, w.clock()); ok {
 			t.Errorf("forged %+v checks", forged)
 		}
@@ -139,7 +154,7 @@ func TestWatchRenewal(t *testing.T) {
 	if len(second) != 1 || second[0].ID == first[0].ID || w.srv.Count("channels.stop") != 1 {
 		t.Fatalf("after renewal: %v, %s", ids(second), w.srv.CountsString())
 	}
-	if ok, _ := google.CheckChannel(ctx, w.state, first[0].ID, w.tokens[first[0].ID], w.clock()); ok {
+	if ok, _ := google.CheckChannel(ctx, w.state, first[0].ID, firstToken, w.clock()); ok {
 		t.Fatal("the renewed-away channel still checks")
 	}
 	// Expired while the service was down: created again, nothing to stop.
@@ -151,8 +166,7 @@ func TestWatchRenewal(t *testing.T) {
 		t.Fatalf("after expiry: %v, %s", ids(third), w.srv.CountsString())
 	}
 	// State lost on a restart: a channel is created again.
-	w.state = filestate.Open(filepath.Join(w.dir, "restored.json"))
-	w.c = w.client(t)
+	w.restart(t, "restored.json")
 	w.watch(t, primary)
 	if n := len(w.srv.Channels()); n != 3 {
 		t.Fatalf("after a lost state %d channels, want 3 (the lost one lives until it expires)", n)
